@@ -1,0 +1,43 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { appliedEventsPlugin, outboxPlugin, type OutboxFields } from '@firstmile/persistence';
+
+export const LOT_STATUSES = ['logged', 'graded', 'voided'] as const;
+export type LotStatus = (typeof LOT_STATUSES)[number];
+
+@Schema({ _id: false })
+export class GradingSummary {
+  @Prop({ required: true }) gradedAt!: string;
+  @Prop({ required: true }) standard!: string;
+  /** Kilograms per grade. */
+  @Prop({ type: Object, required: true }) kgByGrade!: Record<string, number>;
+  @Prop({ required: true }) cullKg!: number;
+  @Prop({ type: [String], required: true }) subLotIds!: string[];
+}
+
+@Schema({ collection: 'lots', versionKey: false })
+export class Lot implements OutboxFields {
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ required: true }) cooperativeId!: string;
+  @Prop({ required: true }) growerId!: string;
+  @Prop({ required: true }) orchardId!: string;
+  @Prop({ required: true }) produce!: string;
+  @Prop({ required: true }) variety!: string;
+  @Prop({ required: true }) harvestedAt!: Date;
+  @Prop({ required: true }) quantityKg!: number;
+  @Prop() crates?: number;
+  @Prop({ required: true }) originWarehouseId!: string;
+  @Prop() notes?: string;
+  @Prop({ type: String, required: true, enum: LOT_STATUSES }) status!: LotStatus;
+  @Prop() voidReason?: string;
+  @Prop() voidedAt?: Date;
+  @Prop({ type: GradingSummary }) grading?: GradingSummary;
+  @Prop({ required: true }) createdAt!: Date;
+  outbox!: OutboxFields['outbox'];
+  outboxSize!: number;
+}
+
+export const LotSchema = SchemaFactory.createForClass(Lot);
+LotSchema.plugin(outboxPlugin);
+LotSchema.plugin(appliedEventsPlugin);
+// Serves GET /v1/lots for a cooperative, newest first, cursor on _id.
+LotSchema.index({ cooperativeId: 1, _id: -1 });

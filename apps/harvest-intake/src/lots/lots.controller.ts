@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@firstmile/contracts';
+import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { ListLotsQuery } from './dto/list-lots.query';
+import { LogLotDto, VoidLotDto } from './dto/log-lot.dto';
+import { LotsService } from './lots.service';
+
+@ApiTags('lots')
+@ApiBearerAuth()
+@Controller('lots')
+export class LotsController {
+  constructor(private readonly lots: LotsService) {}
+
+  @Post()
+  @Roles('coop_manager')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'The lot, status "logged"; lot.logged is published' })
+  log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto) {
+    return this.lots.log(caller, dto);
+  }
+
+  @Get()
+  @Roles('coop_manager', 'ops')
+  list(@CurrentPrincipal() caller: Principal, @Query() query: ListLotsQuery) {
+    return this.lots.list(caller, query);
+  }
+
+  @Get(':id')
+  @Roles('coop_manager', 'ops')
+  get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.lots.get(caller, id);
+  }
+
+  @Post(':id/void')
+  @HttpCode(200)
+  @Roles('coop_manager')
+  void(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: VoidLotDto) {
+    return this.lots.void(caller, id, dto.reason);
+  }
+}

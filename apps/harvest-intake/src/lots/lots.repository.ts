@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { FilterQuery, Model } from 'mongoose';
+import type { OutboundEvent } from '@firstmile/messaging';
+import { initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { Lot, type GradingSummary } from './lot.schema';
+
+export type LotRecord = Omit<Lot, 'outbox' | 'outboxSize'>;
+
+const HIDDEN = { outbox: 0, outboxSize: 0, appliedEvents: 0 } as const;
+
+@Injectable()
+export class LotsRepository {
+  constructor(@InjectModel(Lot.name) private readonly model: Model<Lot>) {}
+
+  /** The lot and its lot.logged event, in one write. */
+  async insert(lot: LotRecord, events: OutboundEvent[]): Promise<void> {
+    await this.model.create({ ...lot, ...initialOutbox(events) });
+  }
+
+  findById(id: string): Promise<LotRecord | null> {
+    return this.model.findById(id, HIDDEN).lean<LotRecord>().exec();
+  }
+
+  find(filter: FilterQuery<Lot>, limit: number): Promise<LotRecord[]> {
+    return this.model.find(filter, HIDDEN).sort({ _id: -1 }).limit(limit).lean<LotRecord[]>().exec();
+  }
+
+  /** Voids a lot still `logged`; returns null when it is not (any more). */
+  void(id: string, reason: string, at: Date, events: OutboundEvent[]): Promise<LotRecord | null> {
+    return this.model
+      .findOneAndUpdate(
+        { _id: id, status: 'logged' },
+        withEvents<Lot>({ $set: { status: 'voided', voidReason: reason, voidedAt: at } }, events),
+        { new: true, projection: HIDDEN },
+      )
+      .lean<LotRecord>()
+      .exec();
+  }
+
+  /** Records the grading outcome once per event; a redelivery matches nothing. */
+  async recordGrading(id: string, eventId: string, summary: GradingSummary): Promise<void> {
+    await this.model.updateOne(
+      { _id: id, ...notYetApplied(eventId) },
+      withApplied<Lot>({ $set: { status: 'graded', grading: summary } }, eventId),
+    );
+  }
+}

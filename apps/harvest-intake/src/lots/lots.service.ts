@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { LotLoggedV1, LotVoidedV1, type LotGradedV1, type Principal } from '@firstmile/contracts';
+import { Access, Cursor, type FieldError, type Page, ProblemException } from '@firstmile/http';
+import { newEvent } from '@firstmile/messaging';
+import { newId } from '@firstmile/persistence';
+import type { FilterQuery } from 'mongoose';
+import { CooperativesService } from '../cooperatives/cooperatives.service';
+import type { HarvestEnv } from '../harvest.env';
+import type { LogLotDto } from './dto/log-lot.dto';
+import type { ListLotsQuery } from './dto/list-lots.query';
+import type { Lot } from './lot.schema';
+import { type LotRecord, LotsRepository } from './lots.repository';
+
+export const SOURCE = 'firstmile/harvest-intake';
+const DAY_MS = 86_400_000;
+
+export type LotView = Omit<LotRecord, '_id' | 'appliedEvents'> & { id: string };
+
+@Injectable()
+export class LotsService {
+  private readonly catalog: Set<string>;
+  private readonly maxAgeDays: number;
+
+  constructor(
+    private readonly lots: LotsRepository,
+    private readonly cooperatives: CooperativesService,
+    config: ConfigService<HarvestEnv, true>,
+  ) {
+    this.catalog = new Set(config.get('PRODUCE_CATALOG', { infer: true }).split(','));
+    this.maxAgeDays = config.get('MAX_HARVEST_AGE_DAYS', { infer: true });
+  }
+
+  async log(caller: Principal, dto: LogLotDto, now = new Date()): Promise<LotView> {
+    const coop = await this.cooperatives.get(caller, dto.cooperativeId);
+    const errors: FieldError[] = [];
+    const harvestedAt = new Date(dto.harvestedAt);
+    if (harvestedAt.getTime() > now.getTime() + 60_000) errors.push({ field: 'harvestedAt', message: 'must not be in the future' });
+    if (harvestedAt.getTime() < now.getTime() - this.maxAgeDays * DAY_MS) {
+      errors.push({ field: 'harvestedAt', message: `must be within the last ${this.maxAgeDays} days` });
+    }
+    if (!this.catalog.has(dto.produce)) {
+      errors.push({ field: 'produce', message: `unknown produce; the catalog knows ${[...this.catalog].join(', ')}` });
+    }
+    const grower = coop.growers.find((g) => g.id === dto.growerId);
+    if (!grower) errors.push({ field: 'growerId', message: 'not a grower of this cooperative' });
+    const orchard = coop.orchards.find((o) => o.id === dto.orchardId);
+    if (!orchard) errors.push({ field: 'orchardId', message: 'not an orchard of this cooperative' });
+    else if (grower && orchard.growerId !== grower.id) errors.push({ field: 'orchardId', message: 'not an orchard of this grower' });
+    if (errors.length > 0 || !orchard) throw ProblemException.validation(errors);
+
+    const lot: LotRecord = {
+      _id: newId('LOT'),
+      cooperativeId: coop._id,
+      growerId: dto.growerId,
+      orchardId: dto.orchardId,
+      produce: dto.produce,
+      variety: dto.variety,
+      harvestedAt,
+      quantityKg: dto.quantityKg,
+      ...(dto.crates !== undefined ? { crates: dto.crates } : {}),
+      originWarehouseId: dto.originWarehouseId,
+      ...(dto.notes !== undefined ? { notes: dto.notes } : {}),
+      status: 'logged',
+      createdAt: now,
+    };
+    const logged: LotLoggedV1 = {
+      lotId: lot._id,
+      cooperative: { id: coop._id, name: coop.name, county: coop.county, province: coop.province },
+      growerId: lot.growerId,
+      orchard: { id: orchard.id, name: orchard.name, location: { lat: orchard.location.lat, lon: orchard.location.lon } },
+      produce: lot.produce,
+      variety: lot.variety,
+      harvestedAt: harvestedAt.toISOString(),
+      quantityKg: lot.quantityKg,
+      ...(lot.crates !== undefined ? { crates: lot.crates } : {}),
+      originWarehouseId: lot.originWarehouseId,
+      loggedAt: now.toISOString(),
+    };
+    await this.lots.insert(lot, [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })]);
+    return view(lot);
+  }
+
+  async get(caller: Principal, id: string): Promise<LotView> {
+    const lot = await this.lots.findById(id);
+    return view(Access.orNotFound(lot, (l) => Access.coop(caller, l.cooperativeId), 'lot', id));
+  }
+
+  async list(caller: Principal, q: ListLotsQuery): Promise<Page<LotView>> {
+    const filter: FilterQuery<Lot> = {};
+    if (caller.role === 'coop_manager') {
+      // A manager lists its own cooperative; naming another one simply finds nothing.
+      if (q.cooperativeId && q.cooperativeId !== caller.coop) return { items: [], nextCursor: null };
+      filter.cooperativeId = caller.coop;
+    } else if (q.cooperativeId) filter.cooperativeId = q.cooperativeId;
+    if (q.produce) filter.produce = q.produce;
+    if (q.status) filter.status = q.status;
+    if (q.harvestedFrom || q.harvestedTo) {
+      filter.harvestedAt = {
+        ...(q.harvestedFrom ? { $gte: new Date(q.harvestedFrom) } : {}),
+        ...(q.harvestedTo ? { $lte: new Date(q.harvestedTo) } : {}),
+      };
+    }
+    if (q.cursor) filter._id = { $lt: Cursor.decode(q.cursor) };
+    const rows = await this.lots.find(filter, q.limit + 1);
+    const page = Cursor.page(rows, q.limit, (l) => l._id);
+    return { items: page.items.map(view), nextCursor: page.nextCursor };
+  }
+
+  async void(caller: Principal, id: string, reason: string, now = new Date()): Promise<LotView> {
+    const lot = await this.get(caller, id);
+    const voided: LotVoidedV1 = { lotId: id, cooperativeId: lot.cooperativeId, reason, voidedAt: now.toISOString() };
+    const updated = await this.lots.void(id, reason, now, [newEvent(LotVoidedV1.type, voided, { source: SOURCE, time: now })]);
+    if (!updated) throw ProblemException.conflict(`lot ${id} is ${lot.status}; only a logged lot can be voided`, 'lot-not-voidable');
+    return view(updated);
+  }
+
+  /** grading.lots → the lot carries its grading summary. */
+  async recordGrading(e: LotGradedV1, eventId: string): Promise<void> {
+    const kgByGrade: Record<string, number> = {};
+    for (const s of e.subLots) kgByGrade[s.grade] = round3((kgByGrade[s.grade] ?? 0) + s.quantityKg);
+    await this.lots.recordGrading(e.lotId, eventId, {
+      gradedAt: e.gradedAt,
+      standard: e.standard,
+      kgByGrade,
+      cullKg: e.cullKg,
+      subLotIds: e.subLots.map((s) => s.subLotId),
+    });
+  }
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function view({ _id, ...rest }: LotRecord): LotView {
+  const { appliedEvents: _a, ...visible } = rest as LotRecord & { appliedEvents?: unknown };
+  return { id: _id, ...visible };
+}

@@ -1,0 +1,64 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsISO8601,
+  IsLatitude,
+  IsLongitude,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+/** The produce the catalog knows by default; deployments may add more through configuration. */
+export const DEFAULT_PRODUCE = ['apple', 'passion_fruit', 'navel_orange', 'tribute_mandarin', 'pineapple'] as const;
+
+export const ORDER_CHANNELS = ['livestream', 'marketplace', 'wholesale', 'retail'] as const;
+export type OrderChannel = (typeof ORDER_CHANNELS)[number];
+
+export const SHIPMENT_STATUSES = [
+  'created',
+  'dispatched',
+  'info_received',
+  'in_transit',
+  'out_for_delivery',
+  'attempt_fail',
+  'delivered',
+  'available_for_pickup',
+  'exception',
+] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** Kilograms carry at most three decimals: grams are the smallest unit anyone weighs. */
+export const KG_DECIMALS = { maxDecimalPlaces: 3 } as const;
+
+export class GeoPoint {
+  @IsLatitude() lat!: number;
+  @IsLongitude() lon!: number;
+}
+
+export class Place {
+  @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @IsOptional() @ValidateNested() @Type(() => GeoPoint) location?: GeoPoint;
+}
+
+export class Destination {
+  @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
+  @ValidateNested() @Type(() => GeoPoint) location!: GeoPoint;
+  @IsOptional() @IsString() @MaxLength(300) address?: string;
+}
+
+/** A sub-lot's stock figures at one warehouse after the change an event reports. */
+export class StockLevel {
+  @IsNumber(KG_DECIMALS) @Min(0) onHandKg!: number;
+  @IsNumber(KG_DECIMALS) @Min(0) reservedKg!: number;
+  @IsNumber(KG_DECIMALS) @Min(0) availableKg!: number;
+  /** Monotonic per stock position, so read models keep only the newest figures. */
+  @IsNumber() @Min(0) version!: number;
+}
+
+export const isoTime = () => IsISO8601({ strict: true });
+export const oneOf = <T extends readonly string[]>(values: T) => IsIn(values as unknown as string[]);

@@ -1,0 +1,78 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Destination, isoTime, KG_DECIMALS, oneOf, ORDER_CHANNELS, type OrderChannel } from './common';
+
+export class OrderLine {
+  @IsString() @IsNotEmpty() @MaxLength(50) produce!: string;
+  @IsString() @IsNotEmpty() @MaxLength(50) minGrade!: string;
+  @IsOptional() @IsString() @MaxLength(200) brand?: string;
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+}
+
+export class Allocation {
+  /** Index of the order line this allocation serves. */
+  @IsInt() @Min(0) line!: number;
+  @IsString() @IsNotEmpty() warehouseId!: string;
+  @IsString() @IsNotEmpty() subLotId!: string;
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+  @IsString() @IsNotEmpty() reservationId!: string;
+  @IsString() @IsNotEmpty() shipmentId!: string;
+}
+
+export class OrderPlacedV1 {
+  static readonly type = 'firstmile.orders.order.placed.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @oneOf(ORDER_CHANNELS) channel!: OrderChannel;
+  @ValidateNested() @Type(() => Destination) destination!: Destination;
+  @IsOptional() @isoTime() deliverBy?: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => OrderLine)
+  lines!: OrderLine[];
+  @isoTime() placedAt!: string;
+}
+
+export class OrderRoutedV1 {
+  static readonly type = 'firstmile.orders.order.routed.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @ValidateNested() @Type(() => Destination) destination!: Destination;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => Allocation) allocations!: Allocation[];
+  @isoTime() placedAt!: string;
+  @isoTime() routedAt!: string;
+}
+
+export class OrderBackorderedV1 {
+  static readonly type = 'firstmile.orders.order.backordered.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @IsString() reason!: string;
+  @isoTime() at!: string;
+}
+
+export class OrderRejectedV1 {
+  static readonly type = 'firstmile.orders.order.rejected.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @IsString() reason!: string;
+  @isoTime() at!: string;
+}
+
+export class OrderCancelledV1 {
+  static readonly type = 'firstmile.orders.order.cancelled.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @IsOptional() @IsString() reason?: string;
+  @isoTime() at!: string;
+}

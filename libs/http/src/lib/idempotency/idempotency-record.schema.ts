@@ -1,0 +1,17 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+@Schema({ collection: 'idempotency_keys', versionKey: false })
+export class IdempotencyRecord {
+  /** sha256(caller, method, route, key). */
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ required: true }) bodyHash!: string;
+  @Prop({ type: String, required: true, enum: ['in_flight', 'done'] }) state!: 'in_flight' | 'done';
+  @Prop() status?: number;
+  @Prop({ type: Object }) body?: unknown;
+  @Prop({ required: true }) createdAt!: Date;
+  @Prop({ required: true }) expiresAt!: Date;
+}
+
+export const IdempotencyRecordSchema = SchemaFactory.createForClass(IdempotencyRecord);
+// Lets the store drop answers once their replay window has passed.
+IdempotencyRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

@@ -1,0 +1,118 @@
+import {
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { InjectModel } from '@nestjs/mongoose';
+import { ApiHeader } from '@nestjs/swagger';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Model } from 'mongoose';
+import { catchError, from, mergeMap, type Observable, of, throwError } from 'rxjs';
+import type { AuthenticatedRequest } from '../auth/auth.decorators';
+import { problemFor, problemType, ProblemException } from '../problems/problem';
+import { IdempotencyRecord } from './idempotency-record.schema';
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** An in-flight claim older than this belongs to a request that died; a retry may take it over. */
+const STALE_CLAIM_MS = 60_000;
+
+const hash = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Key order does not make two bodies different. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * `Idempotency-Key` on creating POSTs: the first answer (status and body) is stored in the service's
+ * own database and replayed for the same key and body, across restarts, for 24 h. The same key with
+ * another body is 422; the same key while the first request is still running is 409.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(@InjectModel(IdempotencyRecord.name) private readonly records: Model<IdempotencyRecord>) {}
+
+  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const reply = ctx.switchToHttp().getResponse<FastifyReply>();
+    const raw = request.headers['idempotency-key'];
+    if (raw === undefined) return next.handle();
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!KEY.test(key)) {
+      throw new ProblemException(problemFor(400, 'Idempotency-Key must be 1-200 visible ASCII characters'));
+    }
+    const route = request.routeOptions.url ?? request.url;
+    const id = hash(`${request.principal?.sub ?? '-'}\n${request.method}\n${route}\n${key}`);
+    const bodyHash = hash(canonical(request.body ?? null));
+    const now = new Date();
+
+    const existing = await this.claim(id, bodyHash, now);
+    if (existing) {
+      if (existing.bodyHash !== bodyHash) {
+        throw new ProblemException(
+          problemFor(422, 'this Idempotency-Key was used with a different body', { type: problemType('idempotency-key-reused') }),
+        );
+      }
+      if (existing.state === 'in_flight') {
+        throw ProblemException.conflict('a request with this Idempotency-Key is still in progress', 'idempotency-key-in-flight');
+      }
+      void reply.status(existing.status ?? 200).header('idempotent-replayed', 'true');
+      return of(existing.body);
+    }
+
+    const status = Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) ?? (request.method === 'POST' ? 201 : 200);
+    return next.handle().pipe(
+      mergeMap((body) =>
+        from(
+          this.records
+            .updateOne({ _id: id }, { $set: { state: 'done', status, body: body ?? null } })
+            .then(() => body),
+        ),
+      ),
+      // A failed request created nothing: release the key so the client may retry with it.
+      catchError((err: unknown) => from(this.records.deleteOne({ _id: id })).pipe(mergeMap(() => throwError(() => err)))),
+    );
+  }
+
+  /** Inserts an in-flight claim; returns the existing record when the key is taken. */
+  private async claim(id: string, bodyHash: string, now: Date): Promise<IdempotencyRecord | null> {
+    const fresh = { _id: id, bodyHash, state: 'in_flight' as const, createdAt: now, expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS) };
+    try {
+      await this.records.create(fresh);
+      return null;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    const existing = await this.records.findById(id).lean<IdempotencyRecord>();
+    if (!existing) return this.claim(id, bodyHash, now);
+    if (existing.state === 'in_flight' && existing.bodyHash === bodyHash && now.getTime() - existing.createdAt.getTime() > STALE_CLAIM_MS) {
+      const taken = await this.records.updateOne({ _id: id, state: 'in_flight', createdAt: existing.createdAt }, { $set: { createdAt: now } });
+      if (taken.modifiedCount === 1) return null;
+    }
+    return existing;
+  }
+}
+
+/** Marks a creating POST as honouring `Idempotency-Key`. */
+export const Idempotent = () =>
+  applyDecorators(
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Replays the first answer for 24 h; same key with another body → 422; while in flight → 409.',
+    }),
+  );

@@ -1,0 +1,16 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { FastifyReply } from 'fastify';
+import { Public } from './auth/auth.decorators';
+
+/** Prometheus scrape endpoint, open like health: it carries no business data. */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  override async index(@Res({ passthrough: true }) response: FastifyReply) {
+    return super.index(response);
+  }
+}

@@ -1,0 +1,85 @@
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { MessagingModule } from '@firstmile/messaging';
+import { MongoModule } from '@firstmile/persistence';
+import { AuthGuard } from './auth/auth.guard';
+import type { AuthEnv, HttpEnv } from './env';
+import { validateEnv } from './env';
+import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency/idempotency-record.schema';
+import { MetricsController } from './metrics.controller';
+import { RateLimitGuard } from './rate-limit.guard';
+
+export interface ServiceModuleOptions {
+  /** e.g. `harvest-intake`: names the consumer group, `ce_source` and logs. */
+  service: string;
+  /** Database name suffix: `firstmile_<database>`. */
+  database: string;
+  /** The app's env class, composed from the shared fragments; validated at start-up. */
+  env: Type<object>;
+}
+
+/**
+ * Everything a Firstmile service has in common: validated config, JSON logs, its own MongoDB
+ * database, Kafka, auth, rate limits, idempotency keys, health and metrics.
+ */
+@Module({})
+export class ServiceModule {
+  static forRoot({ service, database, env }: ServiceModuleOptions): DynamicModule {
+    return {
+      module: ServiceModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, validate: validateEnv(env) }),
+        LoggerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<HttpEnv, true>) => ({
+            pinoHttp: {
+              level: config.get('LOG_LEVEL', { infer: true }),
+              base: { service },
+              genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            },
+          }),
+        }),
+        MongoModule.forRoot({ database }),
+        MongooseModule.forFeature([{ name: IdempotencyRecord.name, schema: IdempotencyRecordSchema }]),
+        MessagingModule.forRoot({ service }),
+        JwtModule.registerAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AuthEnv, true>) => ({
+            secret: config.get('AUTH_JWT_SECRET', { infer: true }),
+            verifyOptions: { algorithms: ['HS256'] },
+          }),
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<HttpEnv, true>) => [
+            { ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE', { infer: true }) },
+          ],
+        }),
+        ScheduleModule.forRoot(),
+        TerminusModule.forRoot({ logger: false }),
+        PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultLabels: { service } }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        IdempotencyInterceptor,
+      ],
+      exports: [MongooseModule, IdempotencyInterceptor, JwtModule],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CompressionTypes, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import { toHeaders } from '@firstmile/contracts';
+import { KAFKA } from './messaging.options';
+import type { OutboundEvent } from './outbound-event';
+import { TopicAdmin } from './topic-admin';
+
+/**
+ * The only writer to Kafka. Idempotent producer with acks=all: a retried send never duplicates
+ * a record within a partition, and a send resolves only once every in-sync replica has it.
+ */
+@Injectable()
+export class EventPublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(EventPublisher.name);
+  private readonly producer: Producer;
+  private connecting?: Promise<void>;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    private readonly topics: TopicAdmin,
+  ) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /** Publishes events (as the outbox relay hands them over), grouped into one request per call. */
+  async publish(events: OutboundEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.connect();
+    const logical = [...new Set(events.map((e) => e.topic))];
+    await this.topics.ensure(logical);
+    const byTopic = new Map<string, Message[]>();
+    for (const e of events) {
+      const topic = this.topics.physical(e.topic);
+      const messages = byTopic.get(topic) ?? [];
+      messages.push({ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e), timestamp: String(Date.parse(e.time)) });
+      byTopic.set(topic, messages);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  /** Forwards a record as it is (retry and dead-letter topics), with extra headers. */
+  async forward(physicalTopic: string, record: { key: Buffer | null; value: Buffer | null; headers: IHeaders }): Promise<void> {
+    await this.connect();
+    await this.producer.send({ topic: physicalTopic, acks: -1, messages: [record] });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.connecting) return;
+    await this.producer.disconnect().catch((err: unknown) => this.logger.warn(`producer disconnect: ${String(err)}`));
+  }
+}

@@ -1,0 +1,223 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { context, propagation } from '@opentelemetry/api';
+import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import {
+  deadLetterTopic,
+  definitionOf,
+  fromRecord,
+  headerText,
+  isEventType,
+  parseEvent,
+  retryTopic,
+} from '@firstmile/contracts';
+import { EventContext, NonRetryableError } from './event-context';
+import { EventPublisher } from './event-publisher';
+import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { TopicAdmin } from './topic-admin';
+
+export const RetryHeaders = {
+  attempt: 'x-retry-attempt',
+  notBefore: 'x-retry-not-before',
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  error: 'x-error',
+  errorKind: 'x-error-kind',
+  failedAt: 'x-failed-at',
+  consumerGroup: 'x-consumer-group',
+} as const;
+
+type FailureKind = 'malformed' | 'contract' | 'handler';
+
+/**
+ * The Kafka side of every service, as a Nest transport: `@OnEvent` handlers are found by Nest's
+ * microservice router; this server owns delivery.
+ *
+ * - An offset is committed only after the handler's effect is stored (handlers are idempotent,
+ *   so a redelivery after a crash changes nothing).
+ * - A handler that throws is retried through `<topic>.retry.<n>` (each with its delay, consumed by a
+ *   second consumer so waiting never blocks fresh events), then parked in `<topic>.dlt` with the
+ *   error in headers. Malformed or contract-violating records go to the dead-letter topic at once.
+ *   Either way the partition keeps moving.
+ */
+@Injectable()
+export class KafkaEventServer extends Server implements CustomTransportStrategy {
+  private readonly consumers: Consumer[] = [];
+  private joinedResolve!: () => void;
+  /** Resolves once every consumer of this service has joined its group. */
+  readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly publisher: EventPublisher,
+    private readonly topics: TopicAdmin,
+  ) {
+    super();
+  }
+
+  get groupId(): string {
+    return `${this.options.topicPrefix}${this.options.service}`;
+  }
+
+  listen(callback: (err?: unknown) => void): void {
+    this.start().then(() => callback(), callback);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((c) => c.disconnect()));
+  }
+
+  on(): never {
+    throw new Error('KafkaEventServer does not emit transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumers as T;
+  }
+
+  private async start(): Promise<void> {
+    const types = [...this.messageHandlers.keys()];
+    const unknown = types.filter((t) => !isEventType(t));
+    if (unknown.length > 0) throw new Error(`@OnEvent names no event in the catalog: ${unknown.join(', ')}`);
+    const topics = [...new Set(types.map((t) => definitionOf(t as never).topic as string))];
+    if (topics.length === 0) return this.joinedResolve();
+    await this.topics.ensure(topics);
+
+    const delays = this.options.retryDelaysMs;
+    const retryTopics = topics.flatMap((t) => delays.map((_, i) => retryTopic(t, i + 1)));
+    const joins = [
+      this.consume(this.groupId, topics, (c, p) => this.deliver(c, p, 0)),
+      ...(retryTopics.length ? [this.consume(`${this.groupId}.retry`, retryTopics, (c, p) => this.redeliver(c, p))] : []),
+    ];
+    void Promise.all(joins).then(() => this.joinedResolve());
+  }
+
+  /** Starts one consumer; resolves when it first joins its group. */
+  private async consume(
+    groupId: string,
+    logicalTopics: string[],
+    each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
+  ): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    this.consumers.push(consumer);
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topics: logicalTopics.map((t) => this.topics.physical(t)), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.concurrency,
+      eachMessage: (payload) => each(consumer, payload),
+    });
+    return joined;
+  }
+
+  /** A record from a retry topic: wait out its delay, then deliver it as the attempt it is. */
+  private async redeliver(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
+    const h = payload.message.headers ?? {};
+    const attempt = Number(headerText(h[RetryHeaders.attempt]) ?? '1');
+    const notBefore = Number(headerText(h[RetryHeaders.notBefore]) ?? '0');
+    for (let wait = notBefore - Date.now(); wait > 0; wait = notBefore - Date.now()) {
+      await new Promise((r) => setTimeout(r, Math.min(wait, 3000)));
+      await payload.heartbeat();
+    }
+    await this.deliver(consumer, payload, attempt);
+  }
+
+  private async deliver(consumer: Consumer, payload: EachMessagePayload, attempt: number): Promise<void> {
+    const { topic, partition, message } = payload;
+    const originalTopic = headerText(message.headers?.[RetryHeaders.originalTopic]) ?? this.topics.logical(topic);
+    const parsed = fromRecord(message.headers, message.value);
+    if (!parsed.ok) {
+      await this.deadLetter(originalTopic, payload, attempt, 'malformed', parsed.error);
+    } else {
+      const { data, ...envelope } = parsed.envelope;
+      const handler = this.getHandlerByPattern(envelope.type);
+      // Topics are shared by several event types; the ones this service does not handle are not its business.
+      if (handler) {
+        const check = parseEvent(envelope.type as never, data);
+        if (!check.ok) {
+          await this.deadLetter(originalTopic, payload, attempt, 'contract', check.errors.join('; '));
+        } else {
+          const ctx = new EventContext(envelope, originalTopic, partition, message.offset, attempt);
+          const parent = propagation.extract(context.active(), envelope);
+          try {
+            await context.with(parent, async () => {
+              await lastValueFrom(this.transformToObservable(await handler(check.value, ctx)), { defaultValue: undefined });
+            });
+          } catch (err) {
+            await this.failed(originalTopic, payload, attempt, err);
+          }
+        }
+      }
+    }
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  }
+
+  private async failed(originalTopic: string, payload: EachMessagePayload, attempt: number, err: unknown): Promise<void> {
+    const error = describe(err);
+    const delays = this.options.retryDelaysMs;
+    if (err instanceof NonRetryableError || attempt >= delays.length) {
+      await this.deadLetter(originalTopic, payload, attempt, 'handler', error);
+      return;
+    }
+    const next = attempt + 1;
+    this.logger.warn?.(`${originalTopic}: handler failed (attempt ${attempt + 1}), retrying: ${error}`);
+    await this.publisher.forward(this.topics.physical(retryTopic(originalTopic, next)), {
+      key: payload.message.key,
+      value: payload.message.value,
+      headers: {
+        ...ownHeaders(payload.message),
+        ...origin(originalTopic, payload),
+        [RetryHeaders.attempt]: String(next),
+        [RetryHeaders.notBefore]: String(Date.now() + delays[next - 1]),
+        [RetryHeaders.error]: error,
+      },
+    });
+  }
+
+  private async deadLetter(
+    originalTopic: string,
+    payload: EachMessagePayload,
+    attempt: number,
+    kind: FailureKind,
+    error: string,
+  ): Promise<void> {
+    this.logger.error(`${originalTopic}: ${kind} record parked in the dead-letter topic: ${error}`);
+    await this.publisher.forward(this.topics.physical(deadLetterTopic(originalTopic)), {
+      key: payload.message.key,
+      value: payload.message.value,
+      headers: {
+        ...ownHeaders(payload.message),
+        ...origin(originalTopic, payload),
+        [RetryHeaders.attempt]: String(attempt),
+        [RetryHeaders.error]: error,
+        [RetryHeaders.errorKind]: kind,
+        [RetryHeaders.failedAt]: new Date().toISOString(),
+        [RetryHeaders.consumerGroup]: this.groupId,
+      },
+    });
+  }
+}
+
+function ownHeaders(message: KafkaMessage): IHeaders {
+  const { [RetryHeaders.notBefore]: _n, [RetryHeaders.attempt]: _a, [RetryHeaders.error]: _e, ...rest } = message.headers ?? {};
+  return rest;
+}
+
+/** The first place a record was read from, kept through every retry hop. */
+function origin(originalTopic: string, { topic, partition, message }: EachMessagePayload): IHeaders {
+  const h = message.headers ?? {};
+  const first = headerText(h[RetryHeaders.originalTopic]) !== undefined;
+  return {
+    [RetryHeaders.originalTopic]: originalTopic,
+    [RetryHeaders.originalPartition]: first ? (h[RetryHeaders.originalPartition] ?? String(partition)) : String(partition),
+    [RetryHeaders.originalOffset]: first ? (h[RetryHeaders.originalOffset] ?? message.offset) : message.offset,
+    ...(first ? {} : { 'x-original-physical-topic': topic }),
+  };
+}
+
+const describe = (err: unknown): string =>
+  (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);

@@ -1,0 +1,16 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Kafka settings every service shares. */
+export class KafkaEnv {
+  /** Comma-separated bootstrap brokers. */
+  @IsString() @Matches(/^[^,\s]+(,[^,\s]+)*$/) KAFKA_BROKERS = '127.0.0.1:9092';
+  /** Prepended to every topic and consumer group (tests use one per run). */
+  @IsString() @Matches(/^[A-Za-z0-9._-]*$/) KAFKA_TOPIC_PREFIX = '';
+  /** Partitions for topics this service creates: the ceiling on consumer replicas. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(256) KAFKA_PARTITIONS = 6;
+  /** Delays before each retry of a failing handler; their count is the number of retry topics. */
+  @Matches(/^\d+(,\d+)*$/) KAFKA_RETRY_DELAYS_MS = '1000,10000,60000';
+  /** Partitions handled at once by one consumer. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_CONCURRENCY = 6;
+}

@@ -1,0 +1,48 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Kafka, logLevel } from 'kafkajs';
+import { EventPublisher } from './event-publisher';
+import { KafkaEnv } from './kafka.env';
+import { KafkaEventServer } from './kafka-event.server';
+import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { TopicAdmin } from './topic-admin';
+
+@Global()
+@Module({})
+export class MessagingModule {
+  /** Kafka for one service: its publisher, its topics and its consumer transport. */
+  static forRoot({ service }: { service: string }): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        {
+          provide: MESSAGING_OPTIONS,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<KafkaEnv, true>): MessagingOptions => ({
+            service,
+            brokers: config.get('KAFKA_BROKERS', { infer: true }).split(','),
+            topicPrefix: config.get('KAFKA_TOPIC_PREFIX', { infer: true }),
+            partitions: config.get('KAFKA_PARTITIONS', { infer: true }),
+            retryDelaysMs: config.get('KAFKA_RETRY_DELAYS_MS', { infer: true }).split(',').map(Number),
+            concurrency: config.get('KAFKA_CONCURRENCY', { infer: true }),
+          }),
+        },
+        {
+          provide: KAFKA,
+          inject: [MESSAGING_OPTIONS],
+          useFactory: (o: MessagingOptions) =>
+            new Kafka({
+              clientId: o.service,
+              brokers: o.brokers,
+              logLevel: logLevel.WARN,
+              retry: { initialRetryTime: 200, retries: 10 },
+            }),
+        },
+        TopicAdmin,
+        EventPublisher,
+        KafkaEventServer,
+      ],
+      exports: [MESSAGING_OPTIONS, KAFKA, TopicAdmin, EventPublisher, KafkaEventServer],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+export interface MessagingOptions {
+  /** The service name: CloudEvents `ce_source` and the consumer group. */
+  service: string;
+  brokers: string[];
+  topicPrefix: string;
+  partitions: number;
+  retryDelaysMs: number[];
+  concurrency: number;
+}
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+export const KAFKA = Symbol('KAFKA');

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { MongooseModule } from '@nestjs/mongoose';
+import type { MongoEnv } from './mongo.env';
+
+export const databaseName = (prefix: string, name: string) => `${prefix}firstmile_${name}`;
+
+@Module({})
+export class MongoModule {
+  /** The service's own database; no service opens another's. */
+  static forRoot({ database }: { database: string }): DynamicModule {
+    return {
+      module: MongoModule,
+      imports: [
+        MongooseModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<MongoEnv, true>) => ({
+            uri: config.get('MONGO_URL', { infer: true }),
+            dbName: databaseName(config.get('MONGO_DB_PREFIX', { infer: true }), database),
+            serverSelectionTimeoutMS: 10_000,
+            maxPoolSize: 20,
+            // Indexes are part of the schema; creating them at start-up keeps every query served.
+            autoIndex: true,
+            autoCreate: true,
+          }),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { EventPublisher } from '@firstmile/messaging';
+import type { OutboxFields } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+
+@Module({})
+export class OutboxRelayModule {
+  /** Relays the outboxes of the named models (registered with MongooseModule.forFeature in `imports`). */
+  static forModels(
+    models: string[],
+    imports: DynamicModule[],
+    options = { pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 1000), batchSize: 200 },
+  ): DynamicModule {
+    return {
+      module: OutboxRelayModule,
+      imports,
+      providers: [
+        {
+          provide: OutboxRelay,
+          inject: [EventPublisher, ...models.map((m) => getModelToken(m))],
+          useFactory: (publisher: EventPublisher, ...resolved: Model<OutboxFields>[]) =>
+            new OutboxRelay(resolved, publisher, options),
+        },
+      ],
+      exports: [OutboxRelay],
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Model } from 'mongoose';
+import type { EventPublisher, OutboundEvent } from '@firstmile/messaging';
+import { outboxSignal, type OutboxFields } from './outbox';
+
+export interface OutboxRelayOptions {
+  /** Fallback poll when no write in this process signalled (another replica, a restart). */
+  pollMs: number;
+  batchSize: number;
+}
+
+/**
+ * Publishes what aggregates staged in their outbox, then pulls exactly what it published.
+ * A crash between the two publishes again on restart: consumers dedupe by event id, so the effect
+ * is exactly once. Events of one aggregate leave in the order they were staged.
+ */
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private readonly onSignal = () => this.wake?.();
+
+  constructor(
+    private readonly models: Model<OutboxFields>[],
+    private readonly publisher: EventPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    outboxSignal.on('staged', this.onSignal);
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    outboxSignal.off('staged', this.onSignal);
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** One pass over every model; returns how many events left. */
+  async drain(): Promise<number> {
+    let published = 0;
+    for (const model of this.models) {
+      const docs = await model
+        .find({ outboxSize: { $gt: 0 } }, { outbox: 1 })
+        .limit(this.options.batchSize)
+        .lean<Array<{ _id: unknown; outbox: OutboundEvent[] }>>();
+      if (docs.length === 0) continue;
+      await this.publisher.publish(docs.flatMap((d) => d.outbox));
+      await model.bulkWrite(
+        docs.map((d) => ({
+          updateOne: {
+            filter: { _id: d._id },
+            update: { $pull: { outbox: { id: { $in: d.outbox.map((e) => e.id) } } }, $inc: { outboxSize: -d.outbox.length } },
+          },
+        })) as never,
+        { ordered: false },
+      );
+      published += docs.reduce((n, d) => n + d.outbox.length, 0);
+    }
+    return published;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let more = false;
+      try {
+        more = (await this.drain()) > 0;
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.logger.warn(`outbox relay pass failed (${failures}): ${String(err)}`);
+      }
+      if (!more && this.running) await this.sleep(failures ? Math.min(5000, 200 * 2 ** failures) : this.options.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import { Schema, type UpdateQuery } from 'mongoose';
+import type { OutboundEvent } from '@firstmile/messaging';
+
+/**
+ * Transactional outbox kept inside the aggregate document: the state change and the events it
+ * causes are ONE single-document write, so no multi-document transaction is ever needed (and a
+ * standalone MongoDB or FerretDB is enough). The relay publishes pending events and pulls them.
+ */
+export interface OutboxFields {
+  outbox: OutboundEvent[];
+  /** Pending events; an indexed number is cheaper to scan for than a non-empty array. */
+  outboxSize: number;
+}
+
+const OutboundEventSchema = new Schema<OutboundEvent>(
+  {
+    id: { type: String, required: true },
+    type: { type: String, required: true },
+    topic: { type: String, required: true },
+    key: { type: String, required: true },
+    source: { type: String, required: true },
+    time: { type: String, required: true },
+    subject: String,
+    data: { type: Schema.Types.Mixed, required: true },
+    traceparent: String,
+    tracestate: String,
+  },
+  { _id: false, minimize: false },
+);
+
+/** Wakes the relay after a write that staged events, so publishing does not wait for the next poll. */
+export const outboxSignal = new EventEmitter().setMaxListeners(100);
+
+/** Adds the outbox to an aggregate's schema. */
+export function outboxPlugin(schema: Schema): void {
+  schema.add({ outbox: { type: [OutboundEventSchema], default: [] }, outboxSize: { type: Number, default: 0 } });
+  // Serves the relay's scan: { outboxSize: { $gt: 0 } }.
+  schema.index({ outboxSize: 1 });
+  const wake = () => outboxSignal.emit('staged');
+  schema.post(['save', 'updateOne', 'findOneAndUpdate', 'insertMany', 'bulkWrite'] as never, wake);
+}
+
+/** Adds events to an update, in the same write. */
+export function withEvents<T>(update: UpdateQuery<T>, events: OutboundEvent[]): UpdateQuery<T> {
+  if (events.length === 0) return update;
+  const u = update as Record<string, Record<string, unknown> | undefined>;
+  return {
+    ...update,
+    $push: { ...u['$push'], outbox: { $each: events } },
+    $inc: { ...u['$inc'], outboxSize: events.length },
+  } as UpdateQuery<T>;
+}
+
+/** The outbox fields of a new aggregate document. */
+export const initialOutbox = (events: OutboundEvent[]): OutboxFields => ({ outbox: events, outboxSize: events.length });
+
+/**
+ * Idempotent consumers: the ids of the events a document has absorbed live in the document,
+ * so "apply the effect" and "remember the event" are one write and a redelivery matches nothing.
+ */
+export const notYetApplied = (eventId: string) => ({ appliedEvents: { $ne: eventId } });
+
+export function withApplied<T>(update: UpdateQuery<T>, eventId: string): UpdateQuery<T> {
+  const u = update as Record<string, Record<string, unknown> | undefined>;
+  return { ...update, $push: { ...u['$push'], appliedEvents: eventId } } as UpdateQuery<T>;
+}
+
+export function appliedEventsPlugin(schema: Schema): void {
+  schema.add({ appliedEvents: { type: [String], default: [] } });
+}

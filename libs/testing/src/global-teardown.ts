@@ -1,0 +1,41 @@
+import { Kafka, logLevel } from 'kafkajs';
+import mongoose from 'mongoose';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { REPO_ROOT } from './lib/infra';
+
+/** Leaves nothing behind: the run's topics and databases on user-given infra, or the whole embedded stack. */
+export default async function globalTeardown(): Promise<void> {
+  const infra = globalThis.__FIRSTMILE_INFRA__;
+  const runId = process.env['FM_RUN_ID'];
+  if (!infra || !runId) return;
+  if (infra.userGiven) {
+    await dropRunData(runId);
+  } else {
+    await infra.stop();
+    await fs.rm(path.join(REPO_ROOT, '.cache', 'data', `test-${runId}`), { recursive: true, force: true });
+  }
+}
+
+async function dropRunData(runId: string): Promise<void> {
+  const kafka = new Kafka({ brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
+    if (topics.length) await admin.deleteTopics({ topics });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${runId}.`));
+    if (groups.length) await admin.deleteGroups(groups);
+  } finally {
+    await admin.disconnect();
+  }
+  const conn = await mongoose.createConnection(process.env['MONGO_URL']!).asPromise();
+  try {
+    const { databases } = await conn.db!.admin().listDatabases();
+    for (const db of databases.filter((d) => d.name.startsWith(`${runId}_`))) {
+      await conn.useDb(db.name).dropDatabase();
+    }
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './lib/infra';
+export * from './lib/auth';
+export * from './lib/wait';
+export * from './lib/topic-probe';

@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+export interface EmbeddedInfra {
+  kafkaBrokers: string;
+  mongoUrl: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedModule {
+  startEmbedded(options: {
+    kafkaPort?: number;
+    controllerPort?: number;
+    mongoPort?: number;
+    dataDir?: string;
+    fresh?: boolean;
+    log?: (line: string) => void;
+  }): Promise<EmbeddedInfra>;
+}
+
+/** The project's own embedded Kafka + FerretDB (tools/infra/embedded.mjs), the default on machines without Docker. */
+export function embedded(): EmbeddedModule {
+  // An ES module required from CommonJS: supported by the Node 24 the project runs on.
+  return createRequire(__filename)(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')) as EmbeddedModule;
+}
+
+/** Values every test process reads: which infrastructure, and this run's prefix for topics and databases. */
+export interface RunEnv {
+  KAFKA_BROKERS: string;
+  MONGO_URL: string;
+  KAFKA_TOPIC_PREFIX: string;
+  MONGO_DB_PREFIX: string;
+  FM_RUN_ID: string;
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { type Consumer, type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { waitFor } from './wait';
+
+export interface ProbedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: string | null;
+  json: unknown;
+}
+
+const text = (headers: IHeaders | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
+
+/** Reads topics of this run from the beginning with a throw-away group, so a test sees what was published. */
+export class TopicProbe {
+  readonly records: ProbedRecord[] = [];
+  private consumer?: Consumer;
+
+  static kafka(): Kafka {
+    return new Kafka({ clientId: 'test-probe', brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
+  }
+
+  static physical(topic: string): string {
+    return `${process.env['KAFKA_TOPIC_PREFIX'] ?? ''}${topic}`;
+  }
+
+  async start(topics: string[]): Promise<this> {
+    const kafka = TopicProbe.kafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.map(TopicProbe.physical).filter((t) => !existing.has(t));
+    if (missing.length) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 6 })) });
+    await admin.disconnect();
+    this.consumer = kafka.consumer({ groupId: `probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: topics.map(TopicProbe.physical), fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const value = message.value?.toString('utf8') ?? null;
+        let json: unknown;
+        try {
+          json = value === null ? null : JSON.parse(value);
+        } catch {
+          json = undefined;
+        }
+        this.records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, headers: text(message.headers), value, json });
+      },
+    });
+    await joined;
+    return this;
+  }
+
+  /** Waits for `count` records matching the predicate and returns them. */
+  async expect(predicate: (r: ProbedRecord) => boolean, { count = 1, timeoutMs = 30_000, what = 'records' } = {}): Promise<ProbedRecord[]> {
+    return waitFor(
+      () => {
+        const found = this.records.filter(predicate);
+        return found.length >= count ? found : undefined;
+      },
+      { timeoutMs, what },
+    );
+  }
+
+  ofType(type: string): ProbedRecord[] {
+    return this.records.filter((r) => r.headers['ce_type'] === type);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
