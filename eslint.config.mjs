@@ -21,10 +21,11 @@ export default [
             // Layers: apps compose platform, contracts and pure domain engines.
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:domain', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:domain', 'type:reference', 'type:testing'],
             },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:reference'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:reference'] },
+            { sourceTag: 'type:reference', onlyDependOnLibsWithTags: [], bannedExternalImports: io },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
             // The event catalog is plain classes: no driver, broker or transport leaks into it.
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: io },

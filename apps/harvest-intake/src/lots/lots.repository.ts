@@ -27,15 +27,14 @@ export class LotsRepository {
   }
 
   /** Voids a lot still `logged`; returns null when it is not (any more). */
-  void(id: string, reason: string, at: Date, events: OutboundEvent[]): Promise<LotRecord | null> {
-    return this.model
-      .findOneAndUpdate(
-        { _id: id, status: 'logged' },
-        withEvents<Lot>({ $set: { status: 'voided', voidReason: reason, voidedAt: at } }, events),
-        { new: true, projection: HIDDEN },
-      )
-      .lean<LotRecord>()
-      .exec();
+  async void(id: string, reason: string, at: Date, events: OutboundEvent[]): Promise<LotRecord | null> {
+    // No projection on findOneAndUpdate: FerretDB 1.x rejects it. The update is conditional, so the
+    // lot read afterwards is the one this call voided.
+    const r = await this.model.updateOne(
+      { _id: id, status: 'logged' },
+      withEvents<Lot>({ $set: { status: 'voided', voidReason: reason, voidedAt: at } }, events),
+    );
+    return r.modifiedCount === 1 ? this.findById(id) : null;
   }
 
   /** Records the grading outcome once per event; a redelivery matches nothing. */

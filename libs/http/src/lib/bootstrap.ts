@@ -1,24 +1,12 @@
-import { Catch, type INestApplication, type RpcExceptionFilter, type Type } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { type Observable, throwError } from 'rxjs';
 import { KafkaEventServer } from '@firstmile/messaging';
 import type { HttpEnv } from './env';
-import { PROBLEM_CONTENT_TYPE } from './problems/problem';
-import { ProblemDetailsFilter, toProblem } from './problems/problem-details.filter';
 import { createValidationPipe } from './problems/validation.pipe';
-
-/** Handler errors must reach the Kafka server as they are, so retries and dead letters carry them. */
-@Catch()
-class RethrowRpcFilter implements RpcExceptionFilter {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
-  }
-}
 
 export interface CreateServiceOptions {
   title: string;
@@ -36,14 +24,6 @@ export async function createService(module: Type<unknown>, options: CreateServic
   app.enableShutdownHooks();
   app.setGlobalPrefix('v1', { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
-
-  // Errors Fastify raises before Nest sees the request (body too large, malformed JSON, wrong content type).
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const problem = { ...toProblem(error), instance: request.url.split('?')[0] };
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
-  });
 
   const document = SwaggerModule.createDocument(
     app,
@@ -58,8 +38,7 @@ export async function createService(module: Type<unknown>, options: CreateServic
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
   if (options.consume ?? true) {
-    const microservice = app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
-    microservice.useGlobalFilters(new RethrowRpcFilter());
+    app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
     await app.startAllMicroservices();
   }
   return app;

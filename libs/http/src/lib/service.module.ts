@@ -1,6 +1,6 @@
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod, type Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -18,6 +18,7 @@ import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency/idempotency-record.schema';
 import { MetricsController } from './metrics.controller';
+import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RateLimitGuard } from './rate-limit.guard';
 
 export interface ServiceModuleOptions {
@@ -51,6 +52,7 @@ export class ServiceModule {
               redact: ['req.headers.authorization', 'req.headers.cookie'],
               autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             },
+            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           }),
         }),
         MongoModule.forRoot({ database }),
@@ -75,6 +77,7 @@ export class ServiceModule {
       ],
       controllers: [HealthController],
       providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         IdempotencyInterceptor,

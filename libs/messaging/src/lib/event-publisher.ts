@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CompressionTypes, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { toHeaders } from '@firstmile/contracts';
 import { KAFKA } from './messaging.options';
 import type { OutboundEvent } from './outbound-event';
@@ -19,7 +19,12 @@ export class EventPublisher implements OnApplicationShutdown {
     @Inject(KAFKA) kafka: Kafka,
     private readonly topics: TopicAdmin,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   private connect(): Promise<void> {

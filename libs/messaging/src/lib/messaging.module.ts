@@ -1,11 +1,22 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type logCreator, logLevel } from 'kafkajs';
 import { EventPublisher } from './event-publisher';
 import { KafkaEnv } from './kafka.env';
 import { KafkaEventServer } from './kafka-event.server';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { TopicAdmin } from './topic-admin';
+
+/** kafkajs logs through the service's logger, so they are JSON lines like everything else. */
+const kafkaLogs: logCreator = () => {
+  const logger = new Logger('kafkajs');
+  return ({ level, log: { message, ...extra } }) => {
+    const line = `${message} ${JSON.stringify(extra)}`;
+    if (level === logLevel.ERROR) logger.error(line);
+    else if (level === logLevel.WARN) logger.warn(line);
+    else logger.debug?.(line);
+  };
+};
 
 @Global()
 @Module({})
@@ -35,6 +46,7 @@ export class MessagingModule {
               clientId: o.service,
               brokers: o.brokers,
               logLevel: logLevel.WARN,
+              logCreator: kafkaLogs,
               retry: { initialRetryTime: 200, retries: 10 },
             }),
         },

@@ -54,7 +54,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         docs.map((d) => ({
           updateOne: {
             filter: { _id: d._id },
-            update: { $pull: { outbox: { id: { $in: d.outbox.map((e) => e.id) } } }, $inc: { outboxSize: -d.outbox.length } },
+            // $pullAll with the exact entries read: portable to FerretDB 1.x, where $pull with a
+            // condition on a sub-document field silently removes nothing.
+            update: { $pullAll: { outbox: d.outbox }, $inc: { outboxSize: -d.outbox.length } },
           },
         })) as never,
         { ordered: false },

@@ -13,5 +13,5 @@ export class IdempotencyRecord {
 }
 
 export const IdempotencyRecordSchema = SchemaFactory.createForClass(IdempotencyRecord);
-// Lets the store drop answers once their replay window has passed.
-IdempotencyRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+// Serves the hourly sweep of expired answers (a TTL index would do it on MongoDB, but FerretDB 1.x has none).
+IdempotencyRecordSchema.index({ expiresAt: 1 });

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { InjectModel } from '@nestjs/mongoose';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { ApiHeader } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -87,6 +88,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
   }
 
+  /** Drops answers whose replay window has passed. */
+  @Cron(CronExpression.EVERY_HOUR)
+  async sweep(now = new Date()): Promise<number> {
+    const { deletedCount } = await this.records.deleteMany({ expiresAt: { $lte: now } });
+    return deletedCount;
+  }
+
   /** Inserts an in-flight claim; returns the existing record when the key is taken. */
   private async claim(id: string, bodyHash: string, now: Date): Promise<IdempotencyRecord | null> {
     const fresh = { _id: id, bodyHash, state: 'in_flight' as const, createdAt: now, expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS) };
@@ -97,6 +105,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if ((err as { code?: number }).code !== 11000) throw err;
     }
     const existing = await this.records.findById(id).lean<IdempotencyRecord>();
+    if (existing && existing.expiresAt.getTime() <= now.getTime()) {
+      await this.records.deleteOne({ _id: id, expiresAt: existing.expiresAt });
+      return this.claim(id, bodyHash, now);
+    }
     if (!existing) return this.claim(id, bodyHash, now);
     if (existing.state === 'in_flight' && existing.bodyHash === bodyHash && now.getTime() - existing.createdAt.getTime() > STALE_CLAIM_MS) {
       const taken = await this.records.updateOne({ _id: id, state: 'in_flight', createdAt: existing.createdAt }, { $set: { createdAt: now } });

@@ -1,16 +1,22 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Observable, throwError } from 'rxjs';
 import { PROBLEM_CONTENT_TYPE, problemFor, ProblemException, type ProblemDocument } from './problem';
 
 /**
- * Every HTTP error leaves as RFC 9457 problem+json. Unexpected errors are logged with their stack
- * and answer a bare 500: nothing internal leaks into a response.
+ * Every HTTP error leaves as RFC 9457 problem+json, including the ones Fastify raises before a
+ * route runs (body too large, malformed JSON). Unexpected errors are logged with their stack and
+ * answer a bare 500: nothing internal leaks into a response.
+ *
+ * Errors of Kafka handlers pass through untouched, so the consumer can retry them and the
+ * dead-letter topic records what really failed.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problems');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() !== 'http') return throwError(() => exception);
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();

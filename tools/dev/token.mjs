@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Prints a development token: npm run token -- --role coop_manager --coop COOP-123
+import { parseArgs } from 'node:util';
+import jwt from 'jsonwebtoken';
+
+const ROLES = ['coop_manager', 'grading_line', 'warehouse_operator', 'buyer', 'logistics_operator', 'ops'];
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string' },
+    sub: { type: 'string' },
+    coop: { type: 'string' },
+    warehouses: { type: 'string' },
+    buyer: { type: 'string' },
+    ttl: { type: 'string', default: '12h' },
+  },
+});
+
+if (!values.role || !ROLES.includes(values.role)) {
+  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> [--coop ID] [--warehouses ID,ID] [--buyer ID] [--sub NAME] [--ttl 12h]`);
+  process.exit(2);
+}
+const claims = {
+  sub: values.sub ?? `${values.role}-dev`,
+  role: values.role,
+  ...(values.coop ? { coop: values.coop } : {}),
+  ...(values.warehouses ? { warehouses: values.warehouses.split(',') } : {}),
+  ...(values.buyer ? { buyer: values.buyer } : {}),
+};
+const secret = process.env.AUTH_JWT_SECRET ?? 'firstmile-dev-secret';
+process.stdout.write(`${jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: values.ttl })}\n`);

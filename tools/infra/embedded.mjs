@@ -1,0 +1,1164 @@
+#!/usr/bin/env node
+// Embedded default infrastructure for machines without Docker (laptops, CI, the
+// project's machines): a real Apache Kafka broker (KRaft, combined
+// broker+controller) assembled from Maven Central, and FerretDB (MongoDB wire
+// protocol on SQLite) built from the Go module proxy. See DESIGN.md,
+// "Infrastructure, and how it starts".
+//
+//   node tools/infra/embedded.mjs up      start both, print the URLs, stay in the foreground until Ctrl-C
+//   node tools/infra/embedded.mjs fetch   download/build only (Maven + Go), nothing is started
+//   node tools/infra/embedded.mjs down    stop an instance started earlier (reads <dataDir>/embedded.json)
+//   node tools/infra/embedded.mjs status  show the pidfile and whether the ports answer
+//
+// Library:
+//   import { startEmbedded } from './tools/infra/embedded.mjs';
+//   const infra = await startEmbedded({ dataDir: tmp, fresh: true, kafkaPort: 19092 });
+//   // infra.kafkaBrokers === '127.0.0.1:19092', infra.mongoUrl === 'mongodb://127.0.0.1:27017/'
+//   await infra.stop();
+//
+// Node built-ins only; runs on Node 20 and 24. Needs `java` (17+) and `mvn` for
+// Kafka, `go` (1.24+, or any Go that can fetch a toolchain) for FerretDB.
+//
+// Caches: Maven's ~/.m2 and Go's module/build caches, plus <repo>/.cache/infra
+// (git-ignored) for the assembled broker classpath and the FerretDB binary.
+// Environment: FIRSTMILE_CACHE_DIR, FIRSTMILE_DATA_DIR, KAFKA_PORT,
+// KAFKA_CONTROLLER_PORT, MONGO_PORT; FIRSTMILE_INFRA_VERBOSE=1 streams mvn/go
+// output verbatim; FIRSTMILE_GOTOOLCHAIN forces a Go toolchain for the build;
+// FIRSTMILE_KAFKA_JVM_OPTS adds JVM options for the broker.
+
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT_PATH = fileURLToPath(import.meta.url);
+export const REPO_ROOT = path.resolve(path.dirname(SCRIPT_PATH), '..', '..');
+const KAFKA_POM = path.join(REPO_ROOT, 'infra', 'kafka', 'pom.xml');
+const KAFKA_LOG4J = path.join(REPO_ROOT, 'infra', 'kafka', 'log4j.properties');
+const FERRETDB_SRC = path.join(REPO_ROOT, 'infra', 'ferretdb');
+const FERRETDB_SOURCES = ['go.mod', 'go.sum', 'main.go'];
+const FERRETDB_BIN_NAME = 'firstmile-ferretdb';
+
+/** Go toolchain used when the build with the machine's own `go` fails (fetched via the module proxy). */
+const FALLBACK_GOTOOLCHAIN = 'go1.24.13';
+/** Build flags; part of the binary's cache key, so changing them rebuilds. */
+const GO_BUILD_ARGS = [
+  'build',
+  '-mod=readonly',
+  '-trimpath',
+  '-buildvcs=false',
+  '-tags',
+  'ferretdb_no_postgresql',
+  '-ldflags=-s -w',
+];
+
+const KAFKA_JVM_OPTS = [
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];
+
+const STARTED_RE = /Kafka Server started/;
+const DEFAULT_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 15_000;
+const PIDFILE = 'embedded.json';
+
+/** Kafka version, read from infra/kafka/pom.xml (the single source of truth). */
+export const KAFKA_VERSION = readPomProperty('kafka.version') ?? '3.9.2';
+/** FerretDB version, read from infra/ferretdb/go.mod. */
+export const FERRETDB_VERSION = readGoModVersion('github.com/FerretDB/FerretDB') ?? 'v1.24.2';
+
+// ---------------------------------------------------------------------------
+// small helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function readPomProperty(name) {
+  try {
+    const m = fs
+      .readFileSync(KAFKA_POM, 'utf8')
+      .match(new RegExp(`<${name.replace(/\./g, '\\.')}>\\s*([^<\\s]+)\\s*</`));
+    return m ? m[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readGoModVersion(mod) {
+  try {
+    const m = fs
+      .readFileSync(path.join(FERRETDB_SRC, 'go.mod'), 'utf8')
+      .match(new RegExp(`^\\s*(?:require\\s+)?${mod.replace(/\./g, '\\.')}\\s+(v\\S+)`, 'm'));
+    return m ? m[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function envPort(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`[infra] ${name}=${raw} is not a TCP port (1-65535)`);
+  return n;
+}
+
+export function defaultCacheDir() {
+  return path.resolve(process.env.FIRSTMILE_CACHE_DIR || path.join(REPO_ROOT, '.cache', 'infra'));
+}
+
+export function defaultDataDir(name = 'default') {
+  return path.resolve(process.env.FIRSTMILE_DATA_DIR || path.join(REPO_ROOT, '.cache', 'data', name));
+}
+
+function sha256(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) {
+    h.update(p);
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function pidAlive(pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+  try {
+    // A zombie still answers signal 0; it is dead for our purposes.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    /* no /proc (macOS) or already gone */
+  }
+  return true;
+}
+
+function processCommandLine(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Send a signal to a detached child's whole process group (falls back to the pid). */
+function signalProcess(pid, sig) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+    return;
+  } catch {
+    /* not a group leader, or gone */
+  }
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}
+
+function tailFile(file, lines = 40) {
+  try {
+    const buf = fs.readFileSync(file, 'utf8');
+    return buf
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
+  } catch {
+    return '(no log)';
+  }
+}
+
+function fmtSecs(ms) {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+// ---------------------------------------------------------------------------
+// ports
+
+/** True if something accepts TCP connections on host:port. */
+export function isPortOpen(port, host = '127.0.0.1', timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    const done = (v) => {
+      sock.removeAllListeners();
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** True if we could bind host:port right now (nothing else holds it). */
+function canBind(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+async function assertPortFree(port, what, envVar) {
+  if ((await isPortOpen(port)) || !(await canBind(port))) {
+    throw new Error(
+      `[infra] port ${port} (${what}) on 127.0.0.1 is already in use by another process. ` +
+        `Set ${envVar}=<free port> to use another one, or stop what listens there ` +
+        `(an embedded instance left from an earlier run stops with: node tools/infra/embedded.mjs down).`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// running mvn / go with progress
+
+/**
+ * Run a command, print a progress line every few seconds (counts of what it
+ * reported), keep the tail of its output for the error message.
+ */
+function runWithProgress(cmd, args, { cwd, env, log, label, classify, everyMs = 5000 }) {
+  const verbose = /^(1|true|yes)$/i.test(process.env.FIRSTMILE_INFRA_VERBOSE || '');
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tail = [];
+    const stats = { lines: 0, last: '' };
+    let lastReported = -1;
+    let child;
+    try {
+      child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const onLine = (line) => {
+      tail.push(line);
+      if (tail.length > 60) tail.shift();
+      stats.lines++;
+      classify?.(line, stats);
+      if (verbose) log(`[infra]   ${label}: ${line}`);
+    };
+    readline.createInterface({ input: child.stdout }).on('line', onLine);
+    readline.createInterface({ input: child.stderr }).on('line', onLine);
+    const timer = setInterval(() => {
+      if (verbose) return;
+      const elapsed = fmtSecs(Date.now() - started);
+      if (stats.lines === lastReported) {
+        log(`[infra]   ${label}: still working (${elapsed})`);
+      } else {
+        lastReported = stats.lines;
+        log(
+          `[infra]   ${label}: ${stats.summary ? stats.summary() : `${stats.lines} lines of output`} (${elapsed})`,
+        );
+      }
+    }, everyMs);
+    child.once('error', (e) => {
+      clearInterval(timer);
+      if (e.code === 'ENOENT')
+        reject(new Error(`[infra] \`${cmd}\` was not found on the PATH (${label} needs it)`));
+      else reject(e);
+    });
+    child.once('close', (code, signal) => {
+      clearInterval(timer);
+      if (code === 0) resolve({ tail, ms: Date.now() - started });
+      else {
+        const err = new Error(
+          `[infra] ${label} failed (${signal ?? `exit code ${code}`}). Last output:\n${tail.join('\n')}`,
+        );
+        err.tail = tail;
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Cross-process lock (a directory with the owner's pid) so parallel test workers build once. */
+async function withLock(lockDir, log, what, fn) {
+  await fsp.mkdir(path.dirname(lockDir), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    let ageMs = 0;
+    try {
+      owner = Number(fs.readFileSync(path.join(lockDir, 'owner'), 'utf8')) || 0;
+    } catch {
+      /* being created */
+    }
+    try {
+      ageMs = Date.now() - fs.statSync(lockDir).mtimeMs;
+    } catch {
+      continue; // vanished: retry at once
+    }
+    if ((owner && !pidAlive(owner)) || (!owner && ageMs > 10_000)) {
+      fs.rmSync(lockDir, { recursive: true, force: true }); // stale lock of a dead process
+      continue;
+    }
+    if (!announced) {
+      log(`[infra] waiting for another process (pid ${owner || '?'}) that is ${what}…`);
+      announced = true;
+    }
+    await sleep(500);
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// artifacts
+
+function kafkaPaths(cacheDir) {
+  const home = path.join(cacheDir, `kafka-${KAFKA_VERSION}`);
+  return { home, libs: path.join(home, 'libs'), marker: path.join(home, 'complete.json') };
+}
+
+function kafkaLibsComplete(cacheDir) {
+  const { libs, marker } = kafkaPaths(cacheDir);
+  try {
+    const m = JSON.parse(fs.readFileSync(marker, 'utf8'));
+    if (m.pomHash !== sha256(fs.readFileSync(KAFKA_POM))) return false;
+    if (!Array.isArray(m.jars) || m.jars.length === 0) return false;
+    return m.jars.every((j) => fs.existsSync(path.join(libs, j)));
+  } catch {
+    return false;
+  }
+}
+
+async function assembleKafka({ cacheDir, log }) {
+  const { home, libs, marker } = kafkaPaths(cacheDir);
+  if (kafkaLibsComplete(cacheDir)) return libs;
+  return withLock(
+    path.join(cacheDir, `.lock-kafka-${KAFKA_VERSION}`),
+    log,
+    `assembling Apache Kafka ${KAFKA_VERSION}`,
+    async () => {
+      if (kafkaLibsComplete(cacheDir)) return libs; // another process finished meanwhile
+      const first = !fs.existsSync(libs);
+      log(
+        `[infra] assembling Apache Kafka ${KAFKA_VERSION} from Maven Central ` +
+          `(${first ? 'first run, ~1-2 min' : 'libs incomplete or infra/kafka/pom.xml changed'})…`,
+      );
+      await fsp.mkdir(home, { recursive: true });
+      const tmp = path.join(home, `libs.tmp-${process.pid}`);
+      await fsp.rm(tmp, { recursive: true, force: true });
+      let downloaded = 0;
+      let bytes = 0;
+      const units = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
+      const { ms } = await runWithProgress(
+        'mvn',
+        [
+          '-B',
+          '-f',
+          KAFKA_POM,
+          'dependency:copy-dependencies',
+          `-DoutputDirectory=${tmp}`,
+          '-DincludeScope=runtime',
+        ],
+        {
+          cwd: path.dirname(KAFKA_POM),
+          env: process.env,
+          log,
+          label: 'mvn',
+          classify(line, stats) {
+            const m = line.match(/Downloaded from [^:]+: \S+ \(([\d.]+) (B|kB|KB|MB|GB)/);
+            if (m) {
+              downloaded++;
+              bytes += Number(m[1]) * (units[m[2]] ?? 1);
+            }
+            stats.summary = () => `${downloaded} files downloaded (${(bytes / 1e6).toFixed(1)} MB)`;
+          },
+        },
+      );
+      const jars = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.jar')).sort();
+      if (!jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`)) {
+        throw new Error(`[infra] mvn finished but kafka_2.13-${KAFKA_VERSION}.jar is not in ${tmp}`);
+      }
+      await fsp.rm(libs, { recursive: true, force: true });
+      await fsp.rename(tmp, libs);
+      await fsp.writeFile(
+        marker,
+        JSON.stringify(
+          {
+            kafkaVersion: KAFKA_VERSION,
+            pomHash: sha256(fs.readFileSync(KAFKA_POM)),
+            jars,
+            assembledAt: new Date().toISOString(),
+          },
+          null,
+          2,
+        ),
+      );
+      log(`[infra] Apache Kafka ${KAFKA_VERSION}: ${jars.length} jars in ${libs} (${fmtSecs(ms)})`);
+      return libs;
+    },
+  );
+}
+
+function ferretdbPaths(cacheDir) {
+  const bin = path.join(cacheDir, 'bin', FERRETDB_BIN_NAME);
+  return { bin, stamp: `${bin}.stamp` };
+}
+
+function ferretdbSourceHash() {
+  return sha256(
+    JSON.stringify(GO_BUILD_ARGS),
+    ...FERRETDB_SOURCES.map((f) => fs.readFileSync(path.join(FERRETDB_SRC, f))),
+  );
+}
+
+function ferretdbUpToDate(cacheDir) {
+  const { bin, stamp } = ferretdbPaths(cacheDir);
+  try {
+    return fs.existsSync(bin) && fs.readFileSync(stamp, 'utf8').trim() === ferretdbSourceHash();
+  } catch {
+    return false;
+  }
+}
+
+async function buildFerretdb({ cacheDir, log }) {
+  const { bin, stamp } = ferretdbPaths(cacheDir);
+  if (ferretdbUpToDate(cacheDir)) return bin;
+  return withLock(
+    path.join(cacheDir, '.lock-ferretdb'),
+    log,
+    `building FerretDB ${FERRETDB_VERSION}`,
+    async () => {
+      if (ferretdbUpToDate(cacheDir)) return bin;
+      const first = !fs.existsSync(bin);
+      log(
+        `[infra] building FerretDB ${FERRETDB_VERSION} (SQLite backend) from the Go module proxy ` +
+          `(${first ? 'first run, ~1-2 min' : 'infra/ferretdb changed'})…`,
+      );
+      await fsp.mkdir(path.dirname(bin), { recursive: true });
+      const tmp = `${bin}.tmp-${process.pid}`;
+      const build = (toolchain) => {
+        let downloads = 0;
+        let pkgs = 0;
+        let lastPkg = '';
+        const env = { ...process.env, CGO_ENABLED: '0' };
+        if (toolchain) env.GOTOOLCHAIN = toolchain;
+        return runWithProgress('go', [...GO_BUILD_ARGS, '-v', '-o', tmp, '.'], {
+          cwd: FERRETDB_SRC,
+          env,
+          log,
+          label: toolchain ? `go (${toolchain})` : 'go',
+          classify(line, stats) {
+            if (line.startsWith('go: downloading')) downloads++;
+            else if (/^[\w.~-]+(\/[\w.~-]+)*$/.test(line)) {
+              pkgs++;
+              lastPkg = line;
+            }
+            stats.summary = () =>
+              `${downloads} modules downloaded, ${pkgs} packages compiled${lastPkg ? ` (last: ${lastPkg})` : ''}`;
+          },
+        });
+      };
+      const forced = process.env.FIRSTMILE_GOTOOLCHAIN;
+      let result;
+      try {
+        result = await build(forced);
+      } catch (e) {
+        if (forced || /not found on the PATH/.test(e.message)) throw e;
+        log(
+          `[infra] the build with the machine's Go failed; retrying with GOTOOLCHAIN=${FALLBACK_GOTOOLCHAIN} (fetched via the Go module proxy). First error:\n${(e.tail ?? []).slice(-10).join('\n')}`,
+        );
+        result = await build(FALLBACK_GOTOOLCHAIN);
+      }
+      await fsp.rename(tmp, bin);
+      await fsp.writeFile(stamp, `${ferretdbSourceHash()}\n`);
+      log(`[infra] FerretDB ${FERRETDB_VERSION}: ${bin} (${fmtSecs(result.ms)})`);
+      return bin;
+    },
+  );
+}
+
+/**
+ * Download/build what the embedded infrastructure needs; nothing is started.
+ * Cheap when everything is cached (a few stat calls and a hash of three files).
+ * @returns {Promise<{kafkaVersion:string, kafkaLibs:string, ferretdbVersion:string, ferretdbBin:string, cacheDir:string}>}
+ */
+export async function ensureArtifacts({ log = console.log, cacheDir = defaultCacheDir() } = {}) {
+  cacheDir = path.resolve(cacheDir);
+  // Sequential on purpose: the machines have 2 cores, and both steps are CPU/network heavy.
+  const kafkaLibs = await assembleKafka({ cacheDir, log });
+  const ferretdbBin = await buildFerretdb({ cacheDir, log });
+  return { kafkaVersion: KAFKA_VERSION, kafkaLibs, ferretdbVersion: FERRETDB_VERSION, ferretdbBin, cacheDir };
+}
+
+// ---------------------------------------------------------------------------
+// Kafka config
+
+function serverProperties({ kafkaPort, controllerPort, logDirs }) {
+  return `# Generated by tools/infra/embedded.mjs at every start; edits are overwritten.
+# Single-node KRaft: combined broker + controller, loopback only, for development and tests.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${logDirs}
+
+num.partitions=6
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=6
+group.initial.rebalance.delay.ms=0
+
+# Small machine (2 cores): fewer threads, smaller log-cleaner buffer (default 128 MiB of heap).
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.cleaner.dedupe.buffer.size=33554432
+log.retention.hours=168
+`;
+}
+
+// ---------------------------------------------------------------------------
+// start / stop
+
+const liveInstances = new Set();
+let exitHookInstalled = false;
+
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Synchronous last resort: the broker and FerretDB shut down on SIGTERM on their own.
+  process.on('exit', () => {
+    for (const inst of liveInstances) inst.killSync('SIGTERM');
+  });
+}
+
+function spawnDetached(cmd, args, { cwd, logFile, env = process.env }) {
+  const fd = fs.openSync(logFile, 'w');
+  try {
+    // detached: own process group, so the terminal's Ctrl-C (SIGINT to the
+    // foreground group) does not reach it; stop() and the hooks end it.
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    return child;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Wait for a spawned child to be running (or fail with a clear message if the binary is missing). */
+function spawned(child, what) {
+  child.on('error', () => {}); // later errors (none expected) must not crash the host process
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () => resolve(child));
+    child.once('error', (e) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(`[infra] \`${child.spawnfile}\` was not found on the PATH (${what} needs it)`)
+          : e,
+      ),
+    );
+  });
+}
+
+/**
+ * A tiny `sh` that blocks reading a pipe from this process: when this process
+ * dies in any way (even SIGKILL), the pipe closes and it terminates the
+ * broker and FerretDB, so they never outlive their parent.
+ */
+function startWatchdog(pids) {
+  const list = pids.join(' ');
+  const script =
+    `read _ignored; for p in ${list}; do kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null; done; ` +
+    `sleep ${Math.ceil(STOP_GRACE_MS / 1000)}; for p in ${list}; do kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null; done`;
+  const wd = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  wd.on('error', () => {}); // no /bin/sh: the 'exit' hook still covers normal exits
+  wd.stdin.on('error', () => {});
+  wd.unref();
+  wd.stdin.unref?.();
+  return wd;
+}
+
+function readPidfile(dataDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, PIDFILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function pidfileProcs(info) {
+  return [
+    { name: 'Kafka', pid: info?.kafka?.pid, match: 'kafka.Kafka' },
+    { name: 'FerretDB', pid: info?.ferretdb?.pid, match: FERRETDB_BIN_NAME },
+  ].filter((p) => p.pid);
+}
+
+function isOurProcess({ pid, match }) {
+  if (!pidAlive(pid)) return false;
+  const cmd = processCommandLine(pid);
+  return cmd === undefined ? true : cmd.includes(match); // no /proc: trust the pidfile
+}
+
+async function waitGone(pids, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (pids.every((p) => !pidAlive(p))) return true;
+    await sleep(100);
+  }
+  return pids.every((p) => !pidAlive(p));
+}
+
+/**
+ * Stop an instance recorded in <dataDir>/embedded.json (e.g. one left by a
+ * killed `up`). Returns true if it found and stopped something.
+ */
+export async function stopEmbedded({ dataDir = defaultDataDir(), log = console.log } = {}) {
+  dataDir = path.resolve(dataDir);
+  let info = readPidfile(dataDir);
+  if (!info) return false;
+  // Started by a running `embedded.mjs up`: ask it to shut down the way Ctrl-C would.
+  const owner = info.ownerPid;
+  if (
+    owner &&
+    owner !== process.pid &&
+    pidAlive(owner) &&
+    (processCommandLine(owner) ?? '').includes('embedded.mjs')
+  ) {
+    log(`[infra] asking \`embedded.mjs up\` (pid ${owner}) to stop…`);
+    try {
+      process.kill(owner, 'SIGTERM');
+    } catch {
+      /* gone meanwhile */
+    }
+    const deadline = Date.now() + STOP_GRACE_MS + 5000;
+    while (Date.now() < deadline && readPidfile(dataDir) && pidAlive(owner)) await sleep(100);
+    info = readPidfile(dataDir);
+    if (!info) return true;
+  }
+  const procs = pidfileProcs(info).filter(isOurProcess);
+  if (procs.length) log(`[infra] stopping ${procs.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}…`);
+  for (const p of procs) signalProcess(p.pid, 'SIGTERM');
+  if (
+    !(await waitGone(
+      procs.map((p) => p.pid),
+      STOP_GRACE_MS,
+    ))
+  ) {
+    for (const p of procs) if (pidAlive(p.pid)) signalProcess(p.pid, 'SIGKILL');
+    await waitGone(
+      procs.map((p) => p.pid),
+      2000,
+    );
+  }
+  if (
+    info.watchdogPid &&
+    pidAlive(info.watchdogPid) &&
+    (processCommandLine(info.watchdogPid) ?? 'read _ignored').includes('read _ignored')
+  ) {
+    signalProcess(info.watchdogPid, 'SIGKILL');
+  }
+  fs.rmSync(path.join(dataDir, PIDFILE), { force: true });
+  return procs.length > 0;
+}
+
+async function waitReady({
+  kafka,
+  ferret,
+  kafkaPort,
+  mongoPort,
+  serverLog,
+  serverLogOffset,
+  timeoutMs,
+  log,
+}) {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let kafkaReady = false;
+  let mongoReady = false;
+  let kafkaPortOpenAt = 0;
+  let offset = serverLogOffset;
+  let logText = '';
+  let lastNote = started;
+  while (Date.now() < deadline) {
+    if (kafka.exitCode !== null || kafka.signalCode !== null) {
+      throw Object.assign(
+        new Error(
+          `[infra] Kafka exited during startup (${kafka.signalCode ?? `exit code ${kafka.exitCode}`})`,
+        ),
+        { which: 'kafka' },
+      );
+    }
+    if (ferret.exitCode !== null || ferret.signalCode !== null) {
+      throw Object.assign(
+        new Error(
+          `[infra] FerretDB exited during startup (${ferret.signalCode ?? `exit code ${ferret.exitCode}`})`,
+        ),
+        { which: 'ferretdb' },
+      );
+    }
+    if (!mongoReady && (await isPortOpen(mongoPort, '127.0.0.1', 500))) mongoReady = true;
+    if (!kafkaReady) {
+      // Read only what this run appended to server.log.
+      try {
+        const size = fs.statSync(serverLog).size;
+        if (size < offset) offset = 0; // rotated
+        if (size > offset) {
+          const fh = await fsp.open(serverLog, 'r');
+          try {
+            const buf = Buffer.alloc(size - offset);
+            await fh.read(buf, 0, buf.length, offset);
+            logText += buf.toString('utf8');
+            offset = size;
+          } finally {
+            await fh.close();
+          }
+        }
+      } catch {
+        /* not written yet */
+      }
+      const sawStarted = STARTED_RE.test(logText);
+      if (await isPortOpen(kafkaPort, '127.0.0.1', 500)) {
+        kafkaPortOpenAt ||= Date.now();
+        // The "started" line follows the listener by a moment; if log4j was
+        // configured not to print it, settle for the open port plus 5 s.
+        if (sawStarted || Date.now() - kafkaPortOpenAt > 5000) kafkaReady = true;
+      }
+    }
+    if (kafkaReady && mongoReady) return Date.now() - started;
+    if (Date.now() - lastNote > 15_000) {
+      lastNote = Date.now();
+      log(
+        `[infra] still waiting for ${[!kafkaReady && 'Kafka', !mongoReady && 'FerretDB'].filter(Boolean).join(' and ')} (${fmtSecs(Date.now() - started)})…`,
+      );
+    }
+    await sleep(200);
+  }
+  throw Object.assign(
+    new Error(
+      `[infra] timed out after ${fmtSecs(timeoutMs)} waiting for ${[!kafkaReady && 'Kafka', !mongoReady && 'FerretDB'].filter(Boolean).join(' and ')}`,
+    ),
+    {
+      which: !kafkaReady ? 'kafka' : 'ferretdb',
+    },
+  );
+}
+
+function runToCompletion(cmd, args, { cwd, env = process.env }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.once('error', (e) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(`[infra] \`${cmd}\` was not found on the PATH (Kafka needs Java 17+)`)
+          : e,
+      ),
+    );
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(
+            new Error(`[infra] ${cmd} ${args.slice(-6).join(' ')} failed (exit ${code}):\n${out.trim()}`),
+          ),
+    );
+  });
+}
+
+/**
+ * Start Kafka (KRaft, 127.0.0.1) and FerretDB (MongoDB wire, 127.0.0.1) and wait until both accept connections.
+ *
+ * @param {object} [opts]
+ * @param {number} [opts.kafkaPort=9092]       env KAFKA_PORT
+ * @param {number} [opts.controllerPort=9093]  env KAFKA_CONTROLLER_PORT
+ * @param {number} [opts.mongoPort=27017]      env MONGO_PORT
+ * @param {string} [opts.dataDir]              default env FIRSTMILE_DATA_DIR or <repo>/.cache/data/<name>
+ * @param {string} [opts.name='default']       names the default dataDir
+ * @param {string} [opts.cacheDir]             default env FIRSTMILE_CACHE_DIR or <repo>/.cache/infra
+ * @param {boolean} [opts.fresh=false]         wipe dataDir first (empty Kafka and database)
+ * @param {boolean} [opts.handleSignals=false] on SIGINT/SIGTERM: stop both, then exit (the CLI sets it)
+ * @param {number} [opts.timeoutMs=120000]
+ * @param {(line: string) => void} [opts.log=console.log]
+ * @param {(name: 'kafka'|'ferretdb', code: number|null, signal: string|null) => void} [opts.onUnexpectedExit]
+ *   called if the broker or FerretDB exits on its own after a successful start (default: a log line)
+ * @returns {Promise<{kafkaBrokers: string, mongoUrl: string, stop: () => Promise<void>, pids: {kafka: number, ferretdb: number},
+ *   dataDir: string, ports: {kafka: number, controller: number, mongo: number}, logs: {kafka: string, ferretdb: string}, readyMs: number}>}
+ */
+export async function startEmbedded({
+  kafkaPort = envPort('KAFKA_PORT', 9092),
+  controllerPort = envPort('KAFKA_CONTROLLER_PORT', 9093),
+  mongoPort = envPort('MONGO_PORT', 27017),
+  dataDir,
+  name = 'default',
+  cacheDir = defaultCacheDir(),
+  fresh = false,
+  handleSignals = false,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  log = console.log,
+  onUnexpectedExit,
+} = {}) {
+  const t0 = Date.now();
+  dataDir = path.resolve(dataDir ?? defaultDataDir(name));
+  if (new Set([kafkaPort, controllerPort, mongoPort]).size !== 3) {
+    throw new Error(
+      `[infra] the Kafka (${kafkaPort}), controller (${controllerPort}) and MongoDB (${mongoPort}) ports must differ`,
+    );
+  }
+
+  // Per-instance state; `stop` works at any point, including half-way through startup.
+  const children = { kafka: undefined, ferretdb: undefined, watchdog: undefined };
+  let stopPromise;
+  let stopping = false;
+  const inst = {
+    killSync(sig) {
+      for (const c of [children.kafka, children.ferretdb])
+        if (c?.pid && c.exitCode === null && c.signalCode === null) signalProcess(c.pid, sig);
+    },
+  };
+  const onSignal = (sig) => {
+    if (stopping) {
+      inst.killSync('SIGKILL');
+      process.exit(1);
+    }
+    log(`[infra] ${sig}: stopping Kafka and FerretDB…`);
+    stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  const stop = () => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      const procs = [children.kafka, children.ferretdb].filter(
+        (c) => c?.pid && c.exitCode === null && c.signalCode === null,
+      );
+      const exited = procs.map(
+        (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', r))),
+      );
+      for (const c of procs) signalProcess(c.pid, 'SIGTERM');
+      const all = Promise.all(exited);
+      const graceful = await Promise.race([all.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      if (!graceful) {
+        for (const c of procs)
+          if (c.exitCode === null && c.signalCode === null) signalProcess(c.pid, 'SIGKILL');
+        await Promise.race([all, sleep(3000)]);
+      }
+      if (children.watchdog?.pid) signalProcess(children.watchdog.pid, 'SIGKILL');
+      children.watchdog?.stdin?.destroy();
+      const pf = readPidfile(dataDir);
+      if (pf && pf.ownerPid === process.pid) fs.rmSync(path.join(dataDir, PIDFILE), { force: true });
+      liveInstances.delete(inst);
+      if (handleSignals) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    })();
+    return stopPromise;
+  };
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  try {
+    const { kafkaLibs, ferretdbBin } = await ensureArtifacts({ log, cacheDir });
+
+    // An instance recorded for this data dir?
+    const prev = readPidfile(dataDir);
+    if (prev) {
+      const alive = pidfileProcs(prev).filter(isOurProcess);
+      if (alive.length && pidAlive(prev.ownerPid)) {
+        const by = prev.ownerPid === process.pid ? 'this process' : `pid ${prev.ownerPid}`;
+        throw new Error(
+          `[infra] an embedded instance already runs on ${dataDir} (started by ${by}: ` +
+            `${alive.map((p) => `${p.name} pid ${p.pid}`).join(', ')}). Use it, stop() it, or stop it with: ` +
+            `node tools/infra/embedded.mjs down`,
+        );
+      }
+      if (alive.length)
+        log(`[infra] stopping leftovers of an earlier run (owner pid ${prev.ownerPid} is gone)…`);
+      await stopEmbedded({ dataDir, log: () => {} });
+    }
+
+    await assertPortFree(kafkaPort, 'Kafka broker', 'KAFKA_PORT');
+    await assertPortFree(controllerPort, 'Kafka controller', 'KAFKA_CONTROLLER_PORT');
+    await assertPortFree(mongoPort, 'FerretDB / MongoDB', 'MONGO_PORT');
+
+    if (fresh) await fsp.rm(dataDir, { recursive: true, force: true });
+    const kafkaDir = path.join(dataDir, 'kafka');
+    const logDirs = path.join(kafkaDir, 'logs');
+    const ferretDir = path.join(dataDir, 'ferretdb');
+    await fsp.mkdir(logDirs, { recursive: true });
+    await fsp.mkdir(path.join(ferretDir, 'data'), { recursive: true });
+
+    const propsFile = path.join(kafkaDir, 'server.properties');
+    await fsp.writeFile(propsFile, serverProperties({ kafkaPort, controllerPort, logDirs }));
+    const serverLog = path.join(kafkaDir, 'server.log');
+    const jvmCommon = [
+      `-Dlog4j.configuration=${new URL(`file://${KAFKA_LOG4J}`).href}`,
+      `-Dkafka.logs.dir=${kafkaDir}`,
+    ];
+    const classpath = `${kafkaLibs}${path.sep}*`;
+
+    if (!fs.existsSync(path.join(logDirs, 'meta.properties'))) {
+      const clusterId = crypto.randomBytes(16).toString('base64url'); // the 22-char form of Kafka's Uuid
+      log(`[infra] formatting Kafka storage in ${logDirs} (cluster ${clusterId})…`);
+      await runToCompletion(
+        'java',
+        [
+          ...jvmCommon,
+          '-cp',
+          classpath,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          propsFile,
+          '--ignore-formatted',
+        ],
+        {
+          cwd: kafkaDir,
+        },
+      );
+    }
+
+    const serverLogOffset = fs.existsSync(serverLog) ? fs.statSync(serverLog).size : 0;
+    const extraJvm = (process.env.FIRSTMILE_KAFKA_JVM_OPTS || '').split(/\s+/).filter(Boolean);
+    children.kafka = spawnDetached(
+      'java',
+      [...KAFKA_JVM_OPTS, ...extraJvm, ...jvmCommon, '-cp', classpath, 'kafka.Kafka', propsFile],
+      {
+        cwd: kafkaDir,
+        logFile: path.join(kafkaDir, 'console.log'),
+      },
+    );
+    liveInstances.add(inst);
+    installExitHook();
+    await spawned(children.kafka, 'Kafka (Java 17+)');
+
+    const ferretLog = path.join(ferretDir, 'ferretdb.log');
+    children.ferretdb = spawnDetached(
+      ferretdbBin,
+      [
+        '-listen',
+        `127.0.0.1:${mongoPort}`,
+        '-data',
+        path.join(ferretDir, 'data'),
+        '-log-level',
+        'warn',
+        '-parent-pid',
+        String(process.pid),
+      ],
+      { cwd: ferretDir, logFile: ferretLog },
+    );
+    await spawned(children.ferretdb, 'FerretDB');
+
+    children.watchdog = startWatchdog([children.kafka.pid, children.ferretdb.pid]);
+    let ready = false;
+    for (const [key, c] of [
+      ['kafka', children.kafka],
+      ['ferretdb', children.ferretdb],
+    ]) {
+      c.unref();
+      c.on('exit', (code, signal) => {
+        if (stopping || !ready) return; // expected, or reported by waitReady
+        log(
+          `[infra] ${key === 'kafka' ? 'Kafka' : 'FerretDB'} exited unexpectedly (${signal ?? `exit code ${code}`}); ` +
+            `see ${key === 'kafka' ? serverLog : ferretLog}`,
+        );
+        onUnexpectedExit?.(key, code, signal);
+      });
+    }
+
+    const pids = { kafka: children.kafka.pid, ferretdb: children.ferretdb.pid };
+    const kafkaBrokers = `127.0.0.1:${kafkaPort}`;
+    const mongoUrl = `mongodb://127.0.0.1:${mongoPort}/`;
+    await fsp.writeFile(
+      path.join(dataDir, PIDFILE),
+      JSON.stringify(
+        {
+          ownerPid: process.pid,
+          startedAt: new Date().toISOString(),
+          dataDir,
+          kafkaBrokers,
+          mongoUrl,
+          kafka: { pid: pids.kafka, port: kafkaPort, controllerPort, version: KAFKA_VERSION },
+          ferretdb: { pid: pids.ferretdb, port: mongoPort, version: FERRETDB_VERSION },
+          watchdogPid: children.watchdog.pid,
+        },
+        null,
+        2,
+      ),
+    );
+
+    log(
+      `[infra] starting Kafka ${KAFKA_VERSION} on ${kafkaBrokers} and FerretDB ${FERRETDB_VERSION} on ${mongoUrl}…`,
+    );
+    try {
+      await waitReady({
+        kafka: children.kafka,
+        ferret: children.ferretdb,
+        kafkaPort,
+        mongoPort,
+        serverLog,
+        serverLogOffset,
+        timeoutMs,
+        log,
+      });
+    } catch (e) {
+      const kafkaTail = `--- ${serverLog} ---\n${tailFile(serverLog)}\n--- ${path.join(kafkaDir, 'console.log')} ---\n${tailFile(path.join(kafkaDir, 'console.log'), 20)}`;
+      const ferretTail = `--- ${ferretLog} ---\n${tailFile(ferretLog)}`;
+      e.message += `\n${e.which === 'ferretdb' ? ferretTail : kafkaTail}`;
+      throw e;
+    }
+    ready = true;
+    const readyMs = Date.now() - t0;
+    log(`[infra] ready in ${fmtSecs(readyMs)}: KAFKA_BROKERS=${kafkaBrokers} MONGO_URL=${mongoUrl}`);
+    return {
+      kafkaBrokers,
+      mongoUrl,
+      stop,
+      pids,
+      dataDir,
+      ports: { kafka: kafkaPort, controller: controllerPort, mongo: mongoPort },
+      logs: { kafka: serverLog, ferretdb: ferretLog },
+      readyMs,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+
+function parseCli(argv) {
+  const [cmd = 'help', ...rest] = argv;
+  const opts = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--fresh') opts.fresh = true;
+    else if (a === '--data-dir') opts.dataDir = rest[++i];
+    else if (a.startsWith('--data-dir=')) opts.dataDir = a.slice('--data-dir='.length);
+    else throw new Error(`unknown option ${a}`);
+  }
+  return { cmd, opts };
+}
+
+async function main(argv) {
+  const { cmd, opts } = parseCli(argv);
+  switch (cmd) {
+    case 'up': {
+      let infra;
+      const keepAlive = setInterval(() => {}, 1 << 30); // the children are unref'd
+      infra = await startEmbedded({
+        ...opts,
+        handleSignals: true,
+        onUnexpectedExit() {
+          // One of them died on its own: stop the other one too and fail.
+          clearInterval(keepAlive);
+          (infra?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+        },
+      });
+      console.log(`
+  Kafka    ${infra.kafkaBrokers}   (KAFKA_BROKERS)
+  MongoDB  ${infra.mongoUrl}   (MONGO_URL, FerretDB)
+  data     ${infra.dataDir}
+  logs     ${infra.logs.kafka}
+           ${infra.logs.ferretdb}
+
+  Running in the foreground; Ctrl-C stops both.
+`);
+      return;
+    }
+    case 'fetch': {
+      const t = Date.now();
+      const a = await ensureArtifacts({});
+      console.log(
+        `[infra] Kafka ${a.kafkaVersion}: ${a.kafkaLibs}\n[infra] FerretDB ${a.ferretdbVersion}: ${a.ferretdbBin}\n[infra] artifacts ready (${fmtSecs(Date.now() - t)})`,
+      );
+      return;
+    }
+    case 'down': {
+      const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
+      const stopped = await stopEmbedded({ dataDir });
+      console.log(stopped ? '[infra] stopped.' : `[infra] nothing running for ${dataDir}.`);
+      return;
+    }
+    case 'status': {
+      const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
+      const info = readPidfile(dataDir);
+      if (!info) {
+        console.log(`[infra] no pidfile in ${dataDir}.`);
+        process.exitCode = 1;
+        return;
+      }
+      const procs = pidfileProcs(info).map(
+        (p) => `${p.name} pid ${p.pid} ${isOurProcess(p) ? 'running' : 'gone'}`,
+      );
+      const kOpen = await isPortOpen(info.kafka?.port);
+      const mOpen = await isPortOpen(info.ferretdb?.port);
+      console.log(
+        `[infra] ${procs.join(', ')}; owner pid ${info.ownerPid} ${pidAlive(info.ownerPid) ? 'running' : 'gone'}`,
+      );
+      console.log(
+        `[infra] KAFKA_BROKERS=${info.kafkaBrokers} (${kOpen ? 'open' : 'closed'}) MONGO_URL=${info.mongoUrl} (${mOpen ? 'open' : 'closed'})`,
+      );
+      if (!kOpen || !mOpen) process.exitCode = 1;
+      return;
+    }
+    default:
+      console.log(`usage: node tools/infra/embedded.mjs <up|fetch|down|status> [--fresh] [--data-dir DIR]
+  up      start Kafka ${KAFKA_VERSION} and FerretDB ${FERRETDB_VERSION}, stay in the foreground (Ctrl-C stops)
+  fetch   download/build the artifacts only
+  down    stop an instance started earlier for the data dir
+  status  show what the pidfile says and whether the ports answer
+env: KAFKA_PORT (9092) KAFKA_CONTROLLER_PORT (9093) MONGO_PORT (27017) FIRSTMILE_DATA_DIR FIRSTMILE_CACHE_DIR FIRSTMILE_INFRA_VERBOSE=1`);
+      if (cmd !== 'help' && cmd !== '--help' && cmd !== '-h') process.exitCode = 2;
+  }
+}
+
+function invokedAsCli() {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(SCRIPT_PATH);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsCli()) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e?.message ?? e);
+    process.exit(1);
+  });
+}
