@@ -10,11 +10,13 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { isoTime, KG_DECIMALS, StockLevel } from './common';
+import { GeoPoint, isoTime, KG_DECIMALS, StockLevel } from './common';
 
 /** What order-routing needs to know about a sub-lot to route to it, repeated on every stock event. */
 export class StockItem {
   @IsString() @IsNotEmpty() warehouseId!: string;
+  /** Where the stock is, so routers can estimate transit without asking the warehouse service. */
+  @ValidateNested() @Type(() => GeoPoint) warehouseLocation!: GeoPoint;
   @IsString() @IsNotEmpty() subLotId!: string;
   @IsString() @IsNotEmpty() lotId!: string;
   @IsString() @IsNotEmpty() produce!: string;
