@@ -2,3 +2,4 @@ export * from './lib/infra';
 export * from './lib/auth';
 export * from './lib/wait';
 export * from './lib/topic-probe';
+export * from './lib/app';
