@@ -19,6 +19,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running = false;
   private wake?: () => void;
   private loop?: Promise<void>;
+  private draining?: Promise<number>;
   private readonly onSignal = () => this.wake?.();
 
   constructor(
@@ -40,8 +41,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.loop;
   }
 
-  /** One pass over every model; returns how many events left. */
-  async drain(): Promise<number> {
+  /** One pass over every model; returns how many events left. Concurrent callers share one pass. */
+  drain(): Promise<number> {
+    this.draining ??= this.pass().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async pass(): Promise<number> {
     let published = 0;
     for (const model of this.models) {
       const docs = await model
@@ -53,7 +59,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await model.bulkWrite(
         docs.map((d) => ({
           updateOne: {
-            filter: { _id: d._id },
+            // Entries are appended and only ever removed as a prefix, so "my first entry is still
+            // there" means "all I read is still there": another relay (a replica) that got here
+            // first makes this a no-op instead of a double decrement.
+            filter: { _id: d._id, 'outbox.id': d.outbox[0].id },
             // $pullAll with the exact entries read: portable to FerretDB 1.x, where $pull with a
             // condition on a sub-document field silently removes nothing.
             update: { $pullAll: { outbox: d.outbox }, $inc: { outboxSize: -d.outbox.length } },

@@ -1,12 +1,13 @@
-import type { Config } from 'jest';
-import { compilerOptions } from './tsconfig.base.json';
+// @ts-check
+const { compilerOptions } = require('./tsconfig.base.json');
 
 /** Path aliases from tsconfig.base.json, so tests import `@firstmile/*` exactly as the code does. */
 const moduleNameMapper = Object.fromEntries(
   Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
 );
 
-export const shared: Config = {
+/** @type {import('jest').Config} */
+module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleNameMapper,

@@ -1,0 +1,115 @@
+import { Catch, Controller, Module, type RpcExceptionFilter } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { throwError } from 'rxjs';
+import { deadLetterTopic, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
+import { TopicProbe, waitFor } from '@firstmile/testing';
+import { plainToInstance } from 'class-transformer';
+import { KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent } from '../index';
+
+/** The service under test: records what it handled, and fails on purpose for reason "explode". */
+@Controller()
+class VoidedConsumer {
+  static readonly seen: string[] = [];
+  static readonly attempts = new Map<string, number[]>();
+
+  @OnEvent(LotVoidedV1.type)
+  onVoided(event: LotVoidedV1, ctx: EventContext) {
+    VoidedConsumer.attempts.set(event.lotId, [...(VoidedConsumer.attempts.get(event.lotId) ?? []), ctx.attempt]);
+    if (event.reason === 'explode') throw new Error(`boom for ${event.lotId}`);
+    VoidedConsumer.seen.push(event.lotId);
+  }
+}
+
+@Catch()
+class Rethrow implements RpcExceptionFilter {
+  catch(exception: unknown) {
+    return throwError(() => exception);
+  }
+}
+
+const pickKnown = (raw: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(raw).filter(([k]) => k in new KafkaEnv()));
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      // The run's broker, prefix and retry delays from the environment, defaults for the rest.
+      validate: (raw) => plainToInstance(KafkaEnv, pickKnown(raw), { exposeDefaultValues: true }),
+    }),
+    MessagingModule.forRoot({ service: 'messaging-test' }),
+  ],
+  controllers: [VoidedConsumer],
+  providers: [{ provide: APP_FILTER, useClass: Rethrow }],
+})
+class TestModule {}
+
+describe('KafkaEventServer on a real broker', () => {
+  let app: INestApplication;
+  let producer: Producer;
+  let probe: TopicProbe;
+  const topic = TopicProbe.physical(Topics.harvestLots);
+  const key = `LOT-${randomUUID()}`; // one key → one partition: ordering is what is under test
+
+  const voided = (lotId: string, reason: string) =>
+    newEvent(LotVoidedV1.type, { lotId, cooperativeId: 'COOP-1', reason, voidedAt: new Date().toISOString() }, { source: 'test' });
+
+  const send = (value: string, headers: Record<string, string>) => producer.send({ topic, messages: [{ key, value, headers }] });
+
+  beforeAll(async () => {
+    app = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: ['error'] });
+    app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
+    await app.startAllMicroservices();
+    await app.init();
+    await app.get(KafkaEventServer).joined;
+    const kafka = new Kafka({ brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    await producer.connect();
+    probe = await new TopicProbe().start([deadLetterTopic(Topics.harvestLots)]);
+  });
+
+  afterAll(async () => {
+    await probe.stop();
+    await producer.disconnect();
+    await app.close();
+  });
+
+  it('parks a failing, a malformed and a contract-violating record in the DLT while later records keep flowing', async () => {
+    const failing = voided('LOT-FAIL', 'explode');
+    const before = voided('LOT-BEFORE', 'typo');
+    const after = voided('LOT-AFTER', 'typo');
+    const { data: _d, ...envelope } = voided('LOT-BAD', 'x');
+
+    await send(JSON.stringify(before.data), toHeaders(before));
+    await send(JSON.stringify(failing.data), toHeaders(failing));
+    await send('{"lotId": not json', toHeaders({ ...envelope, id: randomUUID() }));
+    await send(JSON.stringify({ lotId: 'LOT-BAD', reason: 42 }), toHeaders({ ...envelope, id: randomUUID() }));
+    await send(JSON.stringify(after.data), toHeaders(after));
+
+    // The records behind the poison ones are handled without waiting for the retries.
+    await waitFor(() => VoidedConsumer.seen.includes('LOT-AFTER'), { what: 'LOT-AFTER handled' });
+    expect(VoidedConsumer.seen).toEqual(['LOT-BEFORE', 'LOT-AFTER']);
+
+    const dead = await probe.expect(() => true, { count: 3, what: 'three dead letters' });
+    const byKind = Object.fromEntries(dead.map((r) => [r.headers['x-error-kind'], r]));
+    expect(Object.keys(byKind).sort()).toEqual(['contract', 'handler', 'malformed']);
+
+    const handler = byKind['handler'];
+    expect(handler.headers['ce_id']).toBe(failing.id);
+    expect(handler.headers['x-error']).toContain('boom for LOT-FAIL');
+    expect(handler.headers['x-original-topic']).toBe(Topics.harvestLots);
+    expect(handler.headers['x-retry-attempt']).toBe('2');
+    expect(handler.json).toEqual(failing.data);
+    // First delivery, then once per retry topic (KAFKA_RETRY_DELAYS_MS has two delays in tests).
+    expect(VoidedConsumer.attempts.get('LOT-FAIL')).toEqual([0, 1, 2]);
+
+    expect(byKind['malformed'].headers['x-error']).toContain('not JSON');
+    expect(byKind['contract'].headers['x-error']).toContain('reason');
+  });
+});

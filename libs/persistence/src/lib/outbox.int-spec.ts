@@ -1,0 +1,132 @@
+import { Controller, type INestApplication, Injectable, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { InjectModel, MongooseModule, Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { plainToInstance } from 'class-transformer';
+import mongoose, { type Model } from 'mongoose';
+import { LotVoidedV1, Topics } from '@firstmile/contracts';
+import { EventPublisher, type EventContext, KafkaEnv, KafkaEventServer, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
+import { TopicProbe, waitFor } from '@firstmile/testing';
+import { MongoEnv } from './mongo.env';
+import { databaseName, MongoModule } from './mongo.module';
+import { appliedEventsPlugin, initialOutbox, notYetApplied, outboxPlugin, type OutboxFields, withApplied } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxRelayModule } from './outbox-relay.module';
+
+/** An aggregate that stages events, and a counter that absorbs them exactly once. */
+@Schema({ collection: 'aggregates', versionKey: false })
+class Aggregate implements OutboxFields {
+  @Prop({ type: String }) _id!: string;
+  @Prop() count!: number;
+  appliedEvents?: string[];
+  outbox!: OutboxFields['outbox'];
+  outboxSize!: number;
+}
+const AggregateSchema = SchemaFactory.createForClass(Aggregate).plugin(outboxPlugin).plugin(appliedEventsPlugin);
+
+@Injectable()
+@Controller()
+class CountingConsumer {
+  constructor(@InjectModel(Aggregate.name) private readonly model: Model<Aggregate>) {}
+
+  @OnEvent(LotVoidedV1.type)
+  async onVoided(event: LotVoidedV1, ctx: EventContext) {
+    await this.model.updateOne(
+      { _id: `counter-${event.lotId}`, ...notYetApplied(ctx.eventId) },
+      withApplied<Aggregate>({ $inc: { count: 1 } }, ctx.eventId),
+    );
+  }
+}
+
+const env = (raw: Record<string, unknown>) => {
+  const known = (o: object) => Object.fromEntries(Object.entries(raw).filter(([k]) => k in o));
+  return { ...plainToInstance(KafkaEnv, known(new KafkaEnv()), { exposeDefaultValues: true }), ...plainToInstance(MongoEnv, known(new MongoEnv()), { exposeDefaultValues: true }) };
+};
+const models = MongooseModule.forFeature([{ name: Aggregate.name, schema: AggregateSchema }]);
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: env }),
+    MongoModule.forRoot({ database: 'outbox_test' }),
+    MessagingModule.forRoot({ service: 'outbox-test' }),
+    models,
+    OutboxRelayModule.forModels([Aggregate.name], [models]),
+  ],
+  controllers: [CountingConsumer],
+})
+class TestModule {}
+
+describe('transactional outbox and idempotent consumers on the real broker and store', () => {
+  let app: INestApplication | undefined;
+  let probe: TopicProbe;
+  const lotId = `LOT-${Date.now().toString(36)}`;
+  const voided = (reason: string) =>
+    newEvent(LotVoidedV1.type, { lotId, cooperativeId: 'COOP-1', reason, voidedAt: new Date().toISOString() }, { source: 'test' });
+
+  const start = async () => {
+    const nest = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: ['error'] });
+    nest.connectMicroservice({ strategy: nest.get(KafkaEventServer) });
+    await nest.startAllMicroservices();
+    await nest.init();
+    await nest.get(KafkaEventServer).joined;
+    return nest;
+  };
+  const model = () => app!.get<Model<Aggregate>>(`${Aggregate.name}Model`);
+  const copiesOf = (id: string) => probe.records.filter((r) => r.headers['ce_id'] === id).length;
+
+  beforeAll(async () => {
+    probe = await new TopicProbe().start([Topics.harvestLots]);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await probe.stop();
+  });
+
+  it('publishes what a crashed writer staged, once, when the relay comes back', async () => {
+    // The state change and its event were written; the process died before the relay ran.
+    const staged = voided('staged before the crash');
+    const conn = await mongoose
+      .createConnection(process.env['MONGO_URL']!, { dbName: databaseName(process.env['MONGO_DB_PREFIX'] ?? '', 'outbox_test') })
+      .asPromise();
+    await conn.model(Aggregate.name, AggregateSchema).create({ _id: `counter-${lotId}`, count: 0, ...initialOutbox([staged]) });
+    await conn.close();
+    expect(copiesOf(staged.id)).toBe(0);
+
+    app = await start();
+    await probe.expect((r) => r.headers['ce_id'] === staged.id, { what: 'the staged event on the topic' });
+    await waitFor(async () => (await model().findById(`counter-${lotId}`).lean())?.outboxSize === 0, { what: 'outbox emptied' });
+    await waitFor(async () => (await model().findById(`counter-${lotId}`).lean())?.count === 1, { what: 'event applied' });
+    // Give a second (wrong) publication time to show up before asserting there is none.
+    await app.get(OutboxRelay).drain();
+    expect(copiesOf(staged.id)).toBe(1);
+    expect(probe.records.find((r) => r.headers['ce_id'] === staged.id)?.headers).toMatchObject({
+      ce_type: LotVoidedV1.type,
+      ce_specversion: '1.0',
+      ce_source: 'test',
+      ce_subject: lotId,
+      'content-type': 'application/json',
+    });
+  });
+
+  it('applies an event once even when the relay published it twice (crash after publish, before the pull)', async () => {
+    const twice = voided('published twice');
+    await model().updateOne({ _id: `counter-${lotId}` }, { $push: { outbox: twice }, $inc: { outboxSize: 1 } });
+    // Simulate the crash window: the event is on the topic but still in the outbox...
+    await app!.get(EventPublisher).publish([twice]);
+    // ...so the relay publishes it again when it next runs.
+    await app!.get(OutboxRelay).drain();
+
+    await probe.expect((r) => r.headers['ce_id'] === twice.id, { count: 2, what: 'two copies of the event' });
+    await waitFor(async () => (await model().findById(`counter-${lotId}`).lean())?.appliedEvents?.includes(twice.id), { what: 'applied' });
+    // Let the second copy be consumed too: the relay's next event acts as a barrier on the same partition.
+    const barrier = voided('barrier');
+    await model().updateOne({ _id: `counter-${lotId}` }, { $push: { outbox: barrier }, $inc: { outboxSize: 1 } });
+    await waitFor(async () => (await model().findById(`counter-${lotId}`).lean())?.appliedEvents?.includes(barrier.id), { what: 'barrier applied' });
+
+    const counter = await model().findById(`counter-${lotId}`).lean<Aggregate & { appliedEvents: string[] }>();
+    expect(counter?.count).toBe(3); // staged + twice (once) + barrier
+    expect(counter?.appliedEvents.filter((id) => id === twice.id)).toHaveLength(1);
+  });
+});
