@@ -11,6 +11,7 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   moduleNameMapper,
+  setupFiles: ['reflect-metadata'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

@@ -1,3 +1,6 @@
+// class-transformer's @Type reads design-time metadata: the polyfill must be loaded first.
+import 'reflect-metadata';
+
 export * from './lib/topics';
 export * from './lib/common';
 export * from './lib/cloudevents';

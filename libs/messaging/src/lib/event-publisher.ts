@@ -24,6 +24,9 @@ export class EventPublisher implements OnApplicationShutdown {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer must not give up on a send it may have half-made: the relay and the
+      // consumer simply wait for the broker to come back.
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
     });
   }
 

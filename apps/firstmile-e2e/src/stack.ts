@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
+
+export interface Stack {
+  url(service: ServiceName, path?: string): string;
+  ready(timeoutMs?: number): Promise<void>;
+  kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  restart(service: ServiceName): void;
+  stop(): Promise<void>;
+}
+export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
+
+interface StackModule {
+  build(opts: { log: (line: string) => void }): void;
+  startServices(opts: { env: Record<string, string>; portOffset: number; logDir: string; log: (line: string) => void }): Promise<Stack>;
+}
+
+/** The four services as real processes, started the way `npm start` starts them (tools/dev/stack.mjs). */
+export async function startStack(): Promise<Stack> {
+  const { build, startServices } = createRequire(__filename)(path.join(REPO_ROOT, 'tools/dev/stack.mjs')) as StackModule;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  build({ log });
+  const run = process.env as unknown as RunEnv;
+  const stack = await startServices({
+    env: {
+      KAFKA_BROKERS: run.KAFKA_BROKERS,
+      MONGO_URL: run.MONGO_URL,
+      KAFKA_TOPIC_PREFIX: run.KAFKA_TOPIC_PREFIX,
+      MONGO_DB_PREFIX: run.MONGO_DB_PREFIX,
+      LOG_LEVEL: 'warn',
+      KAFKA_RETRY_DELAYS_MS: process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500',
+      OUTBOX_POLL_MS: process.env['OUTBOX_POLL_MS'] ?? '200',
+    },
+    // Test ports (13101…) leave a running `npm start` alone.
+    portOffset: 10_000,
+    logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}`),
+    log,
+  });
+  await stack.ready();
+  return stack;
+}
+
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small HTTP client for one caller. */
+export function client(stack: Stack, claims: Parameters<typeof token>[0] | null) {
+  const auth: Record<string, string> = claims ? { authorization: `Bearer ${token(claims)}` } : {};
+  const call = async <T = Record<string, unknown>>(method: string, service: ServiceName, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> => {
+    const res = await fetch(stack.url(service, p), {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+  };
+  return {
+    get: <T = Record<string, unknown>>(service: ServiceName, p: string) => call<T>('GET', service, p),
+    post: <T = Record<string, unknown>>(service: ServiceName, p: string, body: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', service, p, body, headers),
+  };
+}

@@ -1,0 +1,123 @@
+// The four Firstmile services as child processes: build once (swc), start, wait until ready, stop.
+// Used by `npm start` (tools/dev/start.mjs) and by the end-to-end tests, so both run the system
+// exactly the same way.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const SERVICES = [
+  { name: 'harvest-intake', port: 3101 },
+  { name: 'grading', port: 3102 },
+  { name: 'warehouse', port: 3103 },
+  { name: 'order-routing', port: 3104 },
+];
+
+/** Compiles apps and libs to dist/ with swc (about a second). */
+export function build({ log = console.log } = {}) {
+  const started = Date.now();
+  const swc = path.join(REPO_ROOT, 'node_modules', '.bin', 'swc');
+  const r = spawnSync(
+    swc,
+    ['apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--quiet', '--ignore', '**/*.spec.ts', '--ignore', '**/*.int-spec.ts', '--ignore', '**/*.e2e-spec.ts', '--copy-files'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (r.status !== 0) throw new Error(`swc build failed (exit ${r.status})`);
+  log(`[stack] compiled the services in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/**
+ * Starts the services. `env` is shared (KAFKA_BROKERS, MONGO_URL, prefixes…); `portOffset` moves
+ * every port (tests use +10000 so a running `npm start` is left alone). Each service's JSON log goes
+ * to `<logDir>/<name>.log`; lines at warn level or above are echoed through `log`.
+ */
+export async function startServices({ env = {}, portOffset = 0, logDir, log = console.log, only } = {}) {
+  const dir = logDir ?? path.join(REPO_ROOT, '.cache', 'logs');
+  fs.mkdirSync(dir, { recursive: true });
+  const services = SERVICES.filter((s) => !only || only.includes(s.name)).map((s) => ({ ...s, port: s.port + portOffset }));
+  const procs = new Map();
+
+  const spawnOne = (s) => {
+    const main = path.join(REPO_ROOT, 'dist', 'apps', s.name, 'src', 'main.js');
+    const out = fs.createWriteStream(path.join(dir, `${s.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.pipe(out, { end: false });
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        const level = /"level":(\d+)/.exec(line)?.[1];
+        if ((level && Number(level) >= 40) || (!level && /error|warn/i.test(line) && !/TimeoutNegativeWarning|trace-warnings|Timeout duration/.test(line))) {
+          log(`[${s.name}] ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
+        }
+      });
+    }
+    child.on('exit', (code, signal) => {
+      out.end();
+      if (procs.get(s.name)?.child === child && !procs.get(s.name).stopping) log(`[stack] ${s.name} exited (${signal ?? code})`);
+    });
+    procs.set(s.name, { child, stopping: false });
+    return child;
+  };
+
+  services.forEach(spawnOne);
+  const url = (s, p) => `http://127.0.0.1:${s.port}${p}`;
+
+  const stack = {
+    services,
+    url: (name, p = '') => url(services.find((s) => s.name === name), p),
+    pid: (name) => procs.get(name)?.child.pid,
+    /** Waits until every service answers /health/ready with 200. */
+    async ready(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (const s of services) {
+        for (;;) {
+          const exited = procs.get(s.name).child.exitCode;
+          if (exited !== null) throw new Error(`${s.name} exited with ${exited} before it was ready; see ${path.join(dir, `${s.name}.log`)}`);
+          try {
+            const res = await fetch(url(s, '/health/ready'));
+            if (res.status === 200) break;
+          } catch {
+            // not listening yet
+          }
+          if (Date.now() > deadline) throw new Error(`${s.name} not ready after ${timeoutMs} ms; see ${path.join(dir, `${s.name}.log`)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    },
+    /** SIGKILL one service (crash), or SIGTERM it (graceful). */
+    kill(name, signal = 'SIGKILL') {
+      const p = procs.get(name);
+      p.stopping = true;
+      p.child.kill(signal);
+      return new Promise((resolve) => (p.child.exitCode !== null || p.child.signalCode ? resolve() : p.child.once('exit', () => resolve())));
+    },
+    restart(name) {
+      spawnOne(services.find((s) => s.name === name));
+    },
+    async stop() {
+      await Promise.all(
+        [...procs.values()].map(
+          (p) =>
+            new Promise((resolve) => {
+              p.stopping = true;
+              if (p.child.exitCode !== null || p.child.signalCode) return resolve();
+              const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+              p.child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              p.child.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+  return stack;
+}

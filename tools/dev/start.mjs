@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on the embedded default. Starts Kafka and FerretDB (unless
+// KAFKA_BROKERS and MONGO_URL are given), the four services, seeds a demo, prints URLs and tokens.
+// Ctrl-C stops everything it started.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import { startEmbedded } from '../infra/embedded.mjs';
+import { build, REPO_ROOT, startServices } from './stack.mjs';
+
+const log = (line) => process.stdout.write(`${line}\n`);
+const started = Date.now();
+const secs = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  log(`Node ${process.versions.node} is running this; Firstmile needs Node 24. Run it through npm (npm start) after npm install.`);
+  process.exit(1);
+}
+
+let infra;
+let stack;
+let stopping = false;
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('\n[start] stopping the services…');
+  await stack?.stop();
+  if (infra) {
+    log('[start] stopping Kafka and FerretDB…');
+    await infra.stop();
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const dataDir = process.env.FIRSTMILE_DATA_DIR ?? path.join(REPO_ROOT, '.cache', 'data', 'dev');
+  let env = {};
+  if (process.env.KAFKA_BROKERS && process.env.MONGO_URL) {
+    log(`[start] using KAFKA_BROKERS=${process.env.KAFKA_BROKERS} MONGO_URL=${process.env.MONGO_URL}`);
+  } else {
+    infra = await startEmbedded({ dataDir, log });
+    env = { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl };
+  }
+
+  build({ log });
+  stack = await startServices({ env: { LOG_LEVEL: 'info', ...env }, log, logDir: path.join(dataDir, 'logs') });
+  log('[start] waiting for the services to be ready…');
+  await stack.ready();
+  log(`[start] all four services ready in ${secs()}`);
+
+  const demo = await seedDemo(stack, dataDir);
+  printSummary(stack, demo, dataDir);
+} catch (err) {
+  log(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}
+
+function tokenFor(claims) {
+  const secret = process.env.AUTH_JWT_SECRET ?? 'firstmile-dev-secret';
+  return jwt.sign({ sub: `${claims.role}-demo`, ...claims }, secret, { algorithm: 'HS256', expiresIn: '7d' });
+}
+
+async function api(stack, service, method, p, token, body) {
+  const res = await fetch(stack.url(service, p), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, json };
+}
+
+/**
+ * A demo cooperative per producing county, with growers and orchards. Their ids are kept in the
+ * data folder, so a second start finds them instead of creating more.
+ */
+async function seedDemo(stack, dataDir) {
+  const file = path.join(dataDir, 'demo.json');
+  const ops = tokenFor({ role: 'ops' });
+  if (fs.existsSync(file)) {
+    const demo = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const check = await api(stack, 'harvest-intake', 'GET', `/v1/cooperatives/${demo.lixian.id}`, ops);
+    if (check.status === 200) {
+      log('[start] demo data already there');
+      return demo;
+    }
+  }
+  log('[start] seeding the demo cooperatives, growers and orchards…');
+  const seedOne = async (coop, growers, orchards) => {
+    const created = await api(stack, 'harvest-intake', 'POST', '/v1/cooperatives', ops, coop);
+    if (created.status !== 201) throw new Error(`seeding ${coop.name}: ${created.status} ${JSON.stringify(created.json)}`);
+    const id = created.json.id;
+    const manager = tokenFor({ role: 'coop_manager', coop: id });
+    const growerIds = [];
+    for (const g of growers) growerIds.push((await api(stack, 'harvest-intake', 'POST', `/v1/cooperatives/${id}/growers`, manager, g)).json.id);
+    const orchardIds = [];
+    for (const [i, o] of orchards.entries()) {
+      const r = await api(stack, 'harvest-intake', 'POST', `/v1/cooperatives/${id}/orchards`, manager, { ...o, growerId: growerIds[i % growerIds.length] });
+      orchardIds.push(r.json.id);
+    }
+    return { id, growerIds, orchardIds };
+  };
+  const demo = {
+    lixian: await seedOne(
+      { name: 'Lixian Hongtu Apple Cooperative', county: 'CN-GS-LIXIAN', province: 'Gansu', location: { lat: 34.19, lon: 105.18 } },
+      [{ name: 'Wang Jianguo', phone: '+86 138 0931 0001' }, { name: 'Li Xiuying' }],
+      [
+        { name: 'Yanguan south slope', areaMu: 18, location: { lat: 34.13, lon: 105.12 }, produce: 'apple', variety: 'Fuji' },
+        { name: 'Leiwang terrace', areaMu: 9.5, location: { lat: 34.25, lon: 105.3 }, produce: 'apple', variety: 'Red Delicious' },
+      ],
+    ),
+    xunwu: await seedOne(
+      { name: 'Xunwu Green Valley Passion Fruit Cooperative', county: 'CN-JX-XUNWU', province: 'Jiangxi', location: { lat: 24.96, lon: 115.65 } },
+      [{ name: 'Chen Meiling', phone: '+86 139 0797 0002' }],
+      [{ name: 'Chengjiang hillside', areaMu: 30, location: { lat: 24.9, lon: 115.7 }, produce: 'passion_fruit', variety: 'Purple' }],
+    ),
+  };
+  fs.writeFileSync(file, JSON.stringify(demo, null, 2));
+  return demo;
+}
+
+function printSummary(stack, demo, dataDir) {
+  const tokens = {
+    ops: tokenFor({ role: 'ops' }),
+    'coop_manager (Lixian)': tokenFor({ role: 'coop_manager', coop: demo.lixian.id }),
+    'coop_manager (Xunwu)': tokenFor({ role: 'coop_manager', coop: demo.xunwu.id }),
+    'grading_line (WH-LIXIAN-ORIGIN, WH-XUNWU-ORIGIN)': tokenFor({ role: 'grading_line', warehouses: ['WH-LIXIAN-ORIGIN', 'WH-XUNWU-ORIGIN'] }),
+    'warehouse_operator (WH-LIXIAN-ORIGIN, DC-XIAN, DC-HANGZHOU)': tokenFor({ role: 'warehouse_operator', warehouses: ['WH-LIXIAN-ORIGIN', 'DC-XIAN', 'DC-HANGZHOU'] }),
+    'buyer (BUYER-DEMO)': tokenFor({ role: 'buyer', buyer: 'BUYER-DEMO' }),
+    logistics_operator: tokenFor({ role: 'logistics_operator' }),
+  };
+  log('');
+  log('Firstmile is running.');
+  for (const s of stack.services) log(`  ${s.name.padEnd(15)} ${stack.url(s.name)}   docs ${stack.url(s.name, '/docs')}`);
+  log('');
+  log(`Demo: Lixian cooperative ${demo.lixian.id} (growers ${demo.lixian.growerIds.join(', ')}; orchards ${demo.lixian.orchardIds.join(', ')})`);
+  log(`      Xunwu cooperative  ${demo.xunwu.id} (growers ${demo.xunwu.growerIds.join(', ')}; orchards ${demo.xunwu.orchardIds.join(', ')})`);
+  log('');
+  log('Dev tokens (valid 7 days; `npm run token -- --role …` makes more):');
+  for (const [who, t] of Object.entries(tokens)) log(`  ${who}\n    ${t}`);
+  const env = {
+    OPS: tokens.ops,
+    COOP: demo.lixian.id,
+    GROWER: demo.lixian.growerIds[0],
+    ORCHARD: demo.lixian.orchardIds[0],
+    MANAGER: tokens['coop_manager (Lixian)'],
+    LINE: tokens['grading_line (WH-LIXIAN-ORIGIN, WH-XUNWU-ORIGIN)'],
+    OPERATOR: tokens['warehouse_operator (WH-LIXIAN-ORIGIN, DC-XIAN, DC-HANGZHOU)'],
+    BUYER: tokens['buyer (BUYER-DEMO)'],
+    LOGISTICS: tokens.logistics_operator,
+  };
+  const envFile = path.join(dataDir, 'demo.env');
+  fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n') + '\n');
+  log('');
+  log(`For the README walk-through, in another shell:  source ${path.relative(process.cwd(), envFile)}`);
+  log(`Logs: ${path.join(dataDir, 'logs')}    Ctrl-C stops everything.`);
+}
