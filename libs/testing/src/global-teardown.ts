@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { REPO_ROOT } from './lib/infra';
+import { REPO_ROOT, runEnv } from './lib/infra';
 
 /** Leaves nothing behind: the run's topics and databases on user-given infra, or the whole embedded stack. */
 export default async function globalTeardown(): Promise<void> {
@@ -18,7 +18,7 @@ export default async function globalTeardown(): Promise<void> {
 }
 
 async function dropRunData(runId: string): Promise<void> {
-  const kafka = new Kafka({ brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -32,9 +32,9 @@ async function dropRunData(runId: string): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  const conn = await mongoose.createConnection(process.env['MONGO_URL'] ?? '').asPromise();
+  const conn = await mongoose.createConnection(runEnv('MONGO_URL')).asPromise();
   try {
-    const { databases } = await conn.db!.admin().listDatabases();
+    const { databases } = await conn.getClient().db().admin().listDatabases();
     for (const db of databases.filter((d) => d.name.startsWith(`${runId}_`))) {
       await conn.useDb(db.name).dropDatabase();
     }

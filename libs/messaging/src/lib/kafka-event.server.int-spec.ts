@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
 import { deadLetterTopic, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
-import { TopicProbe, waitFor } from '@firstmile/testing';
+import { runEnv, TopicProbe, waitFor } from '@firstmile/testing';
 import { plainToInstance } from 'class-transformer';
 import { KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent } from '../index';
 
@@ -68,7 +68,7 @@ describe('KafkaEventServer on a real broker', () => {
     await app.startAllMicroservices();
     await app.init();
     await app.get(KafkaEventServer).joined;
-    const kafka = new Kafka({ brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
     probe = await new TopicProbe().start([deadLetterTopic(Topics.harvestLots)]);

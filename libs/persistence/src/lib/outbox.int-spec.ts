@@ -7,7 +7,7 @@ import { plainToInstance } from 'class-transformer';
 import mongoose, { type Model } from 'mongoose';
 import { LotVoidedV1, Topics } from '@firstmile/contracts';
 import { EventPublisher, type EventContext, KafkaEnv, KafkaEventServer, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
-import { TopicProbe, waitFor } from '@firstmile/testing';
+import { runEnv, TopicProbe, waitFor } from '@firstmile/testing';
 import { MongoEnv } from './mongo.env';
 import { databaseName, MongoModule } from './mongo.module';
 import { appliedEventsPlugin, initialOutbox, notYetApplied, outboxPlugin, type OutboxFields, withApplied } from './outbox';
@@ -72,7 +72,11 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     await nest.get(KafkaEventServer).joined;
     return nest;
   };
-  const model = () => app!.get<Model<Aggregate>>(`${Aggregate.name}Model`);
+  const live = () => {
+    if (!app) throw new Error('app not started');
+    return app;
+  };
+  const model = () => live().get<Model<Aggregate>>(`${Aggregate.name}Model`);
   const copiesOf = (id: string) => probe.records.filter((r) => r.headers['ce_id'] === id).length;
 
   beforeAll(async () => {
@@ -88,7 +92,7 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     // The state change and its event were written; the process died before the relay ran.
     const staged = voided('staged before the crash');
     const conn = await mongoose
-      .createConnection(process.env['MONGO_URL']!, { dbName: databaseName(process.env['MONGO_DB_PREFIX'] ?? '', 'outbox_test') })
+      .createConnection(runEnv('MONGO_URL'), { dbName: databaseName(process.env['MONGO_DB_PREFIX'] ?? '', 'outbox_test') })
       .asPromise();
     await conn.model(Aggregate.name, AggregateSchema).create({ _id: `counter-${lotId}`, count: 0, ...initialOutbox([staged]) });
     await conn.close();
@@ -114,9 +118,9 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     const twice = voided('published twice');
     await model().updateOne({ _id: `counter-${lotId}` }, { $push: { outbox: twice }, $inc: { outboxSize: 1 } });
     // Simulate the crash window: the event is on the topic but still in the outbox...
-    await app!.get(EventPublisher).publish([twice]);
+    await live().get(EventPublisher).publish([twice]);
     // ...so the relay publishes it again when it next runs.
-    await app!.get(OutboxRelay).drain();
+    await live().get(OutboxRelay).drain();
 
     await probe.expect((r) => r.headers['ce_id'] === twice.id, { count: 2, what: 'two copies of the event' });
     await waitFor(async () => (await model().findById(`counter-${lotId}`).lean())?.appliedEvents?.includes(twice.id), { what: 'applied' });

@@ -34,3 +34,10 @@ export interface RunEnv {
   MONGO_DB_PREFIX: string;
   FM_RUN_ID: string;
 }
+
+/** A variable the global setup provides; a clear failure when a test runs without it. */
+export function runEnv(name: keyof RunEnv): string {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is not set: run integration tests through jest.int.config.js`);
+  return value;
+}

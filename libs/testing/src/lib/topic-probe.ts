@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Consumer, type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { runEnv } from './infra';
 import { waitFor } from './wait';
 
 export interface ProbedRecord {
@@ -21,7 +22,7 @@ export class TopicProbe {
   private consumer?: Consumer;
 
   static kafka(): Kafka {
-    return new Kafka({ clientId: 'test-probe', brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
+    return new Kafka({ clientId: 'test-probe', brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
   }
 
   static physical(topic: string): string {
@@ -36,11 +37,12 @@ export class TopicProbe {
     const missing = topics.map(TopicProbe.physical).filter((t) => !existing.has(t));
     if (missing.length) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 6 })) });
     await admin.disconnect();
-    this.consumer = kafka.consumer({ groupId: `probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: topics.map(TopicProbe.physical), fromBeginning: true });
-    await this.consumer.run({
+    const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topics: topics.map(TopicProbe.physical), fromBeginning: true });
+    await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const value = message.value?.toString('utf8') ?? null;
         let json: unknown;
