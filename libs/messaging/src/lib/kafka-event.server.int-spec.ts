@@ -81,9 +81,11 @@ describe('KafkaEventServer on a real broker', () => {
   });
 
   it('parks a failing, a malformed and a contract-violating record in the DLT while later records keep flowing', async () => {
-    const failing = voided('LOT-FAIL', 'explode');
-    const before = voided('LOT-BEFORE', 'typo');
-    const after = voided('LOT-AFTER', 'typo');
+    // Other suites of the run write to the same topic: this one looks at its own lots only.
+    const tag = randomUUID().slice(0, 8);
+    const failing = voided(`LOT-FAIL-${tag}`, 'explode');
+    const before = voided(`LOT-BEFORE-${tag}`, 'typo');
+    const after = voided(`LOT-AFTER-${tag}`, 'typo');
     const { data: _d, ...envelope } = voided('LOT-BAD', 'x');
 
     await send(JSON.stringify(before.data), toHeaders(before));
@@ -93,21 +95,23 @@ describe('KafkaEventServer on a real broker', () => {
     await send(JSON.stringify(after.data), toHeaders(after));
 
     // The records behind the poison ones are handled without waiting for the retries.
-    await waitFor(() => VoidedConsumer.seen.includes('LOT-AFTER'), { what: 'LOT-AFTER handled' });
-    expect(VoidedConsumer.seen).toEqual(['LOT-BEFORE', 'LOT-AFTER']);
+    await waitFor(() => VoidedConsumer.seen.includes(`LOT-AFTER-${tag}`), { what: 'LOT-AFTER handled' });
+    expect(VoidedConsumer.seen.filter((id) => id.endsWith(tag))).toEqual([`LOT-BEFORE-${tag}`, `LOT-AFTER-${tag}`]);
 
-    const dead = await probe.expect(() => true, { count: 3, what: 'three dead letters' });
+    const ours = (r: { key: string | null; headers: Record<string, string> }) =>
+      r.key === key && r.headers['x-consumer-group'] === app.get(KafkaEventServer).groupId;
+    const dead = await probe.expect(ours, { count: 3, what: 'three dead letters' });
     const byKind = Object.fromEntries(dead.map((r) => [r.headers['x-error-kind'], r]));
     expect(Object.keys(byKind).sort()).toEqual(['contract', 'handler', 'malformed']);
 
     const handler = byKind['handler'];
     expect(handler.headers['ce_id']).toBe(failing.id);
-    expect(handler.headers['x-error']).toContain('boom for LOT-FAIL');
+    expect(handler.headers['x-error']).toContain(`boom for LOT-FAIL-${tag}`);
     expect(handler.headers['x-original-topic']).toBe(Topics.harvestLots);
     expect(handler.headers['x-retry-attempt']).toBe('2');
     expect(handler.json).toEqual(failing.data);
     // First delivery, then once per retry topic (KAFKA_RETRY_DELAYS_MS has two delays in tests).
-    expect(VoidedConsumer.attempts.get('LOT-FAIL')).toEqual([0, 1, 2]);
+    expect(VoidedConsumer.attempts.get(`LOT-FAIL-${tag}`)).toEqual([0, 1, 2]);
 
     expect(byKind['malformed'].headers['x-error']).toContain('not JSON');
     expect(byKind['contract'].headers['x-error']).toContain('reason');
