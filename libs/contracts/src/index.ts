@@ -11,3 +11,4 @@ export * from './lib/warehouse.events';
 export * from './lib/orders.events';
 export * from './lib/shipments.events';
 export * from './lib/roles';
+export * from './lib/asyncapi';
