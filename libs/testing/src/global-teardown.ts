@@ -2,7 +2,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { REPO_ROOT, runEnv } from './lib/infra';
+import { databaseName } from '@firstmile/persistence';
+import { REPO_ROOT, RUN_DATABASES, runEnv } from './lib/infra';
 
 /** Leaves nothing behind: the run's topics and databases on user-given infra, or the whole embedded stack. */
 export default async function globalTeardown(): Promise<void> {
@@ -32,12 +33,10 @@ async function dropRunData(runId: string): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+  // Dropped by name: FerretDB 1.24's listDatabases can hang for minutes on a busy store.
   const conn = await mongoose.createConnection(runEnv('MONGO_URL')).asPromise();
   try {
-    const { databases } = await conn.getClient().db().admin().listDatabases();
-    for (const db of databases.filter((d) => d.name.startsWith(`${runId}_`))) {
-      await conn.useDb(db.name).dropDatabase();
-    }
+    for (const name of RUN_DATABASES) await conn.useDb(databaseName(`${runId}_`, name)).dropDatabase();
   } finally {
     await conn.close();
   }

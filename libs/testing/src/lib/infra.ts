@@ -41,3 +41,9 @@ export function runEnv(name: keyof RunEnv): string {
   if (value === undefined) throw new Error(`${name} is not set: run integration tests through jest.int.config.js`);
   return value;
 }
+
+/**
+ * Every database a test run may create (suffixes of `<prefix>firstmile_`), so teardown can drop
+ * them by name on user-given infrastructure. A test that opens another one adds it here.
+ */
+export const RUN_DATABASES = ['harvest', 'grading', 'warehouse', 'orders', 'outbox_test', 'write_lock_test'] as const;
