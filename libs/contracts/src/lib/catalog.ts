@@ -20,6 +20,7 @@ import {
   StockDispatchedV1,
   StockReceivedV1,
   StockReservedV1,
+  StockWrittenOffV1,
   TransferDispatchedV1,
   TransferReceivedV1,
 } from './warehouse.events';
@@ -49,6 +50,7 @@ export const EventCatalog = {
   [TransferDispatchedV1.type]: define(TransferDispatchedV1, Topics.warehouseStock, (p) => p.subLotId),
   [TransferReceivedV1.type]: define(TransferReceivedV1, Topics.warehouseStock, (p) => p.subLotId),
   [StockDispatchedV1.type]: define(StockDispatchedV1, Topics.warehouseStock, (p) => p.shipmentId),
+  [StockWrittenOffV1.type]: define(StockWrittenOffV1, Topics.warehouseStock, (p) => p.subLotId),
   [ReserveStockV1.type]: define(ReserveStockV1, Topics.warehouseCommands, (p) => p.subLotId),
   [ReleaseReservationV1.type]: define(ReleaseReservationV1, Topics.warehouseCommands, (p) => p.subLotId),
   [ConfirmReservationV1.type]: define(ConfirmReservationV1, Topics.warehouseCommands, (p) => p.subLotId),

@@ -12,7 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Destination, isoTime, KG_DECIMALS, oneOf, ORDER_CHANNELS, type OrderChannel } from './common';
+import { Destination, GeoPoint, isoTime, KG_DECIMALS, oneOf, ORDER_CHANNELS, type OrderChannel } from './common';
 
 export class OrderLine {
   @IsString() @IsNotEmpty() @MaxLength(50) produce!: string;
@@ -29,6 +29,8 @@ export class Allocation {
   @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
   @IsString() @IsNotEmpty() reservationId!: string;
   @IsString() @IsNotEmpty() shipmentId!: string;
+  /** Where the stock leaves from, so shipment consumers can estimate transit without a warehouse lookup. */
+  @IsOptional() @ValidateNested() @Type(() => GeoPoint) warehouseLocation?: GeoPoint;
 }
 
 export class OrderPlacedV1 {

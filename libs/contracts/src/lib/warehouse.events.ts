@@ -130,3 +130,11 @@ export class ConfirmReservationV1 {
   @IsString() @IsNotEmpty() subLotId!: string;
   @isoTime() requestedAt!: string;
 }
+
+/** Stock left the books without leaving by road: past its best-before (reason "expired"), damaged, lost. */
+export class StockWrittenOffV1 extends StockItem {
+  static readonly type = 'firstmile.warehouse.stock.written-off.v1';
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+  @IsString() @IsNotEmpty() @MaxLength(200) reason!: string;
+  @isoTime() writtenOffAt!: string;
+}

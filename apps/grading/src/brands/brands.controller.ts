@@ -1,0 +1,26 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent, Roles } from '@firstmile/http';
+import { BrandsService } from './brands.service';
+import { CreateBrandDto } from './dto/create-brand.dto';
+
+@ApiTags('brands')
+@ApiBearerAuth()
+@Controller('brands')
+export class BrandsController {
+  constructor(private readonly brands: BrandsService) {}
+
+  @Get()
+  @ApiOkResponse({ description: 'Regional public brand programs' })
+  list() {
+    return this.brands.list();
+  }
+
+  @Post()
+  @Roles('ops')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'The brand program, with its id; 409 if the name is taken' })
+  create(@Body() dto: CreateBrandDto) {
+    return this.brands.create(dto);
+  }
+}

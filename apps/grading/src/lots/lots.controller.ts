@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@firstmile/contracts';
+import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { GradeLotDto } from './dto/grade-lot.dto';
+import { MeasurementBatchDto } from './dto/measurements.dto';
+import { LotsService } from './lots.service';
+
+@ApiTags('grading')
+@ApiBearerAuth()
+@Controller('lots/:lotId')
+export class LotsController {
+  constructor(private readonly lots: LotsService) {}
+
+  @Get('grading')
+  @Roles('grading_line', 'coop_manager', 'ops')
+  @ApiOkResponse({ description: 'The lot\'s grading: status pending | graded | voided, measured tallies, and the result once graded' })
+  get(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string) {
+    return this.lots.view(caller, lotId);
+  }
+
+  @Post('measurements')
+  @HttpCode(202)
+  @Roles('grading_line')
+  @ApiAcceptedResponse({ description: 'The batch is tallied; `accepted: false` when this batchId was already taken' })
+  measure(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: MeasurementBatchDto) {
+    return this.lots.measure(caller, lotId, dto);
+  }
+
+  @Post('grading')
+  @Roles('grading_line')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })
+  grade(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: GradeLotDto) {
+    return this.lots.grade(caller, lotId, dto);
+  }
+}

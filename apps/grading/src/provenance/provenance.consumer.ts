@@ -1,0 +1,50 @@
+import { Controller } from '@nestjs/common';
+import {
+  LotGradedV1,
+  ShipmentStatusChangedV1,
+  StockDispatchedV1,
+  StockReceivedV1,
+  TransferDispatchedV1,
+  TransferReceivedV1,
+} from '@firstmile/contracts';
+import { OnEvent } from '@firstmile/messaging';
+import { ProvenanceService } from './provenance.service';
+
+/**
+ * Builds the provenance read model from every stream that tells a sub-lot's story. Each handler is
+ * idempotent by the step's natural key, so no event id needs remembering.
+ */
+@Controller()
+export class ProvenanceConsumer {
+  constructor(private readonly provenance: ProvenanceService) {}
+
+  @OnEvent(LotGradedV1.type)
+  onGraded(event: LotGradedV1) {
+    return this.provenance.onGraded(event);
+  }
+
+  @OnEvent(StockReceivedV1.type)
+  onStockReceived(event: StockReceivedV1) {
+    return this.provenance.onStockReceived(event);
+  }
+
+  @OnEvent(TransferDispatchedV1.type)
+  onTransferDispatched(event: TransferDispatchedV1) {
+    return this.provenance.onTransferDispatched(event);
+  }
+
+  @OnEvent(TransferReceivedV1.type)
+  onTransferReceived(event: TransferReceivedV1) {
+    return this.provenance.onTransferReceived(event);
+  }
+
+  @OnEvent(StockDispatchedV1.type)
+  onStockDispatched(event: StockDispatchedV1) {
+    return this.provenance.onStockDispatched(event);
+  }
+
+  @OnEvent(ShipmentStatusChangedV1.type)
+  onShipmentStatus(event: ShipmentStatusChangedV1) {
+    return this.provenance.onShipmentStatus(event);
+  }
+}

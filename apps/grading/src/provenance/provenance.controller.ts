@@ -1,0 +1,17 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '@firstmile/http';
+import { ProvenanceService } from './provenance.service';
+
+@ApiTags('provenance')
+@Controller('provenance')
+export class ProvenanceController {
+  constructor(private readonly provenance: ProvenanceService) {}
+
+  @Get(':traceCode')
+  @Public()
+  @ApiOkResponse({ description: 'The story of a sub-lot: origin, grade, brand and its journey so far; no personal data' })
+  get(@Param('traceCode') traceCode: string) {
+    return this.provenance.get(traceCode);
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { type JourneyEntry, JourneyStepDoc, Provenance } from './provenance.schema';
+
+/** A step for the sub-lot with this trace code (or sub-lot id), applied once per natural key. */
+export type StepUpdate = ({ traceCode: string } | { subLotId: string }) & { key: string; entry: JourneyEntry };
+
+const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
+
+@Injectable()
+export class ProvenanceRepository {
+  constructor(
+    @InjectModel(Provenance.name) private readonly model: Model<Provenance>,
+    @InjectModel(JourneyStepDoc.name) private readonly steps: Model<JourneyStepDoc>,
+  ) {}
+
+  /** Claims a trace code; false when the code is already taken (the caller draws another). */
+  async reserve(doc: Provenance): Promise<boolean> {
+    try {
+      await this.model.create(doc);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Gives back codes of a grading that did not happen; confirmed ones are never removed. */
+  async release(traceCodes: string[]): Promise<void> {
+    await this.model.deleteMany({ _id: { $in: traceCodes }, gradedAt: { $exists: false } });
+  }
+
+  /** Idempotent by nature: setting the same gradedAt twice changes nothing. */
+  async confirm(traceCodes: string[], gradedAt: Date): Promise<void> {
+    await this.model.updateMany({ _id: { $in: traceCodes } }, { $set: { gradedAt } });
+  }
+
+  /** Inserts steps; ones already there (same trace code and key) are skipped. */
+  async addSteps(updates: StepUpdate[]): Promise<void> {
+    const bySubLot = updates.filter((u): u is Extract<StepUpdate, { subLotId: string }> => 'subLotId' in u);
+    const codes = new Map<string, string>();
+    if (bySubLot.length > 0) {
+      const rows = await this.model.find({ subLotId: { $in: bySubLot.map((u) => u.subLotId) } }, { subLotId: 1 }).lean<{ _id: string; subLotId: string }[]>().exec();
+      for (const r of rows) codes.set(r.subLotId, r._id);
+    }
+    const docs = new Map<string, JourneyStepDoc>();
+    for (const u of updates) {
+      // Sub-lots that were not graded here are not ours to tell about.
+      const traceCode = 'traceCode' in u ? u.traceCode : codes.get(u.subLotId);
+      if (traceCode) docs.set(`${traceCode}/${u.key}`, { _id: `${traceCode}/${u.key}`, traceCode, ...u.entry });
+    }
+    if (docs.size === 0) return;
+    try {
+      await this.steps.insertMany([...docs.values()], { ordered: false });
+    } catch (err) {
+      const errors = (err as { writeErrors?: unknown[] }).writeErrors;
+      const onlyDuplicates = Array.isArray(errors) && errors.length > 0 && errors.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err));
+      if (!onlyDuplicates && !isDuplicateKey(err)) throw err;
+    }
+  }
+
+  findByTraceCode(traceCode: string): Promise<Provenance | null> {
+    return this.model.findById(traceCode).lean<Provenance>().exec();
+  }
+
+  journey(traceCode: string): Promise<JourneyStepDoc[]> {
+    return this.steps.find({ traceCode }).sort({ at: 1 }).lean<JourneyStepDoc[]>().exec();
+  }
+}

@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  GeoPoint,
+  LotGradedV1,
+  Place,
+  ShipmentStatusChangedV1,
+  StockDispatchedV1,
+  StockItem,
+  StockReceivedV1,
+  TransferDispatchedV1,
+  TransferReceivedV1,
+} from '@firstmile/contracts';
+import { ProblemException } from '@firstmile/http';
+import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
+import type { JourneyStep, PlaceView, Provenance } from './provenance.schema';
+import { ProvenanceRepository, type StepUpdate } from './provenance.repository';
+
+export interface ProvenanceView {
+  traceCode: string;
+  produce: string;
+  variety: string;
+  grade: string;
+  brand: string | null;
+  standard: string;
+  bestBefore: string;
+  cooperative: { name: string; county: string; province: string };
+  orchard: { name: string; location: { lat: number; lon: number } };
+  harvestedAt: string;
+  gradedAt: string;
+  journey: { step: JourneyStep; at: string; place: PlaceView; to?: PlaceView }[];
+}
+
+const TRACE_CODE = /^[0-9A-HJKMNP-TV-Z]{12}$/;
+/** Shipment statuses that are a step of the consumer's story; the rest is logistics detail. */
+const SHIPMENT_STEPS: Partial<Record<ShipmentStatusChangedV1['status'], JourneyStep>> = {
+  dispatched: 'dispatched',
+  in_transit: 'in_transit',
+  delivered: 'delivered',
+};
+
+const warehouseNames = new Map(REFERENCE_WAREHOUSES.map((w) => [w.id, w.name]));
+
+function warehousePlace(warehouseId: string, location?: GeoPoint): PlaceView {
+  const reference = REFERENCE_WAREHOUSES.find((w) => w.id === warehouseId);
+  const loc = location ?? reference?.location;
+  return {
+    warehouseId,
+    ...(warehouseNames.has(warehouseId) ? { name: warehouseNames.get(warehouseId) } : {}),
+    ...(loc ? { location: { lat: loc.lat, lon: loc.lon } } : {}),
+  };
+}
+
+function shipmentPlace(place: Place | undefined): PlaceView {
+  return {
+    ...(place?.name ? { name: place.name } : {}),
+    ...(place?.location ? { location: { lat: place.location.lat, lon: place.location.lon } } : {}),
+  };
+}
+
+@Injectable()
+export class ProvenanceService {
+  constructor(private readonly repo: ProvenanceRepository) {}
+
+  reserve(doc: Provenance): Promise<boolean> {
+    return this.repo.reserve(doc);
+  }
+
+  release(traceCodes: string[]): Promise<void> {
+    return this.repo.release(traceCodes);
+  }
+
+  /** Public: the story of a sub-lot. Unknown codes and codes of gradings not yet confirmed are the same 404. */
+  async get(traceCode: string): Promise<ProvenanceView> {
+    const doc = TRACE_CODE.test(traceCode) ? await this.repo.findByTraceCode(traceCode) : null;
+    if (!doc?.gradedAt) throw ProblemException.notFound('trace code', traceCode);
+    const steps = await this.repo.journey(traceCode);
+    const origin = warehousePlace(doc.originWarehouseId);
+    const journey = [
+      { step: 'harvested' as const, at: doc.harvestedAt, place: { name: doc.orchard.name, location: doc.orchard.location } },
+      { step: 'graded' as const, at: doc.gradedAt, place: origin },
+      // Events from different streams arrive in any order; the story is told in the order things happened.
+      ...steps,
+    ];
+    return {
+      traceCode: doc._id,
+      produce: doc.produce,
+      variety: doc.variety,
+      grade: doc.grade,
+      brand: doc.brand,
+      standard: doc.standard,
+      bestBefore: new Date(doc.bestBefore).toISOString(),
+      cooperative: { name: doc.cooperative.name, county: doc.cooperative.county, province: doc.cooperative.province },
+      orchard: { name: doc.orchard.name, location: { lat: doc.orchard.location.lat, lon: doc.orchard.location.lon } },
+      harvestedAt: new Date(doc.harvestedAt).toISOString(),
+      gradedAt: new Date(doc.gradedAt).toISOString(),
+      journey: journey.map((j) => ({ step: j.step, at: new Date(j.at).toISOString(), place: j.place, ...('to' in j && j.to ? { to: j.to } : {}) })),
+    };
+  }
+
+  onGraded(e: LotGradedV1): Promise<void> {
+    return this.repo.confirm(
+      e.subLots.map((s) => s.traceCode),
+      new Date(e.gradedAt),
+    );
+  }
+
+  onStockReceived(e: StockReceivedV1): Promise<void> {
+    const key = e.via === 'transfer' && e.transferId ? `received:${e.transferId}` : `received:${e.warehouseId}:grading`;
+    return this.repo.addSteps([this.step(e, key, 'received', e.receivedAt, warehousePlace(e.warehouseId, e.warehouseLocation))]);
+  }
+
+  onTransferDispatched(e: TransferDispatchedV1): Promise<void> {
+    const step = this.step(e, `transferred:${e.transferId}`, 'transferred', e.dispatchedAt, warehousePlace(e.warehouseId, e.warehouseLocation));
+    return this.repo.addSteps([{ ...step, entry: { ...step.entry, to: warehousePlace(e.toWarehouseId) } }]);
+  }
+
+  onTransferReceived(e: TransferReceivedV1): Promise<void> {
+    return this.repo.addSteps([this.step(e, `received:${e.transferId}`, 'received', e.receivedAt, warehousePlace(e.warehouseId, e.warehouseLocation))]);
+  }
+
+  onStockDispatched(e: StockDispatchedV1): Promise<void> {
+    return this.repo.addSteps(
+      e.items.map((item) => this.step(item, `dispatched:${e.shipmentId}`, 'dispatched', e.dispatchedAt, warehousePlace(item.warehouseId, item.warehouseLocation))),
+    );
+  }
+
+  onShipmentStatus(e: ShipmentStatusChangedV1): Promise<void> {
+    const step = SHIPMENT_STEPS[e.status];
+    if (!step) return Promise.resolve();
+    // Tracking may report in_transit at several places; each report is its own step.
+    const key = step === 'in_transit' ? `in_transit:${e.shipmentId}:${e.at}` : `${step}:${e.shipmentId}`;
+    const place = step === 'dispatched' ? warehousePlace(e.warehouseId) : shipmentPlace(e.location);
+    return this.repo.addSteps(e.subLotIds.map((subLotId) => ({ subLotId, key, entry: { step, at: new Date(e.at), place } })));
+  }
+
+  private step(item: Pick<StockItem, 'traceCode'>, key: string, step: JourneyStep, at: string, place: PlaceView): StepUpdate & { traceCode: string } {
+    return { traceCode: item.traceCode, key, entry: { step, at: new Date(at), place } };
+  }
+}
