@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import {
+  apply,
+  emptyPosition,
+  guardFilter,
+  guardsHold,
+  invariantViolations,
+  type LedgerEntry,
+  type Operation,
+  type Position,
+  reservationKey,
+  toGrams,
+  toKg,
+} from './stock-position';
+
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const BEST_BEFORE = new Date(T0 + 30 * 86_400_000);
+const at = (minutes: number) => new Date(T0 + minutes * 60_000);
+
+/** Operations over a small id space, so releases, confirms and dispatches hit existing reservations. */
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({ kind: fc.constant('receive' as const), quantityG: fc.integer({ min: 1, max: 50_000 }), lotId: fc.constant('LOT-1'), at: fc.constant(at(0)) }),
+  fc.record({ kind: fc.constant('transfer_in' as const), quantityG: fc.integer({ min: 1, max: 20_000 }), transferId: fc.constantFrom('T1', 'T2'), at: fc.constant(at(1)) }),
+  fc.record({ kind: fc.constant('transfer_out' as const), quantityG: fc.integer({ min: 1, max: 20_000 }), transferId: fc.constantFrom('T3', 'T4'), at: fc.constant(at(2)) }),
+  fc.record({
+    kind: fc.constant('reserve' as const),
+    reservationId: fc.constantFrom('R1', 'R2', 'R3', 'R4', 'R5', 'R.6'),
+    orderId: fc.constant('O1'),
+    quantityG: fc.integer({ min: 1, max: 15_000 }),
+    mustLastUntil: fc.integer({ min: 0, max: 40 }).map((d) => new Date(T0 + d * 86_400_000)),
+    expiresAt: fc.integer({ min: 1, max: 30 }).map(at),
+    at: fc.constant(at(3)),
+  }),
+  fc.record({ kind: fc.constant('confirm' as const), reservationId: fc.constantFrom('R1', 'R2', 'R3', 'R.6'), shipmentId: fc.constantFrom('S1', 'S2'), at: fc.constant(at(4)) }),
+  fc.record({ kind: fc.constant('release' as const), reservationId: fc.constantFrom('R1', 'R2', 'R4', 'R9'), reason: fc.constant('requested' as const), at: fc.constant(at(5)) }),
+  fc.record({ kind: fc.constant('expire' as const), at: fc.integer({ min: 0, max: 40 }).map(at) }),
+  fc.record({ kind: fc.constant('dispatch' as const), shipmentId: fc.constantFrom('S1', 'S2', 'S3'), at: fc.constant(at(6)) }),
+  fc.record({ kind: fc.constant('write_off' as const), reason: fc.constant('expired'), at: fc.constant(at(7)) }),
+  fc.record({ kind: fc.constant('write_off' as const), reason: fc.constant('damaged'), quantityG: fc.integer({ min: 1, max: 5_000 }), at: fc.constant(at(7)) }),
+);
+
+function run(ops: Operation[]): { position: Position; ledger: LedgerEntry[] } {
+  let position = emptyPosition(BEST_BEFORE);
+  const ledger: LedgerEntry[] = [];
+  for (const op of ops) {
+    const outcome = apply(position, op);
+    if (!outcome.ok) continue;
+    const { change } = outcome;
+    // The conditions the database checks hold on the state the change was computed from.
+    expect(guardsHold(position, change.guards)).toBe(true);
+    expect(change.next.version).toBe(position.version + change.delta.version);
+    expect(change.next.onHandG).toBe(position.onHandG + change.delta.onHandG);
+    expect(change.next.availableG).toBe(position.availableG + change.delta.availableG);
+    expect(change.next.reservedG).toBe(position.reservedG + change.delta.reservedG);
+    ledger.push(...change.entries);
+    position = change.next;
+    expect(invariantViolations(position, ledger)).toEqual([]);
+  }
+  return { position, ledger };
+}
+
+describe('stock position', () => {
+  it('keeps on hand = available + reserved, nothing negative and the ledger summing to on hand, over any operation sequence', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 60 }), (ops) => {
+        run(ops);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('conserves grams: received + transferred in − transferred out − dispatched − written off = on hand', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 60 }), (ops) => {
+        const { position, ledger } = run(ops);
+        const by = (k: LedgerEntry['kind']) => ledger.filter((e) => e.kind === k).reduce((s, e) => s + e.quantityG, 0);
+        expect(by('received') + by('transfer_in') - by('transfer_out') - by('dispatched') - by('written_off')).toBe(position.onHandG);
+        expect(by('reserved') - by('released') - by('dispatched')).toBe(position.reservedG);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('answers a reservation id once: a second reserve, release or confirm changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 40 }), operation, (ops, op) => {
+        const { position } = run(ops);
+        const first = apply(position, op);
+        if (!first.ok || !['reserve', 'release', 'confirm', 'expire', 'dispatch'].includes(op.kind)) return;
+        expect(apply(first.change.next, op).ok).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never reserves more than is available, nor stock that will not last', () => {
+    const p = apply(emptyPosition(BEST_BEFORE), { kind: 'receive', quantityG: 10_000, lotId: 'L', at: at(0) });
+    if (!p.ok) throw new Error('receive refused');
+    const base = { kind: 'reserve' as const, orderId: 'O', expiresAt: at(15), at: at(1) };
+    const tooMuch = apply(p.change.next, { ...base, reservationId: 'A', quantityG: 10_001, mustLastUntil: at(0) });
+    expect(tooMuch.ok && tooMuch.change.answer).toMatchObject({ kind: 'rejected', reason: 'insufficient_stock' });
+    const tooLate = apply(p.change.next, { ...base, reservationId: 'B', quantityG: 1, mustLastUntil: new Date(BEST_BEFORE.getTime() + 1) });
+    expect(tooLate.ok && tooLate.change.answer).toMatchObject({ kind: 'rejected', reason: 'expires_too_soon' });
+    const exact = apply(p.change.next, { ...base, reservationId: 'C', quantityG: 10_000, mustLastUntil: BEST_BEFORE });
+    expect(exact.ok && exact.change.next).toMatchObject({ availableG: 0, reservedG: 10_000, onHandG: 10_000 });
+  });
+
+  it('expires only held reservations whose time has come, and confirmed ones never', () => {
+    let p = emptyPosition(BEST_BEFORE);
+    const step = (op: Operation) => {
+      const o = apply(p, op);
+      if (!o.ok) throw new Error(`${op.kind} refused: ${o.refusal}`);
+      p = o.change.next;
+      return o.change;
+    };
+    step({ kind: 'receive', quantityG: 5000, lotId: 'L', at: at(0) });
+    const r = { kind: 'reserve' as const, orderId: 'O', quantityG: 1000, mustLastUntil: at(0), at: at(1) };
+    step({ ...r, reservationId: 'A', expiresAt: at(10) });
+    step({ ...r, reservationId: 'B', expiresAt: at(20) });
+    step({ ...r, reservationId: 'C', expiresAt: at(5) });
+    step({ kind: 'confirm', reservationId: 'C', shipmentId: 'S', at: at(2) });
+    expect(p.nextExpiryAt).toEqual(at(10));
+    expect(apply(p, { kind: 'expire', at: at(9) })).toEqual({ ok: false, refusal: 'nothing_to_do' });
+    const expired = step({ kind: 'expire', at: at(15) });
+    expect(expired.answer).toMatchObject({ kind: 'released', reservations: [{ reservationId: 'A', reason: 'expired' }] });
+    expect(p).toMatchObject({ reservedG: 2000, availableG: 3000, nextExpiryAt: at(20) });
+    const sent = step({ kind: 'dispatch', shipmentId: 'S', at: at(16) });
+    expect(sent.entries).toMatchObject([{ kind: 'dispatched', quantityG: 1000, reservationId: 'C', shipmentId: 'S' }]);
+    expect(p).toMatchObject({ onHandG: 4000, reservedG: 1000, availableG: 3000 });
+  });
+
+  it('turns guards into a FerretDB-safe filter', () => {
+    expect(
+      guardFilter([
+        { kind: 'reservationAbsent', key: 'R1' },
+        { kind: 'atLeast', field: 'availableG', value: 5 },
+        { kind: 'bestBeforeAtLeast', value: BEST_BEFORE },
+        { kind: 'reservationStatus', key: 'R2', status: 'held' },
+      ]),
+    ).toEqual({
+      'reservations.R1': { $exists: false },
+      availableG: { $gte: 5 },
+      bestBefore: { $gte: BEST_BEFORE },
+      'reservations.R2.status': { $eq: 'held' },
+    });
+  });
+
+  it('converts kilograms to grams exactly and keys reservations safely', () => {
+    expect(toGrams(1234.567)).toBe(1_234_567);
+    expect(toGrams(0.001)).toBe(1);
+    expect(toKg(toGrams(0.1) + toGrams(0.2))).toBe(0.3);
+    expect(reservationKey('RES-ABC_1')).toBe('RES-ABC_1');
+    expect(reservationKey('a.b$c')).toMatch(/^b64_[A-Za-z0-9_-]+$/);
+  });
+});

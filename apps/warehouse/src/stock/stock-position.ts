@@ -1,0 +1,411 @@
+/**
+ * The stock position of one sub-lot at one warehouse, as plain data, and the only way it changes:
+ * `apply(position, operation)` → the next position, the ledger entries that explain the change and
+ * the guards the stored document must still satisfy for the change to be valid — or a refusal.
+ *
+ * No Nest, no Mongo, no Kafka here. The repository turns a change into ONE conditional update
+ * (`guardFilter` + counter deltas + ledger push), so the rule that decides and the write that
+ * enforces it are the same code, and the invariants are tested over random operation sequences.
+ *
+ * Every quantity is an integer number of grams: sums and differences conserve exactly.
+ */
+
+export const toGrams = (kg: number): number => Math.round(kg * 1000);
+export const toKg = (grams: number): number => grams / 1000;
+
+export const RESERVATION_STATUSES = ['held', 'confirmed', 'released', 'dispatched', 'rejected'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export const REJECTION_REASONS = ['insufficient_stock', 'unknown_stock', 'expires_too_soon'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export interface Reservation {
+  reservationId: string;
+  orderId: string;
+  quantityG: number;
+  status: ReservationStatus;
+  /** When the reservation was answered (reserved or rejected). */
+  at: Date;
+  /** Held reservations lapse at this time unless confirmed; null once confirmed or closed. */
+  expiresAt: Date | null;
+  shipmentId: string | null;
+  closedAt: Date | null;
+  /** Why it was rejected or released. */
+  reason: string | null;
+}
+
+export const LEDGER_KINDS = ['received', 'transfer_out', 'transfer_in', 'reserved', 'released', 'dispatched', 'written_off'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/** One append-only stock movement. Σ onHandDeltaG over a position's ledger = its on-hand grams. */
+export interface LedgerEntry {
+  kind: LedgerKind;
+  /** The amount moved (positive). */
+  quantityG: number;
+  onHandDeltaG: number;
+  reservedDeltaG: number;
+  /** The position's figures and version right after this movement. */
+  onHandG: number;
+  reservedG: number;
+  version: number;
+  at: Date;
+  reason?: string;
+  lotId?: string;
+  reservationId?: string;
+  orderId?: string;
+  transferId?: string;
+  shipmentId?: string;
+}
+
+export interface Position {
+  onHandG: number;
+  reservedG: number;
+  /** Kept stored (not derived) so a conditional update can test it: FerretDB has no `$expr`. */
+  availableG: number;
+  /** Increments on every change, so read models keep the newest figures. */
+  version: number;
+  bestBefore: Date;
+  /** The earliest expiry among held reservations: what the expiry sweep looks for. */
+  nextExpiryAt: Date | null;
+  /** Keyed by `reservationKey(reservationId)`, so one reservation is one dotted `$set`. */
+  reservations: Record<string, Reservation>;
+}
+
+export type Operation =
+  | { kind: 'receive'; quantityG: number; lotId: string; at: Date }
+  | { kind: 'transfer_in'; quantityG: number; transferId: string; at: Date }
+  | { kind: 'transfer_out'; quantityG: number; transferId: string; at: Date }
+  | { kind: 'reserve'; reservationId: string; orderId: string; quantityG: number; mustLastUntil: Date; expiresAt: Date; at: Date }
+  | { kind: 'confirm'; reservationId: string; shipmentId: string; at: Date }
+  | { kind: 'release'; reservationId: string; reason: 'requested' | 'expired'; at: Date }
+  /** Releases every held reservation whose time has come. */
+  | { kind: 'expire'; at: Date }
+  /** The confirmed reservations of a shipment leave the warehouse. */
+  | { kind: 'dispatch'; shipmentId: string; at: Date }
+  /** Writes off what is available (all of it unless a quantity is given). */
+  | { kind: 'write_off'; reason: string; quantityG?: number; at: Date };
+
+/** Conditions the stored document must meet for a change computed from a read of it to hold. */
+export type Guard =
+  | { kind: 'atLeast'; field: 'onHandG' | 'reservedG' | 'availableG'; value: number }
+  | { kind: 'below'; field: 'availableG'; value: number }
+  | { kind: 'bestBeforeAtLeast'; value: Date }
+  | { kind: 'bestBeforeBelow'; value: Date }
+  | { kind: 'reservationAbsent'; key: string }
+  | { kind: 'reservationStatus'; key: string; status: ReservationStatus };
+
+export type Answer =
+  | { kind: 'reserved'; reservation: Reservation }
+  | { kind: 'rejected'; reservation: Reservation; reason: RejectionReason }
+  | { kind: 'released'; reservations: Reservation[] }
+  | { kind: 'dispatched'; reservations: Reservation[] }
+  | { kind: 'moved'; quantityG: number }
+  | { kind: 'confirmed'; reservation: Reservation };
+
+export interface Change {
+  next: Position;
+  /** Counter deltas, applied with `$inc`. */
+  delta: { onHandG: number; reservedG: number; availableG: number; version: number };
+  /** Reservations written by this change, by key. */
+  reservations: Record<string, Reservation>;
+  entries: LedgerEntry[];
+  guards: Guard[];
+  answer: Answer;
+}
+
+export type Refusal =
+  /** The same reservation id was answered before: a duplicate command gets no second answer. */
+  | 'duplicate'
+  | 'insufficient_stock'
+  | 'unknown_reservation'
+  /** Nothing to change: releasing a released reservation, no expired holds, nothing available to write off. */
+  | 'nothing_to_do'
+  | 'invalid_quantity';
+
+export type Outcome = { ok: true; change: Change } | { ok: false; refusal: Refusal };
+
+/** A position before anything was received. */
+export const emptyPosition = (bestBefore: Date): Position => ({
+  onHandG: 0,
+  reservedG: 0,
+  availableG: 0,
+  version: 0,
+  bestBefore,
+  nextExpiryAt: null,
+  reservations: {},
+});
+
+const SAFE_KEY = /^[A-Za-z0-9_-]{1,120}$/;
+
+/** Reservation ids become document keys; anything that could break a dotted path is encoded. */
+export function reservationKey(reservationId: string): string {
+  return SAFE_KEY.test(reservationId) ? reservationId : `b64_${Buffer.from(reservationId, 'utf8').toString('base64url')}`;
+}
+
+export function apply(p: Position, op: Operation): Outcome {
+  switch (op.kind) {
+    case 'receive':
+    case 'transfer_in': {
+      if (!validQuantity(op.quantityG)) return refuse('invalid_quantity');
+      const ref = op.kind === 'receive' ? { lotId: op.lotId } : { transferId: op.transferId };
+      return change(p, op.at, { onHandG: op.quantityG, reservedG: 0 }, [], {}, [{ kind: op.kind === 'receive' ? 'received' : 'transfer_in', quantityG: op.quantityG, onHandDeltaG: op.quantityG, reservedDeltaG: 0, ...ref }], { kind: 'moved', quantityG: op.quantityG });
+    }
+    case 'transfer_out': {
+      if (!validQuantity(op.quantityG)) return refuse('invalid_quantity');
+      if (p.availableG < op.quantityG) return refuse('insufficient_stock');
+      return change(
+        p,
+        op.at,
+        { onHandG: -op.quantityG, reservedG: 0 },
+        [{ kind: 'atLeast', field: 'availableG', value: op.quantityG }],
+        {},
+        [{ kind: 'transfer_out', quantityG: op.quantityG, onHandDeltaG: -op.quantityG, reservedDeltaG: 0, transferId: op.transferId }],
+        { kind: 'moved', quantityG: op.quantityG },
+      );
+    }
+    case 'reserve':
+      return reserve(p, op);
+    case 'confirm': {
+      const key = reservationKey(op.reservationId);
+      const r = p.reservations[key];
+      if (!r || (r.status !== 'held' && r.status !== 'confirmed')) return refuse('unknown_reservation');
+      if (r.status === 'confirmed') return refuse('nothing_to_do');
+      const confirmed: Reservation = { ...r, status: 'confirmed', shipmentId: op.shipmentId, expiresAt: null };
+      return change(p, op.at, { onHandG: 0, reservedG: 0 }, [{ kind: 'reservationStatus', key, status: 'held' }], { [key]: confirmed }, [], {
+        kind: 'confirmed',
+        reservation: confirmed,
+      });
+    }
+    case 'release': {
+      const key = reservationKey(op.reservationId);
+      const r = p.reservations[key];
+      if (!r) return refuse('unknown_reservation');
+      if (r.status !== 'held' && r.status !== 'confirmed') return refuse('nothing_to_do');
+      return releaseAll(p, op.at, [[key, r]], op.reason);
+    }
+    case 'expire': {
+      const due = Object.entries(p.reservations).filter(
+        ([, r]) => r.status === 'held' && r.expiresAt !== null && r.expiresAt.getTime() <= op.at.getTime(),
+      );
+      if (due.length === 0) return refuse('nothing_to_do');
+      return releaseAll(p, op.at, due, 'expired');
+    }
+    case 'dispatch': {
+      const leaving = Object.entries(p.reservations).filter(([, r]) => r.status === 'confirmed' && r.shipmentId === op.shipmentId);
+      if (leaving.length === 0) return refuse('nothing_to_do');
+      const total = sum(leaving.map(([, r]) => r.quantityG));
+      const written: Record<string, Reservation> = {};
+      const guards: Guard[] = [
+        { kind: 'atLeast', field: 'reservedG', value: total },
+        { kind: 'atLeast', field: 'onHandG', value: total },
+      ];
+      const entries: EntryDraft[] = [];
+      for (const [key, r] of leaving) {
+        written[key] = { ...r, status: 'dispatched', closedAt: op.at };
+        guards.push({ kind: 'reservationStatus', key, status: 'confirmed' });
+        entries.push({
+          kind: 'dispatched',
+          quantityG: r.quantityG,
+          onHandDeltaG: -r.quantityG,
+          reservedDeltaG: -r.quantityG,
+          reservationId: r.reservationId,
+          orderId: r.orderId,
+          shipmentId: op.shipmentId,
+        });
+      }
+      return change(p, op.at, { onHandG: -total, reservedG: -total }, guards, written, entries, {
+        kind: 'dispatched',
+        reservations: Object.values(written),
+      });
+    }
+    case 'write_off': {
+      const q = op.quantityG ?? p.availableG;
+      if (q === 0 && op.quantityG === undefined) return refuse('nothing_to_do');
+      if (!validQuantity(q)) return refuse('invalid_quantity');
+      if (p.availableG < q) return refuse('insufficient_stock');
+      return change(
+        p,
+        op.at,
+        { onHandG: -q, reservedG: 0 },
+        [{ kind: 'atLeast', field: 'availableG', value: q }],
+        {},
+        [{ kind: 'written_off', quantityG: q, onHandDeltaG: -q, reservedDeltaG: 0, reason: op.reason }],
+        { kind: 'moved', quantityG: q },
+      );
+    }
+  }
+}
+
+function reserve(p: Position, op: Extract<Operation, { kind: 'reserve' }>): Outcome {
+  const key = reservationKey(op.reservationId);
+  if (p.reservations[key]) return refuse('duplicate');
+  if (!validQuantity(op.quantityG)) return refuse('invalid_quantity');
+  const base = { reservationId: op.reservationId, orderId: op.orderId, quantityG: op.quantityG, at: op.at, shipmentId: null };
+  const absent: Guard = { kind: 'reservationAbsent', key };
+  // A rejection is an answer too: it is recorded (without touching any figure) so that the same
+  // reservation id is never answered twice, and it is guarded by the condition that justified it.
+  const reject = (reason: RejectionReason, guard: Guard): Outcome => {
+    const rejected: Reservation = { ...base, status: 'rejected', expiresAt: null, closedAt: op.at, reason };
+    return {
+      ok: true,
+      change: {
+        next: { ...p, reservations: { ...p.reservations, [key]: rejected } },
+        delta: { onHandG: 0, reservedG: 0, availableG: 0, version: 0 },
+        reservations: { [key]: rejected },
+        entries: [],
+        guards: [absent, guard],
+        answer: { kind: 'rejected', reservation: rejected, reason },
+      },
+    };
+  };
+  if (p.bestBefore.getTime() < op.mustLastUntil.getTime()) {
+    return reject('expires_too_soon', { kind: 'bestBeforeBelow', value: op.mustLastUntil });
+  }
+  if (p.availableG < op.quantityG) return reject('insufficient_stock', { kind: 'below', field: 'availableG', value: op.quantityG });
+  const held: Reservation = { ...base, status: 'held', expiresAt: op.expiresAt, closedAt: null, reason: null };
+  return change(
+    p,
+    op.at,
+    { onHandG: 0, reservedG: op.quantityG },
+    [absent, { kind: 'atLeast', field: 'availableG', value: op.quantityG }, { kind: 'bestBeforeAtLeast', value: op.mustLastUntil }],
+    { [key]: held },
+    [{ kind: 'reserved', quantityG: op.quantityG, onHandDeltaG: 0, reservedDeltaG: op.quantityG, reservationId: op.reservationId, orderId: op.orderId }],
+    { kind: 'reserved', reservation: held },
+  );
+}
+
+function releaseAll(p: Position, at: Date, items: Array<[string, Reservation]>, reason: 'requested' | 'expired'): Outcome {
+  const total = sum(items.map(([, r]) => r.quantityG));
+  const written: Record<string, Reservation> = {};
+  const guards: Guard[] = [{ kind: 'atLeast', field: 'reservedG', value: total }];
+  const entries: EntryDraft[] = [];
+  for (const [key, r] of items) {
+    written[key] = { ...r, status: 'released', expiresAt: null, closedAt: at, reason };
+    guards.push({ kind: 'reservationStatus', key, status: r.status });
+    entries.push({
+      kind: 'released',
+      quantityG: r.quantityG,
+      onHandDeltaG: 0,
+      reservedDeltaG: -r.quantityG,
+      reason,
+      reservationId: r.reservationId,
+      orderId: r.orderId,
+    });
+  }
+  return change(p, at, { onHandG: 0, reservedG: -total }, guards, written, entries, { kind: 'released', reservations: Object.values(written) });
+}
+
+type EntryDraft = Omit<LedgerEntry, 'onHandG' | 'reservedG' | 'version' | 'at'>;
+
+/** Applies counter deltas and reservation writes, numbering the ledger entries with the new figures. */
+function change(
+  p: Position,
+  at: Date,
+  d: { onHandG: number; reservedG: number },
+  guards: Guard[],
+  written: Record<string, Reservation>,
+  drafts: EntryDraft[],
+  answer: Answer,
+): Outcome {
+  const reservations = { ...p.reservations, ...written };
+  const next: Position = {
+    onHandG: p.onHandG + d.onHandG,
+    reservedG: p.reservedG + d.reservedG,
+    availableG: p.availableG + d.onHandG - d.reservedG,
+    version: p.version + 1,
+    bestBefore: p.bestBefore,
+    nextExpiryAt: earliestExpiry(reservations),
+    reservations,
+  };
+  let onHandG = p.onHandG;
+  let reservedG = p.reservedG;
+  const entries = drafts.map((e): LedgerEntry => {
+    onHandG += e.onHandDeltaG;
+    reservedG += e.reservedDeltaG;
+    return { ...e, onHandG, reservedG, version: next.version, at };
+  });
+  return {
+    ok: true,
+    change: {
+      next,
+      delta: { onHandG: d.onHandG, reservedG: d.reservedG, availableG: d.onHandG - d.reservedG, version: 1 },
+      reservations: written,
+      entries,
+      guards,
+      answer,
+    },
+  };
+}
+
+export function earliestExpiry(reservations: Record<string, Reservation>): Date | null {
+  let earliest: Date | null = null;
+  for (const r of Object.values(reservations)) {
+    if (r.status === 'held' && r.expiresAt && (!earliest || r.expiresAt.getTime() < earliest.getTime())) earliest = r.expiresAt;
+  }
+  return earliest;
+}
+
+/** Whether a stored position meets the guards (what the database checks, evaluated in memory). */
+export function guardsHold(p: Position, guards: Guard[]): boolean {
+  return guards.every((g) => {
+    switch (g.kind) {
+      case 'atLeast':
+        return p[g.field] >= g.value;
+      case 'below':
+        return p[g.field] < g.value;
+      case 'bestBeforeAtLeast':
+        return p.bestBefore.getTime() >= g.value.getTime();
+      case 'bestBeforeBelow':
+        return p.bestBefore.getTime() < g.value.getTime();
+      case 'reservationAbsent':
+        return p.reservations[g.key] === undefined;
+      case 'reservationStatus':
+        return p.reservations[g.key]?.status === g.status;
+    }
+  });
+}
+
+/** The same guards as a MongoDB filter (plain data; FerretDB-safe operators only). */
+export function guardFilter(guards: Guard[]): Record<string, unknown> {
+  const filter: Record<string, Record<string, unknown>> = {};
+  const add = (path: string, op: string, value: unknown) => (filter[path] = { ...filter[path], [op]: value });
+  for (const g of guards) {
+    switch (g.kind) {
+      case 'atLeast':
+        add(g.field, '$gte', Math.max(g.value, (filter[g.field]?.['$gte'] as number | undefined) ?? g.value));
+        break;
+      case 'below':
+        add(g.field, '$lt', g.value);
+        break;
+      case 'bestBeforeAtLeast':
+        add('bestBefore', '$gte', g.value);
+        break;
+      case 'bestBeforeBelow':
+        add('bestBefore', '$lt', g.value);
+        break;
+      case 'reservationAbsent':
+        add(`reservations.${g.key}`, '$exists', false);
+        break;
+      case 'reservationStatus':
+        add(`reservations.${g.key}.status`, '$eq', g.status);
+        break;
+    }
+  }
+  return filter;
+}
+
+/** The invariants every position keeps; returns what is broken (empty when all hold). */
+export function invariantViolations(p: Position, ledger: LedgerEntry[]): string[] {
+  const broken: string[] = [];
+  if (p.onHandG !== p.availableG + p.reservedG) broken.push('onHand ≠ available + reserved');
+  if (p.onHandG < 0 || p.reservedG < 0 || p.availableG < 0) broken.push('a figure is negative');
+  if (sum(ledger.map((e) => e.onHandDeltaG)) !== p.onHandG) broken.push('ledger does not sum to on hand');
+  if (sum(ledger.map((e) => e.reservedDeltaG)) !== p.reservedG) broken.push('ledger does not sum to reserved');
+  const holding = Object.values(p.reservations).filter((r) => r.status === 'held' || r.status === 'confirmed');
+  if (sum(holding.map((r) => r.quantityG)) !== p.reservedG) broken.push('reserved ≠ Σ open reservations');
+  return broken;
+}
+
+const validQuantity = (g: number) => Number.isSafeInteger(g) && g > 0;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const refuse = (refusal: Refusal): Outcome => ({ ok: false, refusal });

@@ -1,0 +1,29 @@
+import { Controller } from '@nestjs/common';
+import { ConfirmReservationV1, LotGradedV1, ReleaseReservationV1, ReserveStockV1 } from '@firstmile/contracts';
+import { type EventContext, OnEvent } from '@firstmile/messaging';
+import { StockService } from './stock.service';
+
+@Controller()
+export class StockConsumer {
+  constructor(private readonly stock: StockService) {}
+
+  @OnEvent(LotGradedV1.type)
+  onGraded(event: LotGradedV1, ctx: EventContext) {
+    return this.stock.receiveGraded(event, ctx.eventId);
+  }
+
+  @OnEvent(ReserveStockV1.type)
+  onReserve(command: ReserveStockV1, ctx: EventContext) {
+    return this.stock.reserve(command, ctx.eventId);
+  }
+
+  @OnEvent(ConfirmReservationV1.type)
+  onConfirm(command: ConfirmReservationV1, ctx: EventContext) {
+    return this.stock.confirm(command, ctx.eventId);
+  }
+
+  @OnEvent(ReleaseReservationV1.type)
+  onRelease(command: ReleaseReservationV1, ctx: EventContext) {
+    return this.stock.release(command, ctx.eventId);
+  }
+}

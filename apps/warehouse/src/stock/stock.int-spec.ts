@@ -1,0 +1,252 @@
+import { getModelToken } from '@nestjs/mongoose';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Model } from 'mongoose';
+import type { Producer } from 'kafkajs';
+import {
+  ConfirmReservationV1,
+  LotGradedV1,
+  ReleaseReservationV1,
+  ReservationRejectedV1,
+  ReservationReleasedV1,
+  ReserveStockV1,
+  StockDispatchedV1,
+  StockReceivedV1,
+  StockReservedV1,
+  Topics,
+} from '@firstmile/contracts';
+import type { OutboundEvent } from '@firstmile/messaging';
+import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
+import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
+import type { LedgerEntryView, StockItemView } from './stock.service';
+import { StockPosition } from './stock-position.schema';
+
+const WH = 'WH-LIXIAN-ORIGIN';
+const operator = bearer({ role: 'warehouse_operator', warehouses: [WH] });
+const stranger = bearer({ role: 'warehouse_operator', warehouses: ['DC-XIAN'] });
+const ops = bearer({ role: 'ops' });
+
+interface Answer {
+  reservationId: string;
+  orderId: string;
+  quantityKg: number;
+  reason?: string;
+  stock?: { onHandKg: number; reservedKg: number; availableKg: number; version: number };
+}
+
+describe('warehouse stock on the real broker and store', () => {
+  let app: NestFastifyApplication;
+  let probe: TopicProbe;
+  let kafka: Producer;
+
+  const answers = (ids: Set<string>) =>
+    probe.records.filter(
+      (r) => (r.headers['ce_type'] === StockReservedV1.type || r.headers['ce_type'] === ReservationRejectedV1.type) && ids.has((r.json as Answer).reservationId),
+    );
+  const get = async <T>(url: string, headers = operator) => {
+    const r = await app.inject({ method: 'GET', url, headers });
+    expect(r.statusCode).toBe(200);
+    return json<T>(r);
+  };
+  const stockOf = async (subLotId: string) =>
+    (await get<{ items: StockItemView[] }>(`/v1/warehouses/${WH}/stock?subLotId=${encodeURIComponent(subLotId)}`)).items[0];
+  /** Every ledger entry of a sub-lot here, following the cursor. */
+  const ledgerOf = async (subLotId: string) => {
+    const entries: LedgerEntryView[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: LedgerEntryView[]; nextCursor: string | null } = await get(
+        `/v1/warehouses/${WH}/ledger?subLotId=${encodeURIComponent(subLotId)}&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      entries.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return entries;
+  };
+  const grams = (kg: number) => Math.round(kg * 1000);
+  const sumKg = (xs: number[]) => xs.reduce((s, x) => s + grams(x), 0) / 1000;
+
+  /** Receives a lot graded into the given sub-lots and waits until the stock is there. */
+  const receive = async (subLots: Parameters<typeof graded>[0]['subLots']) => {
+    const lot = graded({ warehouseId: WH, subLots });
+    await publish(kafka, [event(LotGradedV1.type, lot)]);
+    await probe.expect((r) => r.headers['ce_type'] === StockReceivedV1.type && (r.json as StockReceivedV1).lotId === lot.lotId, {
+      count: lot.subLots.length,
+      what: 'stock received',
+    });
+    return lot;
+  };
+  const reserveCmd = (subLotId: string, n: number, quantityKg: number, mustLastUntil = new Date(Date.now() + 3 * DAY_MS)) =>
+    event(ReserveStockV1.type, {
+      reservationId: `RES-${subLotId}-${n}`,
+      orderId: `ORD-${n}`,
+      warehouseId: WH,
+      subLotId,
+      quantityKg,
+      mustLastUntil: mustLastUntil.toISOString(),
+      requestedAt: new Date().toISOString(),
+    });
+
+  beforeAll(async () => {
+    probe = await new TopicProbe().start([Topics.warehouseStock]);
+    kafka = await producer();
+    const { createApp } = await import('../app');
+    app = await startApp(createApp);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await kafka?.disconnect();
+    await probe?.stop();
+  });
+
+  it('seeds the reference warehouses and lets ops add one', async () => {
+    const list = await get<{ items: Array<{ id: string; kind: string }> }>('/v1/warehouses?limit=500', bearer({ role: 'buyer', buyer: 'B1' }));
+    expect(list.items.map((w) => w.id)).toEqual(expect.arrayContaining([WH, 'DC-HANGZHOU']));
+    const body = { id: 'DC-NANJING', name: 'Nanjing distribution center', kind: 'regional', city: 'Nanjing', location: { lat: 32.06, lon: 118.8 } };
+    expect((await app.inject({ method: 'POST', url: '/v1/warehouses', headers: operator, payload: body })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/v1/warehouses', headers: ops, payload: { ...body, extra: 1 } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/v1/warehouses', headers: ops, payload: body })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/v1/warehouses', headers: ops, payload: body })).statusCode).toBe(409);
+  });
+
+  it('receives a graded lot as one position per sub-lot, once, visible only to its operators and ops', async () => {
+    const lot = graded({ warehouseId: WH, subLots: [{ grade: 'premium', quantityKg: 600.5, brand: 'Lixian Apple (礼县苹果)' }, { grade: 'grade_1', quantityKg: 399.5 }] });
+    const e = event(LotGradedV1.type, lot);
+    await publish(kafka, [e]);
+    const received = await probe.expect((r) => r.headers['ce_type'] === StockReceivedV1.type && (r.json as StockReceivedV1).lotId === lot.lotId, {
+      count: 2,
+      what: 'stock received',
+    });
+    expect(received[0].json).toMatchObject({ warehouseId: WH, warehouseLocation: { lat: 34.19, lon: 105.18 }, via: 'grading', stock: { version: 1 } });
+
+    // The same event again (same ce_id), then a barrier lot on the same partition: nothing new for the first.
+    const barrier = graded({ warehouseId: WH, subLots: [{ grade: 'grade_2', quantityKg: 1 }] });
+    await publish(kafka, [e, { ...event(LotGradedV1.type, barrier), key: lot.lotId }]);
+    await probe.expect((r) => (r.json as StockReceivedV1 | null)?.lotId === barrier.lotId, { what: 'barrier received' });
+    expect(probe.ofType(StockReceivedV1.type).filter((r) => (r.json as StockReceivedV1).lotId === lot.lotId)).toHaveLength(2);
+
+    const premium = await get<{ items: StockItemView[] }>(`/v1/warehouses/${WH}/stock?grade=premium&produce=apple`);
+    expect(premium.items.find((i) => i.lotId === lot.lotId)).toMatchObject({
+      subLotId: lot.subLots[0].subLotId,
+      produce: 'apple',
+      variety: 'Fuji',
+      grade: 'premium',
+      brand: 'Lixian Apple (礼县苹果)',
+      onHandKg: 600.5,
+      reservedKg: 0,
+      availableKg: 600.5,
+      bestBefore: lot.subLots[0].bestBefore,
+    });
+    expect(premium.items.every((i) => i.grade === 'premium')).toBe(true);
+    expect((await app.inject({ method: 'GET', url: `/v1/warehouses/${WH}/stock`, headers: stranger })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/v1/warehouses/${WH}/ledger`, headers: stranger })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/v1/warehouses/${WH}/stock`, headers: ops })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/v1/warehouses/${WH}/stock`, headers: bearer({ role: 'buyer', buyer: 'B' }) })).statusCode).toBe(403);
+    expect(await ledgerOf(lot.subLots[1].subLotId)).toMatchObject([{ kind: 'received', quantityKg: 399.5, onHandDeltaKg: 399.5, onHandKg: 399.5 }]);
+  });
+
+  it('answers 300 concurrent reservations for one sub-lot exactly once each, never reserving more than there is', async () => {
+    const lot = await receive([{ grade: 'premium', quantityKg: 1000 }]);
+    const subLotId = lot.subLots[0].subLotId;
+    // 1–8 kg with grams: ~1,350 kg asked of 1,000 kg, so the stock runs out part-way.
+    const commands = Array.from({ length: 300 }, (_, n) => reserveCmd(subLotId, n, (1000 + ((n * 7919) % 7000)) / 1000));
+    const ids = new Set(commands.map((c) => (c.data as ReserveStockV1).reservationId));
+    const started = Date.now();
+    // Keyed by order, as many orders' commands would arrive from many partitions, so six handlers
+    // race on the same position (the catalog keys them by sub-lot, which would serialize them).
+    await publish(kafka, commands, (c) => (c.data as ReserveStockV1).orderId);
+    const progress = setInterval(() => process.stderr.write(`[warehouse] ${answers(ids).length} answers after ${Date.now() - started} ms\n`), 10_000);
+    const got = await probe
+      .expect((r) => ids.has((r.json as Answer | null)?.reservationId ?? ''), { count: 300, timeoutMs: 90_000, what: '300 answers' })
+      .finally(() => clearInterval(progress))
+      .catch(async (err: unknown) => {
+        const model = app.get<Model<StockPosition>>(getModelToken(StockPosition.name));
+        const d = await model.findById(`${WH}:${subLotId}`).lean<StockPosition & { appliedEvents: string[] }>();
+        const statuses = Object.values(d?.reservations ?? {}).map((r) => r.status);
+        process.stderr.write(`[warehouse] v${d?.version} onHand ${d?.onHandG} reserved ${d?.reservedG} avail ${d?.availableG} outboxSize ${d?.outboxSize} outbox ${d?.outbox.length} applied ${d?.appliedEvents.length} ledger ${d?.ledger.length} reservations ${statuses.length} held ${statuses.filter((x) => x === 'held').length}\n`);
+        const ceIds = answers(ids).map((r) => r.headers['ce_id']);
+        process.stderr.write(`[warehouse] records ${ceIds.length} unique ce_ids ${new Set(ceIds).size}\n`);
+        throw err;
+      });
+    const elapsed = Date.now() - started;
+    process.stderr.write(`[warehouse] 300 concurrent reservations answered in ${elapsed} ms\n`);
+
+    const reserved = got.filter((r) => r.headers['ce_type'] === StockReservedV1.type).map((r) => r.json as StockReservedV1);
+    const rejected = got.filter((r) => r.headers['ce_type'] === ReservationRejectedV1.type).map((r) => r.json as ReservationRejectedV1);
+    expect(new Set(got.map((r) => (r.json as Answer).reservationId)).size).toBe(300);
+    expect(reserved.length + rejected.length).toBe(300);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((r) => r.reason === 'insufficient_stock' && r.stock !== undefined && r.stock.availableKg < r.quantityKg)).toBe(true);
+    const reservedKg = sumKg(reserved.map((r) => r.quantityKg));
+    expect(reservedKg).toBeLessThanOrEqual(1000);
+    // Versions are unique and the figures each event carries are consistent.
+    expect(new Set(reserved.map((r) => r.stock.version)).size).toBe(reserved.length);
+    for (const r of reserved) expect(grams(r.stock.onHandKg)).toBe(grams(r.stock.availableKg) + grams(r.stock.reservedKg));
+    const newest = reserved.reduce((a, b) => (a.stock.version > b.stock.version ? a : b));
+    expect(newest.stock.reservedKg).toBe(reservedKg);
+
+    const position = await stockOf(subLotId);
+    expect(position).toMatchObject({ onHandKg: 1000, reservedKg: reservedKg, availableKg: (1_000_000 - grams(reservedKg)) / 1000 });
+    // Whatever was refused would not have fitted in what was left.
+    expect(Math.min(...rejected.map((r) => r.quantityKg))).toBeGreaterThan(position.availableKg);
+    const ledger = await ledgerOf(subLotId);
+    expect(ledger).toHaveLength(1 + reserved.length);
+    expect(sumKg(ledger.map((e) => e.onHandDeltaKg))).toBe(position.onHandKg);
+    expect(sumKg(ledger.map((e) => e.reservedDeltaKg))).toBe(position.reservedKg);
+
+    // Redelivered commands (same ce_id) and a duplicate under a new ce_id change nothing and get no second answer.
+    const again = [...commands.slice(0, 40), event(ReserveStockV1.type, commands[1].data as ReserveStockV1)];
+    const barrier = reserveCmd(subLotId, 1000, 0.001);
+    await publish(kafka, [...again, barrier], () => subLotId);
+    const [barrierAnswer] = await probe.expect((r) => (r.json as Answer | null)?.reservationId === (barrier.data as ReserveStockV1).reservationId, {
+      what: 'barrier answered',
+    });
+    expect(answers(ids)).toHaveLength(300);
+    const after = await stockOf(subLotId);
+    const barrierKg = barrierAnswer.headers['ce_type'] === StockReservedV1.type ? 0.001 : 0;
+    expect(after.reservedKg).toBe(sumKg([reservedKg, barrierKg]));
+    expect(after.version).toBe(position.version + (barrierKg ? 1 : 0));
+  });
+
+  it('releases on request once, confirms for a shipment and dispatches the confirmed stock', async () => {
+    const lot = await receive([{ grade: 'grade_1', quantityKg: 100 }]);
+    const subLotId = lot.subLots[0].subLotId;
+    const [a, b, c] = [reserveCmd(subLotId, 1, 10), reserveCmd(subLotId, 2, 20), reserveCmd(subLotId, 3, 30)];
+    const rid = (e: OutboundEvent) => (e.data as ReserveStockV1).reservationId;
+    const tooLate = reserveCmd(subLotId, 4, 1, new Date(Date.now() + 200 * DAY_MS));
+    const unknown = event(ReserveStockV1.type, { ...(a.data as ReserveStockV1), reservationId: `RES-UNKNOWN-${subLotId}`, subLotId: `${subLotId}-NOPE` });
+    await publish(kafka, [a, b, c, tooLate, unknown]);
+    const byId = async (id: string) => (await probe.expect((r) => (r.json as Answer | null)?.reservationId === id, { what: `answer to ${id}` }))[0];
+    expect((await byId(rid(tooLate))).json).toMatchObject({ reason: 'expires_too_soon' });
+    expect((await byId(rid(unknown))).json).toMatchObject({ reason: 'unknown_stock' });
+    for (const r of [a, b, c]) expect((await byId(rid(r))).headers['ce_type']).toBe(StockReservedV1.type);
+
+    const release = event(ReleaseReservationV1.type, { reservationId: rid(a), orderId: 'ORD-1', warehouseId: WH, subLotId, reason: 'cancelled', requestedAt: new Date().toISOString() });
+    const releaseAgain = event(ReleaseReservationV1.type, release.data as ReleaseReservationV1);
+    const releaseUnknown = event(ReleaseReservationV1.type, { ...(release.data as ReleaseReservationV1), reservationId: 'RES-NEVER' });
+    const shipmentId = `SHP-${subLotId}`;
+    const confirm = (e: OutboundEvent) =>
+      event(ConfirmReservationV1.type, { reservationId: rid(e), orderId: (e.data as ReserveStockV1).orderId, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() });
+    await publish(kafka, [release, release, releaseAgain, releaseUnknown, confirm(b), confirm(c), confirm(c)]);
+    const released = await probe.expect((r) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(a), { what: 'released' });
+    expect(released[0].json).toMatchObject({ reason: 'requested', quantityKg: 10, stock: { reservedKg: 50, availableKg: 50 } });
+    await waitFor(async () => (await stockOf(subLotId)).version === 1 + 3 + 1 + 2, { what: 'confirmations applied' });
+
+    const dispatch = () => app.inject({ method: 'POST', url: `/v1/warehouses/${WH}/dispatches`, headers: operator, payload: { shipmentId } });
+    expect((await app.inject({ method: 'POST', url: `/v1/warehouses/${WH}/dispatches`, headers: stranger, payload: { shipmentId } })).statusCode).toBe(404);
+    const first = await dispatch();
+    expect(first.statusCode).toBe(201);
+    expect(json(first)).toMatchObject({ shipmentId, warehouseId: WH, items: expect.arrayContaining([{ subLotId, reservationId: rid(c), quantityKg: 30 }]) });
+    expect(json(await dispatch())).toEqual(json(first));
+    const sent = await probe.expect((r) => r.headers['ce_type'] === StockDispatchedV1.type && (r.json as StockDispatchedV1).shipmentId === shipmentId, { what: 'dispatched' });
+    expect(sent[0].json).toMatchObject({ orderId: 'ORD-2', items: expect.arrayContaining([expect.objectContaining({ reservationId: rid(b), quantityKg: 20, stock: expect.objectContaining({ onHandKg: 50, reservedKg: 0 }) })]) });
+    expect((await app.inject({ method: 'POST', url: `/v1/warehouses/${WH}/dispatches`, headers: operator, payload: { shipmentId: 'SHP-NONE' } })).statusCode).toBe(404);
+
+    const position = await stockOf(subLotId);
+    expect(position).toMatchObject({ onHandKg: 50, reservedKg: 0, availableKg: 50 });
+    const ledger = await ledgerOf(subLotId);
+    expect(ledger.map((e) => e.kind).sort()).toEqual(['dispatched', 'dispatched', 'received', 'released', 'reserved', 'reserved', 'reserved']);
+    expect(sumKg(ledger.map((e) => e.onHandDeltaKg))).toBe(50);
+    expect(probe.records.filter((r: ProbedRecord) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(a))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { OutboxRelayModule } from '@firstmile/persistence';
+import { WarehousesModule } from '../warehouses/warehouses.module';
+import {
+  Dispatch,
+  DispatchSchema,
+  StockPosition,
+  StockPositionSchema,
+  UnknownStockAnswer,
+  UnknownStockAnswerSchema,
+} from './stock-position.schema';
+import { StockConsumer } from './stock.consumer';
+import { StockController } from './stock.controller';
+import { StockRepository } from './stock.repository';
+import { StockOutboxRelay } from './stock-outbox.relay';
+import { StockService } from './stock.service';
+import { StockSweeps } from './stock.sweeps';
+
+const models = MongooseModule.forFeature([
+  { name: StockPosition.name, schema: StockPositionSchema },
+  { name: UnknownStockAnswer.name, schema: UnknownStockAnswerSchema },
+  { name: Dispatch.name, schema: DispatchSchema },
+]);
+
+@Module({
+  imports: [
+    models,
+    WarehousesModule,
+    // Insert-once documents: the platform relay is their only other writer.
+    OutboxRelayModule.forModels([UnknownStockAnswer.name, Dispatch.name], [models]),
+  ],
+  controllers: [StockController, StockConsumer],
+  providers: [StockService, StockRepository, StockSweeps, StockOutboxRelay],
+  exports: [StockService],
+})
+export class StockModule {}

@@ -1,0 +1,495 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  type ConfirmReservationV1,
+  type DispatchedItem,
+  type LotGradedV1,
+  type Principal,
+  type ReleaseReservationV1,
+  ReservationRejectedV1,
+  ReservationReleasedV1,
+  type ReserveStockV1,
+  StockDispatchedV1,
+  StockReceivedV1,
+  StockReservedV1,
+  StockWrittenOffV1,
+  TransferDispatchedV1,
+  TransferReceivedV1,
+} from '@firstmile/contracts';
+import { Access, Cursor, type Page, ProblemException } from '@firstmile/http';
+import { NonRetryableError, newEvent, type OutboundEvent } from '@firstmile/messaging';
+import type { FilterQuery } from 'mongoose';
+import type { WarehouseEnv } from '../warehouse.env';
+import type { Warehouse } from '../warehouses/warehouse.schema';
+import { WarehousesService } from '../warehouses/warehouses.service';
+import type { LedgerQuery, StockQuery } from './dto/stock.query';
+import { SOURCE, stockItem, stockLevel } from './stock.events';
+import { type Change, apply, emptyPosition, type Operation, type Outcome, type Refusal, toGrams, toKg } from './stock-position';
+import type { StockPosition } from './stock-position.schema';
+import { type DispatchRecord, type PositionRecord, type PositionShell, StockRepository } from './stock.repository';
+
+export const positionId = (warehouseId: string, subLotId: string) => `${warehouseId}:${subLotId}`;
+
+export type Mutation =
+  | { kind: 'missing' }
+  /** The key (event id, transfer leg) was applied before: nothing changed, nothing to answer. */
+  | { kind: 'duplicate' }
+  | { kind: 'refused'; refusal: Refusal; position: PositionRecord }
+  | { kind: 'applied'; change: Change; position: PositionRecord };
+
+export interface StockItemView {
+  subLotId: string;
+  lotId: string;
+  produce: string;
+  variety: string;
+  grade: string;
+  brand: string | null;
+  traceCode: string;
+  onHandKg: number;
+  reservedKg: number;
+  availableKg: number;
+  receivedAt: string | null;
+  bestBefore: string;
+  version: number;
+}
+
+export interface LedgerEntryView {
+  id: string;
+  subLotId: string;
+  lotId: string;
+  kind: string;
+  quantityKg: number;
+  onHandDeltaKg: number;
+  reservedDeltaKg: number;
+  onHandKg: number;
+  reservedKg: number;
+  version: number;
+  at: string;
+  reason?: string;
+  reservationId?: string;
+  orderId?: string;
+  transferId?: string;
+  shipmentId?: string;
+}
+
+export interface DispatchView {
+  shipmentId: string;
+  warehouseId: string;
+  orderId: string;
+  dispatchedAt: string;
+  items: Array<{ subLotId: string; reservationId: string; quantityKg: number }>;
+}
+
+/** A hot position under concurrent commands retries its compare-and-set this many times before the message is retried. */
+const MAX_ATTEMPTS = 200;
+const SWEEP_BATCH = 200;
+const RECENT_POSITIONS = 2000;
+
+@Injectable()
+export class StockService {
+  private readonly logger = new Logger(StockService.name);
+  private readonly ttlMs: number;
+  private readonly recent = new Map<string, PositionRecord>();
+
+  constructor(
+    private readonly repo: StockRepository,
+    private readonly warehouses: WarehousesService,
+    config: ConfigService<WarehouseEnv, true>,
+  ) {
+    this.ttlMs = config.get('RESERVATION_TTL_MS', { infer: true });
+  }
+
+  /** grading.lots → one position per sub-lot at the lot's origin warehouse, each created once. */
+  async receiveGraded(e: LotGradedV1, eventId: string): Promise<void> {
+    const warehouse = await this.warehouses.find(e.originWarehouseId);
+    // Stock needs a place (and its location, which every stock event carries). Retrying will not
+    // create the warehouse: park the lot in the dead-letter topic, to replay once ops has added it.
+    if (!warehouse) throw new NonRetryableError(`unknown origin warehouse ${e.originWarehouseId} for lot ${e.lotId}`);
+    // Grading happens at the origin warehouse: the stock is there from the moment it is graded,
+    // and a redelivery computes the very same movement.
+    const at = new Date(e.gradedAt);
+    for (const s of e.subLots) {
+      const shell = this.shell(warehouse, { ...e, ...s, bestBefore: new Date(s.bestBefore) }, at);
+      const outcome = apply(emptyPosition(shell.bestBefore), { kind: 'receive', quantityG: toGrams(s.quantityKg), lotId: e.lotId, at });
+      if (!outcome.ok) throw new NonRetryableError(`sub-lot ${s.subLotId} cannot be received: ${outcome.refusal}`);
+      const { next, entries } = outcome.change;
+      const received = newEvent(
+        StockReceivedV1.type,
+        { ...stockItem(shell, next), quantityKg: toKg(toGrams(s.quantityKg)), via: 'grading', receivedAt: at.toISOString() },
+        { source: SOURCE, time: at },
+      );
+      await this.repo.insert({ ...shell, ...next, shipments: [], appliedEvents: [eventId] }, entries, [received]);
+    }
+  }
+
+  /** ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two. */
+  async reserve(c: ReserveStockV1, eventId: string, now = new Date()): Promise<void> {
+    const op: Operation = {
+      kind: 'reserve',
+      reservationId: c.reservationId,
+      orderId: c.orderId,
+      quantityG: toGrams(c.quantityKg),
+      mustLastUntil: new Date(c.mustLastUntil),
+      expiresAt: new Date(now.getTime() + this.ttlMs),
+      at: now,
+    };
+    const result = await this.mutate(positionId(c.warehouseId, c.subLotId), eventId, (p) => apply(p, op), (p, change) => {
+      const a = change.answer;
+      if (a.kind === 'reserved') {
+        return [
+          newEvent(
+            StockReservedV1.type,
+            {
+              ...stockItem(p, change.next),
+              reservationId: c.reservationId,
+              orderId: c.orderId,
+              quantityKg: toKg(op.quantityG),
+              expiresAt: (a.reservation.expiresAt ?? now).toISOString(),
+              reservedAt: now.toISOString(),
+            },
+            { source: SOURCE, time: now },
+          ),
+        ];
+      }
+      if (a.kind === 'rejected') return [this.rejection(c, a.reason, now, stockLevel(change.next))];
+      return [];
+    });
+    if (result.kind === 'missing') {
+      await this.repo.answerUnknown(
+        { _id: c.reservationId, warehouseId: c.warehouseId, subLotId: c.subLotId, answeredAt: now },
+        [this.rejection(c, 'unknown_stock', now)],
+      );
+    }
+  }
+
+  /** ConfirmReservationV1 → the reservation belongs to a shipment and no longer expires. */
+  async confirm(c: ConfirmReservationV1, eventId: string, now = new Date()): Promise<void> {
+    const result = await this.mutate(
+      positionId(c.warehouseId, c.subLotId),
+      eventId,
+      (p) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }),
+      () => [],
+    );
+    if (result.kind === 'refused' && result.refusal === 'unknown_reservation') {
+      // Typically it expired first; order-routing already heard ReservationReleasedV1 for it.
+      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found no open reservation`);
+    }
+  }
+
+  /** ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens. */
+  async release(c: ReleaseReservationV1, eventId: string, now = new Date()): Promise<void> {
+    await this.mutate(
+      positionId(c.warehouseId, c.subLotId),
+      eventId,
+      (p) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }),
+      (p, change) => this.releasedEvents(p, change, now),
+    );
+  }
+
+  /** Releases held reservations whose TTL has passed; returns how many positions changed. */
+  async expireDue(now = new Date()): Promise<number> {
+    let changed = 0;
+    for (const id of await this.repo.dueForExpiry(now, SWEEP_BATCH)) {
+      const r = await this.mutate(id, null, (p) => apply(p, { kind: 'expire', at: now }), (p, change) => this.releasedEvents(p, change, now));
+      if (r.kind === 'applied') changed++;
+    }
+    return changed;
+  }
+
+  /** Writes off what is still available of stock past its best-before; returns how many positions changed. */
+  async writeOffExpired(now = new Date()): Promise<number> {
+    let changed = 0;
+    for (const id of await this.repo.dueForWriteOff(now, SWEEP_BATCH)) {
+      const r = await this.mutate(
+        id,
+        null,
+        (p): Outcome => (p.bestBefore.getTime() < now.getTime() ? apply(p, { kind: 'write_off', reason: 'expired', at: now }) : { ok: false, refusal: 'nothing_to_do' }),
+        (p, change) =>
+          change.answer.kind === 'moved'
+            ? [
+                newEvent(
+                  StockWrittenOffV1.type,
+                  { ...stockItem(p, change.next), quantityKg: toKg(change.answer.quantityG), reason: 'expired', writtenOffAt: now.toISOString() },
+                  { source: SOURCE, time: now },
+                ),
+              ]
+            : [],
+      );
+      if (r.kind === 'applied') changed++;
+    }
+    return changed;
+  }
+
+  /** A transfer's first leg: out of the source, keyed by the transfer so it happens once. */
+  transferOut(sourceId: string, transferId: string, quantityG: number, toWarehouseId: string, now: Date): Promise<Mutation> {
+    return this.mutate(
+      sourceId,
+      `${transferId}:out`,
+      (p) => apply(p, { kind: 'transfer_out', quantityG, transferId, at: now }),
+      (p, change) => [
+        newEvent(
+          TransferDispatchedV1.type,
+          { ...stockItem(p, change.next), transferId, toWarehouseId, quantityKg: toKg(quantityG), dispatchedAt: now.toISOString() },
+          { source: SOURCE, time: now },
+        ),
+      ],
+    );
+  }
+
+  /**
+   * A transfer's second leg: into the destination (created empty if new), keyed by the transfer.
+   * Publishes TransferReceivedV1 for provenance and StockReceivedV1 (via "transfer") so read
+   * models that learn of new positions from receipts see the stock arrive, in the same write.
+   */
+  async transferIn(shell: PositionShell, transferId: string, quantityG: number, fromWarehouseId: string, now: Date): Promise<Mutation> {
+    await this.repo.exclusive(shell._id, () => this.repo.ensure(shell));
+    return this.mutate(
+      shell._id,
+      `${transferId}:in`,
+      (p) => apply(p, { kind: 'transfer_in', quantityG, transferId, at: now }),
+      (p, change) => {
+        const item = stockItem(p, change.next);
+        const quantityKg = toKg(quantityG);
+        return [
+          newEvent(TransferReceivedV1.type, { ...item, transferId, fromWarehouseId, quantityKg, receivedAt: now.toISOString() }, { source: SOURCE, time: now }),
+          newEvent(StockReceivedV1.type, { ...item, quantityKg, via: 'transfer', transferId, receivedAt: now.toISOString() }, { source: SOURCE, time: now }),
+        ];
+      },
+      (p) => (p.receivedAt ? {} : { receivedAt: now }),
+    );
+  }
+
+  /** The position record (write path), for other modules that move stock. */
+  load(id: string): Promise<PositionRecord | null> {
+    return this.repo.load(id);
+  }
+
+  /** POST /v1/warehouses/:id/dispatches: the shipment's confirmed reservations leave, once. */
+  async dispatch(caller: Principal, warehouseId: string, shipmentId: string, now = new Date()): Promise<DispatchView> {
+    await this.warehouseFor(caller, warehouseId);
+    const dispatchId = `${warehouseId}:${shipmentId}`;
+    const done = await this.repo.findDispatch(dispatchId);
+    if (done) return dispatchView(done);
+    const ids = await this.repo.withShipment(warehouseId, shipmentId);
+    if (ids.length === 0) throw ProblemException.notFound('shipment', `${shipmentId} at warehouse ${warehouseId}`);
+    // Each position leaves in its own conditional write, keyed by the shipment; a retry after a
+    // crash skips the ones done and completes the rest, then the dispatch record carries the event.
+    for (const id of ids) {
+      await this.mutate(id, `dispatch:${shipmentId}`, (p) => apply(p, { kind: 'dispatch', shipmentId, at: now }), () => []);
+    }
+    const positions = await this.repo.loadMany(ids);
+    const items: DispatchedItem[] = positions.flatMap((p) =>
+      Object.values(p.reservations)
+        .filter((r) => r.status === 'dispatched' && r.shipmentId === shipmentId)
+        .map((r) => ({ ...stockItem(p, p), reservationId: r.reservationId, quantityKg: toKg(r.quantityG) })),
+    );
+    if (items.length === 0) throw ProblemException.conflict(`shipment ${shipmentId} has no confirmed reservations at ${warehouseId}`, 'nothing-to-dispatch');
+    const orderId = positions.flatMap((p) => Object.values(p.reservations)).find((r) => r.shipmentId === shipmentId)?.orderId ?? '';
+    const record: DispatchRecord = {
+      _id: dispatchId,
+      warehouseId,
+      shipmentId,
+      orderId,
+      items: items.map((i) => ({ subLotId: i.subLotId, reservationId: i.reservationId, quantityG: toGrams(i.quantityKg) })),
+      dispatchedAt: now,
+    };
+    const event = newEvent(StockDispatchedV1.type, { shipmentId, orderId, warehouseId, items, dispatchedAt: now.toISOString() }, { source: SOURCE, time: now });
+    return dispatchView(await this.repo.insertDispatch(record, [event]));
+  }
+
+  async stock(caller: Principal, warehouseId: string, q: StockQuery): Promise<Page<StockItemView>> {
+    await this.warehouseFor(caller, warehouseId);
+    const filter: FilterQuery<StockPosition> = { warehouseId, onHandG: { $gt: 0 } };
+    if (q.produce) filter.produce = q.produce;
+    if (q.grade) filter.grade = q.grade;
+    if (q.subLotId) filter.subLotId = q.subLotId;
+    if (q.cursor) filter._id = { $gt: Cursor.decode(q.cursor) };
+    const rows = await this.repo.listStock(filter, q.limit + 1);
+    const page = Cursor.page(rows, q.limit, (p) => p._id);
+    return { items: page.items.map(stockView), nextCursor: page.nextCursor };
+  }
+
+  async ledger(caller: Principal, warehouseId: string, q: LedgerQuery): Promise<Page<LedgerEntryView>> {
+    await this.warehouseFor(caller, warehouseId);
+    const rows = await this.repo.ledger(warehouseId, {
+      ...(q.subLotId ? { subLotId: q.subLotId } : {}),
+      ...(q.kind ? { kind: q.kind } : {}),
+      ...(q.cursor ? { after: Cursor.decode(q.cursor) } : {}),
+      limit: q.limit + 1,
+    });
+    const page = Cursor.page(rows, q.limit, (r) => r.id);
+    return {
+      items: page.items.map(({ positionId: _p, id, subLotId, lotId, kind, quantityG, onHandDeltaG, reservedDeltaG, onHandG, reservedG, version, at, ...refs }) => ({
+        id,
+        subLotId,
+        lotId,
+        kind,
+        quantityKg: toKg(quantityG),
+        onHandDeltaKg: toKg(onHandDeltaG),
+        reservedDeltaKg: toKg(reservedDeltaG),
+        onHandKg: toKg(onHandG),
+        reservedKg: toKg(reservedG),
+        version,
+        at: new Date(at).toISOString(),
+        ...definedOnly(refs),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The warehouse if the caller may see it; someone else's answers the same 404 as a missing one. */
+  async warehouseFor(caller: Principal, id: string): Promise<Warehouse> {
+    const w = await this.warehouses.find(id);
+    return Access.orNotFound(w, (x) => Access.warehouse(caller, x._id), 'warehouse', id);
+  }
+
+  shell(w: Warehouse, s: Omit<PositionShell, '_id' | 'warehouseId' | 'warehouseLocation' | 'receivedAt'>, receivedAt: Date | null): PositionShell {
+    return {
+      _id: positionId(w._id, s.subLotId),
+      warehouseId: w._id,
+      warehouseLocation: { lat: w.location.lat, lon: w.location.lon },
+      subLotId: s.subLotId,
+      lotId: s.lotId,
+      produce: s.produce,
+      variety: s.variety,
+      grade: s.grade,
+      brand: s.brand ?? null,
+      traceCode: s.traceCode,
+      bestBefore: s.bestBefore,
+      receivedAt,
+    };
+  }
+
+  /**
+   * Read, decide with the pure rules, write conditionally on the version read (and the rules' own
+   * guards): the figures in the events staged with the write are exactly the ones it produced.
+   * Writers in this process take turns per position (FerretDB 1.x updates are not atomic); losing
+   * the race to another replica re-reads and decides again.
+   */
+  private async mutate(
+    id: string,
+    appliedKey: string | null,
+    decide: (p: PositionRecord) => Outcome,
+    events: (p: PositionRecord, change: Change) => OutboundEvent[],
+    extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
+  ): Promise<Mutation> {
+    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, decide, events, extraSet));
+  }
+
+  private async mutateExclusive(
+    id: string,
+    appliedKey: string | null,
+    decide: (p: PositionRecord) => Outcome,
+    events: (p: PositionRecord, change: Change) => OutboundEvent[],
+    extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
+  ): Promise<Mutation> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const cached = this.recent.get(id);
+      const p = cached ?? (await this.repo.load(id));
+      if (!p) return { kind: 'missing' };
+      const outcome = decide(p);
+      if (!outcome.ok) {
+        // A refusal writes nothing, so no version check would catch a stale copy: decide on a fresh read.
+        if (cached) {
+          this.recent.delete(id);
+          continue;
+        }
+        return appliedKey && (await this.repo.hasApplied(id, appliedKey)) ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: p };
+      }
+      const extra = extraSet?.(p, outcome.change) ?? {};
+      if (await this.repo.commit(p, appliedKey, outcome.change, events(p, outcome.change), extra)) {
+        this.remember(id, afterCommit(p, outcome.change, extra));
+        return { kind: 'applied', change: outcome.change, position: p };
+      }
+      this.recent.delete(id);
+      if (appliedKey && (await this.repo.hasApplied(id, appliedKey))) return { kind: 'duplicate' };
+      if (!cached) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new Error(`stock position ${id} stayed contended for ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The position as this process last wrote it. Every write of a position's figures in this process
+   * goes through `mutate`, under its lock, so the copy is exact unless another replica wrote since;
+   * then the version check fails and the position is read afresh. Saves a full read per command on
+   * a hot position.
+   */
+  private remember(id: string, p: PositionRecord): void {
+    this.recent.delete(id);
+    this.recent.set(id, p);
+    if (this.recent.size > RECENT_POSITIONS) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  private rejection(c: ReserveStockV1, reason: ReservationRejectedV1['reason'], now: Date, stock?: ReturnType<typeof stockLevel>): OutboundEvent {
+    return newEvent(
+      ReservationRejectedV1.type,
+      {
+        reservationId: c.reservationId,
+        orderId: c.orderId,
+        warehouseId: c.warehouseId,
+        subLotId: c.subLotId,
+        quantityKg: c.quantityKg,
+        reason,
+        ...(stock ? { stock } : {}),
+        rejectedAt: now.toISOString(),
+      },
+      { source: SOURCE, time: now },
+    );
+  }
+
+  private releasedEvents(p: PositionRecord, change: Change, now: Date): OutboundEvent[] {
+    if (change.answer.kind !== 'released') return [];
+    return change.answer.reservations.map((r) =>
+      newEvent(
+        ReservationReleasedV1.type,
+        {
+          ...stockItem(p, change.next),
+          reservationId: r.reservationId,
+          orderId: r.orderId,
+          quantityKg: toKg(r.quantityG),
+          reason: r.reason === 'expired' ? 'expired' : 'requested',
+          releasedAt: now.toISOString(),
+        },
+        { source: SOURCE, time: now },
+      ),
+    );
+  }
+}
+
+/** The stored position after a committed change: what the update's $inc/$set/$addToSet produced. */
+function afterCommit(p: PositionRecord, change: Change, extra: Record<string, unknown>): PositionRecord {
+  const a = change.answer;
+  const shipments = a.kind === 'confirmed' && a.reservation.shipmentId && !p.shipments.includes(a.reservation.shipmentId) ? [...p.shipments, a.reservation.shipmentId] : p.shipments;
+  return { ...p, ...extra, ...change.next, shipments };
+}
+
+function stockView(p: PositionRecord): StockItemView {
+  return {
+    subLotId: p.subLotId,
+    lotId: p.lotId,
+    produce: p.produce,
+    variety: p.variety,
+    grade: p.grade,
+    brand: p.brand ?? null,
+    traceCode: p.traceCode,
+    onHandKg: toKg(p.onHandG),
+    reservedKg: toKg(p.reservedG),
+    availableKg: toKg(p.availableG),
+    receivedAt: p.receivedAt ? p.receivedAt.toISOString() : null,
+    bestBefore: p.bestBefore.toISOString(),
+    version: p.version,
+  };
+}
+
+function dispatchView(d: DispatchRecord): DispatchView {
+  return {
+    shipmentId: d.shipmentId,
+    warehouseId: d.warehouseId,
+    orderId: d.orderId,
+    dispatchedAt: d.dispatchedAt.toISOString(),
+    items: d.items.map((i) => ({ subLotId: i.subLotId, reservationId: i.reservationId, quantityKg: toKg(i.quantityG) })),
+  };
+}
+
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;

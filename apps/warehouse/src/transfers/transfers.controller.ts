@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@firstmile/contracts';
+import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CreateTransferDto } from './dto/create-transfer.dto';
+import { TransfersService } from './transfers.service';
+
+@ApiTags('transfers')
+@ApiBearerAuth()
+@Controller('transfers')
+export class TransfersController {
+  constructor(private readonly transfers: TransfersService) {}
+
+  @Post()
+  @Roles('warehouse_operator')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'The transfer, status "in_transit": the stock has left the source. 409 if not enough is available' })
+  create(@CurrentPrincipal() caller: Principal, @Body() dto: CreateTransferDto) {
+    return this.transfers.create(caller, dto);
+  }
+
+  @Get(':id')
+  @Roles('warehouse_operator', 'ops')
+  get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.transfers.get(caller, id);
+  }
+
+  @Post(':id/receive')
+  @HttpCode(200)
+  @Roles('warehouse_operator')
+  @ApiOkResponse({ description: 'The transfer, status "received": the stock is at the destination' })
+  receive(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.transfers.receive(caller, id);
+  }
+}

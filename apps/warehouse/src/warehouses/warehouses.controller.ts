@@ -1,0 +1,31 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent, Roles } from '@firstmile/http';
+import { CreateWarehouseDto, ListWarehousesQuery } from './dto/create-warehouse.dto';
+import { WarehousesService } from './warehouses.service';
+
+@ApiTags('warehouses')
+@ApiBearerAuth()
+@Controller('warehouses')
+export class WarehousesController {
+  constructor(private readonly warehouses: WarehousesService) {}
+
+  @Get()
+  @ApiOkResponse({ description: 'Warehouses { id, name, kind, city, county?, location }; any authenticated caller' })
+  list(@Query() query: ListWarehousesQuery) {
+    return this.warehouses.list(query);
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.warehouses.get(id);
+  }
+
+  @Post()
+  @Roles('ops')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'The warehouse; 409 if the id is taken' })
+  create(@Body() dto: CreateWarehouseDto) {
+    return this.warehouses.create(dto);
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { FilterQuery, Model } from 'mongoose';
+import { Warehouse } from './warehouse.schema';
+
+@Injectable()
+export class WarehousesRepository {
+  constructor(@InjectModel(Warehouse.name) private readonly model: Model<Warehouse>) {}
+
+  /** Inserts a warehouse; false when the id is taken. */
+  async insert(w: Warehouse): Promise<boolean> {
+    try {
+      await this.model.create(w);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  /** Upserts by id: reference data is the truth for the fields it names; createdAt is kept. */
+  async upsertMany(ws: Omit<Warehouse, 'createdAt'>[], now: Date): Promise<void> {
+    if (ws.length === 0) return;
+    await this.model.bulkWrite(
+      ws.map(({ _id, ...fields }) => ({
+        updateOne: { filter: { _id }, update: { $set: fields, $setOnInsert: { createdAt: now } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  findById(id: string): Promise<Warehouse | null> {
+    return this.model.findById(id).lean<Warehouse>().exec();
+  }
+
+  find(filter: FilterQuery<Warehouse>, limit: number): Promise<Warehouse[]> {
+    return this.model.find(filter).sort({ _id: 1 }).limit(limit).lean<Warehouse[]>().exec();
+  }
+}
