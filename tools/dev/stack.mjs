@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+export const TELEMETRY_REGISTER = path.join(REPO_ROOT, 'dist', 'libs', 'telemetry', 'src', 'register.js');
+
 export const SERVICES = [
   { name: 'harvest-intake', port: 3101 },
   { name: 'grading', port: 3102 },
@@ -44,9 +46,10 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
   const spawnOne = (s) => {
     const main = path.join(REPO_ROOT, 'dist', 'apps', s.name, 'src', 'main.js');
     const out = fs.createWriteStream(path.join(dir, `${s.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+    // OpenTelemetry starts before the service's first require (http, mongodb): see libs/telemetry.
+    const child = spawn(process.execPath, ['--enable-source-maps', '--require', TELEMETRY_REGISTER, main], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, ...env, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) {

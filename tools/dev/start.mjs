@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on the embedded default. Starts Kafka and FerretDB (unless
-// KAFKA_BROKERS and MONGO_URL are given), the four services, seeds a demo, prints URLs and tokens.
+// KAFKA_BROKERS and MONGO_URL are given), Zipkin for traces (unless OTEL_TRACES_EXPORTER is given,
+// or FIRSTMILE_ZIPKIN=0), the four services, seeds a demo, prints URLs and tokens.
 // Ctrl-C stops everything it started.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { startEmbedded } from '../infra/embedded.mjs';
+import { startZipkin } from '../infra/zipkin.mjs';
 import { build, REPO_ROOT, startServices } from './stack.mjs';
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -19,6 +21,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
 }
 
 let infra;
+let zipkin;
 let stack;
 let stopping = false;
 
@@ -27,6 +30,10 @@ async function shutdown(code = 0) {
   stopping = true;
   log('\n[start] stopping the services…');
   await stack?.stop();
+  if (zipkin) {
+    log('[start] stopping Zipkin…');
+    await zipkin.stop();
+  }
   if (infra) {
     log('[start] stopping Kafka and FerretDB…');
     await infra.stop();
@@ -44,6 +51,18 @@ try {
   } else {
     infra = await startEmbedded({ dataDir, log });
     env = { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl };
+  }
+
+  if (process.env.OTEL_TRACES_EXPORTER) {
+    log(`[start] traces go where OTEL_TRACES_EXPORTER=${process.env.OTEL_TRACES_EXPORTER} says`);
+  } else if (process.env.FIRSTMILE_ZIPKIN !== '0') {
+    try {
+      zipkin = await startZipkin({ log, logFile: path.join(dataDir, 'logs', 'zipkin.log') });
+      env = { ...env, OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.spansEndpoint };
+    } catch (err) {
+      // Traces are a convenience here: the system runs without them.
+      log(`[start] Zipkin did not start, running without a trace UI: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   build({ log });
@@ -136,6 +155,7 @@ function printSummary(stack, demo, dataDir) {
   log('');
   log('Firstmile is running.');
   for (const s of stack.services) log(`  ${s.name.padEnd(15)} ${stack.url(s.name)}   docs ${stack.url(s.name, '/docs')}`);
+  if (zipkin) log(`  ${'traces'.padEnd(15)} ${zipkin.url}   (Zipkin: find a trace by the traceresponse header, or by tag firstmile.subject=<lot or order id>)`);
   log('');
   log(`Demo: Lixian cooperative ${demo.lixian.id} (growers ${demo.lixian.growerIds.join(', ')}; orchards ${demo.lixian.orchardIds.join(', ')})`);
   log(`      Xunwu cooperative  ${demo.xunwu.id} (growers ${demo.xunwu.growerIds.join(', ')}; orchards ${demo.xunwu.orchardIds.join(', ')})`);

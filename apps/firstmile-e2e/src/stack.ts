@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import { REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
 
@@ -16,9 +16,27 @@ interface StackModule {
   startServices(opts: { env: Record<string, string>; portOffset: number; logDir: string; log: (line: string) => void }): Promise<Stack>;
 }
 
-/** The four services as real processes, started the way `npm start` starts them (tools/dev/stack.mjs). */
-export async function startStack(): Promise<Stack> {
-  const { build, startServices } = createRequire(__filename)(path.join(REPO_ROOT, 'tools/dev/stack.mjs')) as StackModule;
+/**
+ * Loads one of the project's ESM tools (tools/…/*.mjs) from a test. Jest's own `require` cannot
+ * load ESM unless node runs with --experimental-vm-modules; Node's loader (Module._load) can, natively
+ * on Node 24. The tools are not code under test, so bypassing Jest's module registry loses nothing.
+ */
+export function requireTool<T>(relativePath: string): T {
+  const file = path.join(REPO_ROOT, relativePath);
+  try {
+    return nodeModule.createRequire(__filename)(file) as T;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw err;
+    return (nodeModule as unknown as { Module: { _load(request: string, parent: null, isMain: boolean): T } }).Module._load(file, null, false);
+  }
+}
+
+/**
+ * The four services as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
+ * `env` adds to (or overrides) what every service gets, e.g. a trace exporter.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const { build, startServices } = requireTool<StackModule>('tools/dev/stack.mjs');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   build({ log });
   const run = process.env as unknown as RunEnv;
@@ -31,6 +49,7 @@ export async function startStack(): Promise<Stack> {
       LOG_LEVEL: 'warn',
       KAFKA_RETRY_DELAYS_MS: process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500',
       OUTBOX_POLL_MS: process.env['OUTBOX_POLL_MS'] ?? '200',
+      ...env,
     },
     // Test ports (13101…) leave a running `npm start` alone.
     portOffset: 10_000,

@@ -1,3 +1,4 @@
+import type { StoredTrace } from '@firstmile/telemetry';
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 export const LOT_STATUSES = ['pending', 'graded', 'voided'] as const;
@@ -22,6 +23,8 @@ export class GradingLot {
   /** The standard in force for the produce when the lot arrived; null when none grades it. */
   @Prop({ type: String, default: null }) standard!: string | null;
   @Prop({ required: true }) receivedAt!: Date;
+  /** Trace context of the lot.logged event, continued when the lot is graded. */
+  @Prop({ type: Object }) trace?: StoredTrace;
 }
 
 export const GradingLotSchema = SchemaFactory.createForClass(GradingLot);

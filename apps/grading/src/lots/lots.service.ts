@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LotGradedV1, type LotLoggedV1, type LotVoidedV1, type Principal } from '@firstmile/contracts';
+import { continueTrace, traceCarrier } from '@firstmile/telemetry';
 import {
   type GradingStandard,
   graderFor,
@@ -80,6 +81,8 @@ export class LotsService {
       harvestedAt: new Date(e.harvestedAt),
       standard: this.standards.forProduce(e.produce)?.id ?? null,
       receivedAt: now,
+      // The lot's trace, so grading it later (another person's request) continues the same trace.
+      trace: traceCarrier(),
     });
   }
 
@@ -132,6 +135,11 @@ export class LotsService {
 
   async grade(caller: Principal, lotId: string, dto: GradeLotDto, now = new Date()): Promise<GradingView> {
     const lot = await this.visible(lotId, (l) => Access.warehouse(caller, l.originWarehouseId));
+    return continueTrace(lot.trace, 'grade lot', () => this.gradeLot(lot, dto, now), { 'firstmile.lot_id': lotId });
+  }
+
+  private async gradeLot(lot: GradingLot, dto: GradeLotDto, now: Date): Promise<GradingView> {
+    const lotId = lot._id;
     const standard = await this.pendingStandard(lot);
     const lotGrams = kgToGrams(lot.quantityKg);
     const order = standard.grades.map((g) => g.grade);

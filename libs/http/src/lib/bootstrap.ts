@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { KafkaEventServer } from '@firstmile/messaging';
 import type { HttpEnv } from './env';
+import { instrumentHttp, requestIdOf } from './observability';
 import { createValidationPipe } from './problems/validation.pipe';
 
 export interface CreateServiceOptions {
@@ -18,8 +19,16 @@ export interface CreateServiceOptions {
 /** Builds a Firstmile service: Fastify HTTP API with problem+json, OpenAPI at /docs, Kafka consumers. */
 export async function createService(module: Type<unknown>, options: CreateServiceOptions): Promise<NestFastifyApplication> {
   const bodyLimit = Number(process.env['BODY_LIMIT_BYTES'] ?? 2 * 1024 * 1024);
-  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: true, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
+  const adapter = new FastifyAdapter({
+    bodyLimit,
+    trustProxy: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  instrumentHttp(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.setGlobalPrefix('v1', { exclude: ['health/live', 'health/ready', 'metrics'] });

@@ -11,6 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { MessagingModule } from '@firstmile/messaging';
 import { MongoModule } from '@firstmile/persistence';
+import { currentTraceIds } from '@firstmile/telemetry';
 import { AuthGuard } from './auth/auth.guard';
 import type { AuthEnv, HttpEnv } from './env';
 import { validateEnv } from './env';
@@ -18,6 +19,7 @@ import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency/idempotency-record.schema';
 import { MetricsController } from './metrics.controller';
+import { TelemetryShutdown } from './observability';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RateLimitGuard } from './rate-limit.guard';
 
@@ -48,8 +50,18 @@ export class ServiceModule {
             pinoHttp: {
               level: config.get('LOG_LEVEL', { infer: true }),
               base: { service },
+              // Fastify's request id (requestIdOf) normally arrives first; this covers anything else.
               genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              // The active span's ids on every line: a log line leads to its trace and back.
+              mixin: () => currentTraceIds() ?? {},
+              // No personal data: request and response are logged as method, URL and status only —
+              // no headers (tokens, cookies), no client address, never a body.
+              serializers: {
+                req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+                res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+              },
+              // Defence in depth, should a header object ever reach a log line.
+              redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.authorization', '*.cookie'],
               autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             },
             forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
@@ -81,6 +93,7 @@ export class ServiceModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         IdempotencyInterceptor,
+        TelemetryShutdown,
       ],
       exports: [MongooseModule, IdempotencyInterceptor, JwtModule],
     };

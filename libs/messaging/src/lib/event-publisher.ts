@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CompressionTypes, type IHeaders, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { toHeaders } from '@firstmile/contracts';
+import { counter, kafkaAttributes, recordFailure, startProducerSpan } from '@firstmile/telemetry';
 import { KAFKA } from './messaging.options';
 import type { OutboundEvent } from './outbound-event';
 import { TopicAdmin } from './topic-admin';
+
+const published = () =>
+  counter('firstmile_events_published_total', 'Events published to Kafka (outbox relay), by type and logical topic.', ['type', 'topic'] as const);
 
 /**
  * The only writer to Kafka. Idempotent producer with acks=all: a retried send never duplicates
@@ -45,17 +49,32 @@ export class EventPublisher implements OnApplicationShutdown {
     const logical = [...new Set(events.map((e) => e.topic))];
     await this.topics.ensure(logical);
     const byTopic = new Map<string, Message[]>();
-    for (const e of events) {
+    // One PRODUCER span per event, child of the context stored with it: the batch mixes traces.
+    const spans = events.map((e) => {
       const topic = this.topics.physical(e.topic);
+      const { span, headers } = startProducerSpan(
+        { traceparent: e.traceparent, tracestate: e.tracestate },
+        kafkaAttributes({ topic: e.topic, operation: 'send', eventType: e.type, eventId: e.id, subject: e.subject, key: e.key }),
+      );
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e), timestamp: String(Date.parse(e.time)) });
+      // The record carries the producer span's context, so the consumer's span is its child.
+      messages.push({ key: e.key, value: JSON.stringify(e.data), headers: toHeaders({ ...e, ...headers }), timestamp: String(Date.parse(e.time)) });
       byTopic.set(topic, messages);
-    }
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      return span;
     });
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      spans.forEach((s) => recordFailure(s, err));
+      throw err;
+    } finally {
+      spans.forEach((s) => s.end());
+    }
+    for (const e of events) published().inc({ type: e.type, topic: e.topic });
   }
 
   /** Forwards a record as it is (retry and dead-letter topics), with extra headers. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { context, propagation } from '@opentelemetry/api';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import {
   deadLetterTopic,
@@ -12,6 +11,7 @@ import {
   parseEvent,
   retryTopic,
 } from '@firstmile/contracts';
+import { counter, gauge, histogram, kafkaAttributes, withConsumerSpan } from '@firstmile/telemetry';
 import { EventContext, NonRetryableError } from './event-context';
 import { EventPublisher } from './event-publisher';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
@@ -31,6 +31,38 @@ export const RetryHeaders = {
 
 type FailureKind = 'malformed' | 'contract' | 'handler';
 
+const consumed = () =>
+  counter('firstmile_events_consumed_total', 'Events handled successfully, by type and logical topic.', ['type', 'topic'] as const);
+const failures = () =>
+  counter(
+    'firstmile_events_failed_total',
+    'Deliveries that failed: handler threw (every attempt counts), or the record was malformed or broke the contract.',
+    ['type', 'kind'] as const,
+  );
+const retried = () => counter('firstmile_events_retried_total', 'Failed events sent to a retry topic, by type and attempt number.', ['type', 'attempt'] as const);
+const deadLettered = () =>
+  counter('firstmile_events_dead_lettered_total', 'Events parked in a dead-letter topic, by type and failure kind.', ['type', 'kind'] as const);
+const handlerDuration = () =>
+  histogram('firstmile_event_handler_duration_seconds', 'Time an @OnEvent handler took, by type and outcome.', ['type', 'outcome'] as const);
+
+/** Servers of this process whose lag the gauge reports (one in a service; several in a test process). */
+const lagSources = new Set<KafkaEventServer>();
+const LAG_TIMEOUT_MS = 2000;
+
+/**
+ * Consumer lag, read from the broker on each scrape: for every partition of every subscribed topic,
+ * high watermark − committed offset of the group. Correct even when the consumer is stuck, which a
+ * value updated from inside the consumer would not be.
+ */
+const consumerLag = () =>
+  gauge('firstmile_consumer_lag', 'Records not yet committed by the consumer group, per topic and partition.', ['group', 'topic', 'partition'] as const, async function () {
+    this.reset();
+    const all = await Promise.all([...lagSources].map((s) => s.lag().catch(() => [])));
+    for (const rows of all) for (const r of rows) this.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.lag);
+  });
+
+const typeLabel = (type: string | undefined): string => (type && isEventType(type) ? type : 'unknown');
+
 /**
  * The Kafka side of every service, as a Nest transport: `@OnEvent` handlers are found by Nest's
  * microservice router; this server owns delivery.
@@ -45,6 +77,9 @@ type FailureKind = 'malformed' | 'contract' | 'handler';
 @Injectable()
 export class KafkaEventServer extends Server implements CustomTransportStrategy {
   private readonly consumers: Consumer[] = [];
+  /** Group → physical topics, for the lag gauge. */
+  private readonly subscriptions = new Map<string, string[]>();
+  private admin?: Promise<Admin>;
   private joinedResolve!: () => void;
   /** Resolves once every consumer of this service has joined its group. */
   readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
@@ -67,7 +102,53 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.consumers.splice(0).map((c) => c.disconnect()));
+    lagSources.delete(this);
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.all([
+      ...this.consumers.splice(0).map((c) => c.disconnect()),
+      admin?.then((a) => a.disconnect()).catch(() => undefined),
+    ]);
+  }
+
+  /** Lag per group, topic (logical) and partition; see the `firstmile_consumer_lag` gauge. */
+  async lag(): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
+    if (this.subscriptions.size === 0) return [];
+    const work = async () => {
+      this.admin ??= (async () => {
+        const a = this.kafka.admin();
+        await a.connect();
+        return a;
+      })().catch((err: unknown) => {
+        this.admin = undefined;
+        throw err;
+      });
+      const admin = await this.admin;
+      const rows: Array<{ group: string; topic: string; partition: number; lag: number }> = [];
+      for (const [group, topics] of this.subscriptions) {
+        const committed = await admin.fetchOffsets({ groupId: group, topics });
+        for (const { topic, partitions } of committed) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          for (const end of ends) {
+            const c = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+            // Nothing committed yet: the group starts from the beginning (fromBeginning: true).
+            const from = c === '-1' ? BigInt(end.low) : BigInt(c);
+            const lag = BigInt(end.high) - from;
+            rows.push({ group, topic: this.topics.logical(topic), partition: end.partition, lag: Number(lag > 0n ? lag : 0n) });
+          }
+        }
+      }
+      return rows;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        work(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('lag read timed out')), LAG_TIMEOUT_MS))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   on(): never {
@@ -92,6 +173,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       this.consume(this.groupId, topics, (c, p) => this.deliver(c, p, 0)),
       ...(retryTopics.length ? [this.consume(`${this.groupId}.retry`, retryTopics, (c, p) => this.redeliver(c, p))] : []),
     ];
+    consumerLag();
+    lagSources.add(this);
     void Promise.all(joins).then(() => this.joinedResolve());
   }
 
@@ -103,6 +186,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   ): Promise<void> {
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
     this.consumers.push(consumer);
+    this.subscriptions.set(groupId, logicalTopics.map((t) => this.topics.physical(t)));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topics: logicalTopics.map((t) => this.topics.physical(t)), fromBeginning: true });
@@ -142,12 +226,32 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           await this.deadLetter(originalTopic, payload, attempt, 'contract', check.errors.join('; '));
         } else {
           const ctx = new EventContext(envelope, originalTopic, partition, message.offset, attempt);
-          const parent = propagation.extract(context.active(), envelope);
+          const attributes = {
+            ...kafkaAttributes({
+              topic: originalTopic,
+              operation: 'process',
+              eventType: envelope.type,
+              eventId: envelope.id,
+              subject: envelope.subject,
+              key: message.key?.toString() ?? null,
+              partition,
+              offset: message.offset,
+              group: this.groupId,
+            }),
+            'firstmile.attempt': attempt,
+          };
+          const timer = handlerDuration().startTimer({ type: envelope.type });
           try {
-            await context.with(parent, async () => {
+            // Child of the record's traceparent (the producer's span); outbox events the handler
+            // stages capture this span, so the next hop continues the same trace.
+            await withConsumerSpan(envelope, attributes, async () => {
               await lastValueFrom(this.transformToObservable(await handler(check.value, ctx)), { defaultValue: undefined });
             });
+            timer({ outcome: 'ok' });
+            consumed().inc({ type: envelope.type, topic: originalTopic });
           } catch (err) {
+            timer({ outcome: 'error' });
+            failures().inc({ type: envelope.type, kind: 'handler' });
             await this.failed(originalTopic, payload, attempt, err);
           }
         }
@@ -164,6 +268,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       return;
     }
     const next = attempt + 1;
+    retried().inc({ type: typeLabel(headerText(payload.message.headers?.['ce_type'])), attempt: String(next) });
     this.logger.warn?.(`${originalTopic}: handler failed (attempt ${attempt + 1}), retrying: ${error}`);
     await this.publisher.forward(this.topics.physical(retryTopic(originalTopic, next)), {
       key: payload.message.key,
@@ -186,6 +291,9 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     error: string,
   ): Promise<void> {
     this.logger.error(`${originalTopic}: ${kind} record parked in the dead-letter topic: ${error}`);
+    const type = typeLabel(headerText(payload.message.headers?.['ce_type']));
+    if (kind !== 'handler') failures().inc({ type, kind });
+    deadLettered().inc({ type, kind });
     await this.publisher.forward(this.topics.physical(deadLetterTopic(originalTopic)), {
       key: payload.message.key,
       value: payload.message.value,

@@ -14,6 +14,8 @@ export interface OutboundEvent {
   data: unknown;
   traceparent?: string;
   tracestate?: string;
+  /** When it was staged (epoch ms): the relay's publish latency is measured from here. */
+  stagedAt?: number;
 }
 
 /**
@@ -38,5 +40,6 @@ export function newEvent<T extends EventType>(
     subject: opts.subject ?? def.key(data),
     data: JSON.parse(JSON.stringify(data)) as unknown,
     ...carrier,
+    stagedAt: Date.now(),
   };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { deadLetterTopic, retryTopic } from '@firstmile/contracts';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
@@ -40,14 +40,36 @@ export class TopicAdmin {
       const missing = wanted.filter((t) => !existing.has(t));
       if (missing.length > 0) {
         await admin.createTopics({
-          waitForLeaders: true,
+          // Not kafkajs's waitForLeaders: its poll throws UNKNOWN_TOPIC_OR_PARTITION as an unhandled
+          // rejection (a crash) when another service is creating the same topics; untilServed waits instead.
+          waitForLeaders: false,
           topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions })),
         });
         this.logger.log(`created topics ${missing.join(', ')}`);
       }
+      await this.untilServed(admin, wanted);
       wanted.forEach((t) => this.known.add(t));
     } finally {
       await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until the broker serves every partition of the topics. The services of a fresh system
+   * start together and create the same topics at the same moment; the ones that lose the race
+   * (or find them half-created) would otherwise subscribe before the metadata exists and crash on
+   * UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  private async untilServed(admin: Admin, topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (attempt >= 30) throw err;
+      }
+      if (attempt >= 30) throw new Error(`topics not served after ${attempt} attempts: ${topics.join(', ')}`);
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
     }
   }
 }

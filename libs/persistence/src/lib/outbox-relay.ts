@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Model } from 'mongoose';
 import type { EventPublisher, OutboundEvent } from '@firstmile/messaging';
+import { gauge, histogram, untraced } from '@firstmile/telemetry';
 import { outboxSignal, type OutboxFields } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -8,6 +9,21 @@ export interface OutboxRelayOptions {
   pollMs: number;
   batchSize: number;
 }
+
+/** Relays of this process whose backlog the gauge reports (one per service; more in a test process). */
+const backlogSources = new Set<OutboxRelay>();
+
+/** Pending events per collection, summed on each scrape (the relay's own index serves the $match). */
+const outboxBacklog = () =>
+  gauge('firstmile_outbox_backlog', 'Events staged in aggregates\' outboxes and not yet published, per collection.', ['collection'] as const, async function () {
+    this.reset();
+    const all = await Promise.all([...backlogSources].map((r) => r.backlog().catch(() => [])));
+    for (const rows of all) for (const r of rows) this.inc({ collection: r.collection }, r.pending);
+  });
+
+/** From the moment a state change staged an event to the moment the broker acknowledged it. */
+const publishLatency = () =>
+  histogram('firstmile_outbox_publish_latency_seconds', 'Time from staging an event in an outbox to its publication, by event type.', ['type'] as const);
 
 /**
  * Publishes what aggregates staged in their outbox, then pulls exactly what it published.
@@ -29,21 +45,38 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
+    outboxBacklog();
+    publishLatency();
+    backlogSources.add(this);
     this.running = true;
     outboxSignal.on('staged', this.onSignal);
     this.loop = this.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    backlogSources.delete(this);
     this.running = false;
     outboxSignal.off('staged', this.onSignal);
     this.wake?.();
     await this.loop;
   }
 
+  /** Events waiting per collection: Σ outboxSize over the documents that have any. */
+  async backlog(): Promise<Array<{ collection: string; pending: number }>> {
+    return Promise.all(
+      this.models.map(async (model) => {
+        const [row] = await model
+          .aggregate<{ n: number }>([{ $match: { outboxSize: { $gt: 0 } } }, { $group: { _id: null, n: { $sum: '$outboxSize' } } }])
+          .exec();
+        return { collection: model.collection.collectionName, pending: row?.n ?? 0 };
+      }),
+    );
+  }
+
   /** One pass over every model; returns how many events left. Concurrent callers share one pass. */
   drain(): Promise<number> {
-    this.draining ??= this.pass().finally(() => (this.draining = undefined));
+    // A pass belongs to no request: each event's publish span continues the trace stored with it.
+    this.draining ??= untraced(() => this.pass()).finally(() => (this.draining = undefined));
     return this.draining;
   }
 
@@ -55,7 +88,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         .limit(this.options.batchSize)
         .lean<Array<{ _id: unknown; outbox: OutboundEvent[] }>>();
       if (docs.length === 0) continue;
-      await this.publisher.publish(docs.flatMap((d) => d.outbox));
+      const events = docs.flatMap((d) => d.outbox);
+      await this.publisher.publish(events);
+      const now = Date.now();
+      for (const e of events) publishLatency().observe({ type: e.type }, Math.max(0, now - (e.stagedAt ?? Date.parse(e.time))) / 1000);
       await model.bulkWrite(
         docs.map((d) => ({
           updateOne: {

@@ -25,6 +25,7 @@ const OutboundEventSchema = new Schema<OutboundEvent>(
     data: { type: Schema.Types.Mixed, required: true },
     traceparent: String,
     tracestate: String,
+    stagedAt: Number,
   },
   { _id: false, minimize: false },
 );

@@ -1,0 +1,110 @@
+import type { IncomingMessage } from 'node:http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { installTelemetryHandle } from './lifecycle';
+
+export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
+const KNOWN: readonly TraceExporterName[] = ['otlp', 'zipkin', 'console'];
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Which exporters the standard variables ask for. Unlike the SDK's own default (OTLP to
+ * localhost), nothing configured means no export: a test or a laptop without a collector stays
+ * quiet instead of logging connection errors every five seconds.
+ */
+export function chooseTraceExporters(env: Env): { exporters: TraceExporterName[]; unknown: string[] } {
+  const listed = (env['OTEL_TRACES_EXPORTER'] ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (listed.length === 0) {
+    const otlpConfigured = Boolean(
+      env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+    );
+    return { exporters: otlpConfigured ? ['otlp'] : [], unknown: [] };
+  }
+  if (listed.includes('none')) return { exporters: [], unknown: [] };
+  const unknown = listed.filter((n) => !KNOWN.includes(n as TraceExporterName));
+  const exporters = [
+    ...new Set(listed.filter((n): n is TraceExporterName => KNOWN.includes(n as TraceExporterName))),
+  ];
+  return { exporters, unknown };
+}
+
+const numberFrom = (env: Env, name: string): number | undefined => {
+  const n = Number(env[name]);
+  return env[name] !== undefined && env[name] !== '' && Number.isFinite(n) && n >= 0 ? n : undefined;
+};
+
+function processorFor(name: TraceExporterName, env: Env): SpanProcessor {
+  if (name === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  // Both read their endpoint from the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT,
+  // OTEL_EXPORTER_ZIPKIN_ENDPOINT); OTLP is HTTP/JSON, which Jaeger and every collector accept.
+  const exporter: SpanExporter = name === 'otlp' ? new OTLPTraceExporter() : new ZipkinExporter();
+  return new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: numberFrom(env, 'OTEL_BSP_SCHEDULE_DELAY'),
+    maxQueueSize: numberFrom(env, 'OTEL_BSP_MAX_QUEUE_SIZE'),
+    maxExportBatchSize: numberFrom(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+    exportTimeoutMillis: numberFrom(env, 'OTEL_BSP_EXPORT_TIMEOUT'),
+  });
+}
+
+/** Probes and scrapes are not work: tracing them would bury the traces that matter. */
+export const isProbe = (url: string | undefined): boolean => /^\/(health|metrics)(\/|\?|$)/.test(url ?? '');
+
+export interface StartTelemetryOptions {
+  env?: Env;
+  /** Replaces the exporters chosen from the environment (tests: an in-memory exporter). */
+  spanProcessors?: SpanProcessor[];
+}
+
+/**
+ * Starts the OpenTelemetry SDK: W3C trace context, HTTP server/client spans and MongoDB command
+ * spans, exporters from `OTEL_*`. Must run before http and mongodb are first required (register.ts
+ * is preloaded with `node --require`). Metrics stay with Prometheus (/metrics); logs with pino.
+ */
+export function startTelemetry({ env = process.env, spanProcessors }: StartTelemetryOptions = {}): NodeSDK {
+  const chosen = chooseTraceExporters(env);
+  if (chosen.unknown.length > 0) {
+    process.stderr.write(
+      `[telemetry] ignoring unknown OTEL_TRACES_EXPORTER value(s): ${chosen.unknown.join(', ')}\n`,
+    );
+  }
+  const processors = spanProcessors ?? chosen.exporters.map((n) => processorFor(n, env));
+  const sdk = new NodeSDK({
+    // With no exporter the provider still makes real trace ids: they correlate logs, Kafka
+    // headers and `traceresponse` even where no trace backend listens.
+    spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req: IncomingMessage) => isProbe(req.url),
+        // Outgoing calls of background work (an exporter, a key-set fetch) are not a trace of their own.
+        requireParentforOutgoingSpans: true,
+      }),
+      // Only inside a request or a handled event: the outbox relay's idle polls would otherwise be
+      // a root trace each. Statements are recorded with values replaced by '?' (no personal data).
+      new MongoDBInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+  installTelemetryHandle({
+    shutdown: () => sdk.shutdown(),
+    exporters: spanProcessors ? ['custom'] : chosen.exporters,
+  });
+  return sdk;
+}

@@ -1,0 +1,234 @@
+import {
+  context,
+  propagation,
+  type ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  type TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { register } from 'prom-client';
+import { shutdownTelemetry, telemetryExporters } from './lifecycle';
+import { counter, DomainMetrics, gauge } from './metrics';
+import { kafkaAttributes, startProducerSpan, withConsumerSpan } from './messaging-spans';
+import { chooseTraceExporters, isProbe, startTelemetry } from './sdk';
+import {
+  continueTrace,
+  currentTraceIds,
+  currentTraceResponse,
+  traceCarrier,
+  traced,
+  Traced,
+} from './tracing';
+
+describe('chooseTraceExporters', () => {
+  it('exports nothing when nothing is configured, so tests and laptops stay quiet', () => {
+    expect(chooseTraceExporters({})).toEqual({ exporters: [], unknown: [] });
+  });
+  it('defaults to OTLP when only an OTLP endpoint is given (docker-compose)', () => {
+    expect(chooseTraceExporters({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }).exporters).toEqual([
+      'otlp',
+    ]);
+  });
+  it('follows OTEL_TRACES_EXPORTER, with none winning and unknown names reported', () => {
+    expect(chooseTraceExporters({ OTEL_TRACES_EXPORTER: 'zipkin' }).exporters).toEqual(['zipkin']);
+    expect(chooseTraceExporters({ OTEL_TRACES_EXPORTER: ' Zipkin , console,zipkin' }).exporters).toEqual([
+      'zipkin',
+      'console',
+    ]);
+    expect(
+      chooseTraceExporters({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x' })
+        .exporters,
+    ).toEqual([]);
+    expect(chooseTraceExporters({ OTEL_TRACES_EXPORTER: 'jaeger,otlp' })).toEqual({
+      exporters: ['otlp'],
+      unknown: ['jaeger'],
+    });
+  });
+  it('treats health and metrics as probes, not work', () => {
+    expect(['/health/ready', '/health/live', '/metrics', '/metrics?x=1'].every(isProbe)).toBe(true);
+    expect(['/v1/lots', '/healthy', '/v1/metrics'].some(isProbe)).toBe(false);
+  });
+});
+
+describe('tracing helpers on the real SDK with an in-memory exporter', () => {
+  const exporter = new InMemorySpanExporter();
+  let sdk: NodeSDK;
+  const spans = () => exporter.getFinishedSpans();
+  // The resource's detectors settle asynchronously; the processor exports once they have.
+  const flush = () =>
+    ((trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as TracerProvider).forceFlush();
+  const named = (name: string): ReadableSpan => {
+    const s = spans().find((x) => x.name === name);
+    if (!s)
+      throw new Error(
+        `no span ${name}; have ${spans()
+          .map((x) => x.name)
+          .join(', ')}`,
+      );
+    return s;
+  };
+  const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+
+  beforeAll(() => {
+    sdk = startTelemetry({ env: {}, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  });
+  afterAll(async () => {
+    await shutdownTelemetry();
+  });
+  beforeEach(() => exporter.reset());
+
+  it('is reachable through its handle', () => {
+    expect(sdk).toBeDefined();
+    expect(telemetryExporters()).toEqual(['custom']);
+  });
+
+  it('traced() nests, ends on settle, and records a failure', async () => {
+    const ids = await traced('outer', async () => {
+      await traced('inner', async () => undefined);
+      return currentTraceIds();
+    });
+    await flush();
+    expect(ids?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(parentOf(named('inner'))).toBe(named('outer').spanContext().spanId);
+    expect(named('outer').spanContext().traceId).toBe(ids?.trace_id);
+
+    await expect(traced('broken', async () => Promise.reject(new Error('no stock')))).rejects.toThrow(
+      'no stock',
+    );
+    expect(() => traced('sync', () => 42)).not.toThrow();
+    await flush();
+    expect(named('broken').status).toEqual({ code: SpanStatusCode.ERROR, message: 'no stock' });
+    expect(named('broken').events.map((e) => e.name)).toEqual(['exception']);
+    expect(named('sync').ended).toBe(true);
+  });
+
+  it('@Traced wraps a method, keeps its name and `this`, and reads attributes from the arguments', async () => {
+    class Router {
+      readonly attempts = 3;
+      @Traced('route order', (orderId: string) => ({ 'firstmile.order_id': orderId }))
+      async route(orderId: string): Promise<string> {
+        return `${orderId}:${this.attempts}`;
+      }
+    }
+    const r = new Router();
+    await expect(r.route('ORD-1')).resolves.toBe('ORD-1:3');
+    expect(r.route.name).toBe('route');
+    await flush();
+    expect(named('route order').attributes).toMatchObject({ 'firstmile.order_id': 'ORD-1' });
+  });
+
+  it('continueTrace() keeps a lot in its stored trace and links the request that moved it', async () => {
+    const stored = await traced('lot logged', async () => traceCarrier());
+    expect(stored.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    await traced('POST /v1/lots/:lotId/grading', async () => {
+      await continueTrace(stored, 'grade lot', async () => traced('write', async () => undefined));
+    });
+    await traced('request', async () => continueTrace(undefined, 'fresh', async () => undefined));
+    await flush();
+    const grade = named('grade lot');
+    const request = named('POST /v1/lots/:lotId/grading');
+    expect(grade.spanContext().traceId).toBe(named('lot logged').spanContext().traceId);
+    expect(grade.spanContext().traceId).not.toBe(request.spanContext().traceId);
+    expect(grade.links.map((l) => l.context.spanId)).toEqual([request.spanContext().spanId]);
+    expect(parentOf(named('write'))).toBe(grade.spanContext().spanId);
+    // Nothing stored: an ordinary child of the active span.
+    expect(parentOf(named('fresh'))).toBe(named('request').spanContext().spanId);
+  });
+
+  it('links producer and consumer across a record: PRODUCER child of the stored context, CONSUMER child of the PRODUCER', async () => {
+    // What newEvent() stores with an outbox entry, taken inside the request.
+    const stored = await traced('POST /v1/orders', async () => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      return carrier;
+    });
+    // The relay publishes later, from no context at all.
+    const { span, headers } = startProducerSpan(
+      stored,
+      kafkaAttributes({
+        topic: 'orders',
+        operation: 'send',
+        eventId: 'e-1',
+        eventType: 'x.v1',
+        subject: 'ORD-1',
+      }),
+    );
+    span.end();
+    const staged = await withConsumerSpan(
+      headers,
+      kafkaAttributes({
+        topic: 'orders',
+        operation: 'process',
+        eventId: 'e-1',
+        partition: 2,
+        offset: '7',
+        group: 'g',
+      }),
+      async () => traced('route order', async () => traceCarrier()),
+    );
+    await flush();
+    const request = named('POST /v1/orders');
+    const send = named('send orders');
+    const process = named('process orders');
+    expect(send.kind).toBe(SpanKind.PRODUCER);
+    expect(process.kind).toBe(SpanKind.CONSUMER);
+    expect(parentOf(send)).toBe(request.spanContext().spanId);
+    expect(parentOf(process)).toBe(send.spanContext().spanId);
+    expect(parentOf(named('route order'))).toBe(process.spanContext().spanId);
+    expect(new Set(spans().map((s) => s.spanContext().traceId)).size).toBe(1);
+    // What the handler stages next carries the handler's context: the trace goes on.
+    expect(staged.traceparent).toContain(named('route order').spanContext().spanId);
+    expect(send.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.message.id': 'e-1',
+      'firstmile.subject': 'ORD-1',
+    });
+    expect(process.attributes).toMatchObject({
+      'messaging.destination.partition.id': '2',
+      'messaging.kafka.offset': 7,
+    });
+  });
+
+  it('a failing handler marks its consumer span and rethrows', async () => {
+    await expect(
+      withConsumerSpan({}, kafkaAttributes({ topic: 't', operation: 'process' }), async () =>
+        Promise.reject(new Error('boom')),
+      ),
+    ).rejects.toThrow('boom');
+    await flush();
+    expect(named('process t').status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('answers traceresponse for the active span only', async () => {
+    expect(currentTraceResponse()).toBeUndefined();
+    const [value, sc] = await traced(
+      'req',
+      async () => [currentTraceResponse(), trace.getActiveSpan()?.spanContext()] as const,
+    );
+    expect(value).toBe(`00-${sc?.traceId}-${sc?.spanId}-01`);
+  });
+});
+
+describe('metrics helpers', () => {
+  it('get-or-create: a second app in the process gets the same metric instead of an error', async () => {
+    const a = counter('firstmile_test_things_total', 'things', ['kind'] as const);
+    const b = counter('firstmile_test_things_total', 'things', ['kind'] as const);
+    expect(a).toBe(b);
+    a.inc({ kind: 'x' });
+    DomainMetrics.reservations().inc({ outcome: 'reserved' });
+    gauge('firstmile_test_level', 'level', ['k'] as const, async function () {
+      this.set({ k: 'v' }, 7);
+    });
+    const text = await register.metrics();
+    expect(text).toContain('firstmile_test_things_total{kind="x"} 1');
+    expect(text).toContain('firstmile_reservations_total{outcome="reserved"} 1');
+    expect(text).toContain('firstmile_test_level{k="v"} 7');
+  });
+});

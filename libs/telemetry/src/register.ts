@@ -1,0 +1,10 @@
+/**
+ * Preloaded before a service starts: `node --require <repo>/dist/libs/telemetry/src/register.js main.js`
+ * (tools/dev/stack.mjs, infra/docker/Dockerfile). The SDK must patch http and mongodb before the
+ * first `require` of either, which is why this cannot live in main.ts after the imports.
+ * Configuration: OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER (otlp | zipkin | console | none),
+ * OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED.
+ */
+import { startTelemetry } from './lib/sdk';
+
+startTelemetry();
