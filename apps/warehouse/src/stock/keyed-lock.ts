@@ -1,13 +1,11 @@
 /**
  * Serializes async work per key within this process.
  *
- * Why: FerretDB 1.x applies an update by querying the document, changing it in memory and writing
- * it back, with no lock in between (internal/handler/msg_update.go → common.UpdateDocument). Two
- * concurrent updates of one document lose one of them — measured on the shared store: 100
- * concurrent `$inc` of one field ended at 3, and a version compare-and-set let 30 writers "win"
- * 19 increments. So every writer of a stock position in this process (consumers, sweeps, HTTP and
- * the outbox relay) goes through this lock; the version check in the filter still guards other
- * replicas on a real MongoDB, where single-document updates are atomic.
+ * Why: a position's change is read → decide (pure, stock-position.ts) → conditional write. The
+ * platform already serializes single writes per document (FerretDB 1.x does not isolate concurrent
+ * updates — see libs/persistence write-serializer); this lock keeps the whole sequence together so
+ * concurrent commands for one sub-lot do not keep failing each other's version check. The version
+ * check in the filter still guards other replicas on a real MongoDB.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -13,7 +13,6 @@ import {
 import { StockConsumer } from './stock.consumer';
 import { StockController } from './stock.controller';
 import { StockRepository } from './stock.repository';
-import { StockOutboxRelay } from './stock-outbox.relay';
 import { StockService } from './stock.service';
 import { StockSweeps } from './stock.sweeps';
 
@@ -27,11 +26,10 @@ const models = MongooseModule.forFeature([
   imports: [
     models,
     WarehousesModule,
-    // Insert-once documents: the platform relay is their only other writer.
-    OutboxRelayModule.forModels([UnknownStockAnswer.name, Dispatch.name], [models]),
+    OutboxRelayModule.forModels([StockPosition.name, UnknownStockAnswer.name, Dispatch.name], [models]),
   ],
   controllers: [StockController, StockConsumer],
-  providers: [StockService, StockRepository, StockSweeps, StockOutboxRelay],
+  providers: [StockService, StockRepository, StockSweeps],
   exports: [StockService],
 })
 export class StockModule {}

@@ -115,27 +115,6 @@ export class StockRepository {
     return r.modifiedCount === 1;
   }
 
-  /** Positions with events waiting, and the events (for the relay). */
-  pendingOutbox(limit: number): Promise<Array<{ _id: string; outbox: OutboundEvent[] }>> {
-    return this.positions
-      .find({ outboxSize: { $gt: 0 } }, { outbox: 1 })
-      .limit(limit)
-      .lean<Array<{ _id: string; outbox: OutboundEvent[] }>>()
-      .exec();
-  }
-
-  /** Removes exactly the events the relay published, under the position's lock. */
-  async pullOutbox(id: string, published: OutboundEvent[]): Promise<void> {
-    if (published.length === 0) return;
-    await this.exclusive(id, () =>
-      this.positions.updateOne(
-        // Entries are appended and removed only as a prefix: if the first is gone, all are.
-        { _id: id, 'outbox.id': published[0].id },
-        { $pullAll: { outbox: published }, $inc: { outboxSize: -published.length } } as UpdateQuery<StockPosition>,
-      ),
-    );
-  }
-
   async hasApplied(id: string, key: string): Promise<boolean> {
     return (await this.positions.exists({ _id: id, appliedEvents: key })) !== null;
   }
