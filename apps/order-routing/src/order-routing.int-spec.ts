@@ -1,0 +1,490 @@
+import { getModelToken } from '@nestjs/mongoose';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Model } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import {
+  ConfirmReservationV1,
+  type EventPayload,
+  type EventType,
+  definitionOf,
+  OrderRoutedV1,
+  ReleaseReservationV1,
+  ReservationRejectedV1,
+  ReservationReleasedV1,
+  ReserveStockV1,
+  ShipmentCreatedV1,
+  StockDispatchedV1,
+  type StockItem,
+  StockReceivedV1,
+  StockReservedV1,
+  toHeaders,
+  Topics,
+} from '@firstmile/contracts';
+import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
+import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
+import { createApp } from './app';
+import { Order } from './orders/order.schema';
+import { StockPosition } from './stock/stock-position.schema';
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('missing in the fake warehouse');
+  return value;
+}
+const grams = (kg: number) => Math.round(kg * 1000);
+const kg = (g: number) => g / 1000;
+const DAY = 86_400_000;
+const where = (id: string) => {
+  const w = REFERENCE_WAREHOUSES.find((x) => x.id === id);
+  if (!w) throw new Error(`no reference warehouse ${id}`);
+  return w.location;
+};
+const HANGZHOU = { city: 'Hangzhou', location: { lat: 30.27, lon: 120.15 } };
+const BEIJING = { city: 'Beijing', location: { lat: 39.9, lon: 116.41 } };
+
+interface Position {
+  item: Omit<StockItem, 'stock'>;
+  onHand: number;
+  reserved: number;
+  version: number;
+}
+interface Reservation {
+  key: string;
+  grams: number;
+  orderId: string;
+  state: 'held' | 'confirmed' | 'released' | 'dispatched';
+  shipmentId?: string;
+}
+
+/**
+ * The warehouse side, simulated: answers ReserveStockV1 against an in-memory stock table with
+ * StockReservedV1 / ReservationRejectedV1, releases and confirms on command, and publishes what a
+ * real warehouse would on `warehouse.stock`. Commands are handled one at a time, so its table is
+ * the truth the test checks the router against.
+ */
+class FakeWarehouse {
+  readonly positions = new Map<string, Position>();
+  readonly reservations = new Map<string, Reservation>();
+  overReserved = 0;
+  answered = 0;
+  private readonly kafka = new Kafka({ clientId: 'fake-warehouse', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
+  private producer!: Producer;
+  private consumer!: Consumer;
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const wanted = [Topics.warehouseCommands, Topics.warehouseStock].map(TopicProbe.physical);
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t));
+    if (missing.length) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 6 })) });
+    await admin.disconnect();
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: `fake-warehouse-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [TopicProbe.physical(Topics.warehouseCommands)], fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const type = message.headers?.['ce_type']?.toString();
+        const data: unknown = JSON.parse(message.value?.toString() ?? 'null');
+        if (type === ReserveStockV1.type) await this.reserve(data as ReserveStockV1);
+        else if (type === ReleaseReservationV1.type) await this.release(data as ReleaseReservationV1);
+        else if (type === ConfirmReservationV1.type) this.confirm(data as ConfirmReservationV1);
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  async seed(warehouseId: string, quantityKg: number, over: Partial<Omit<StockItem, 'stock'>> = {}): Promise<string> {
+    const subLotId = over.subLotId ?? `SL-${randomUUID().slice(0, 8)}`;
+    const item: Omit<StockItem, 'stock'> = {
+      warehouseId,
+      warehouseLocation: where(warehouseId),
+      subLotId,
+      lotId: `LOT-${subLotId}`,
+      produce: 'apple',
+      variety: 'Fuji',
+      grade: 'premium',
+      brand: null,
+      traceCode: `TC-${subLotId}`,
+      bestBefore: new Date(Date.now() + 90 * DAY).toISOString(),
+      ...over,
+    };
+    const p: Position = { item, onHand: grams(quantityKg), reserved: 0, version: 1 };
+    this.positions.set(`${warehouseId}|${subLotId}`, p);
+    await this.publish(StockReceivedV1.type, {
+      ...item,
+      stock: this.level(p),
+      quantityKg,
+      via: 'grading',
+      receivedAt: new Date().toISOString(),
+    });
+    return subLotId;
+  }
+
+  /** Stock that leaves without this router hearing of it (another channel sold it): the next reservation is refused. */
+  takeSilently(warehouseId: string, subLotId: string, g: number): void {
+    const p = must(this.positions.get(`${warehouseId}|${subLotId}`));
+    p.onHand -= g;
+    p.version++;
+  }
+
+  async dispatch(shipmentId: string): Promise<void> {
+    const mine = [...this.reservations.entries()].filter(([, r]) => r.shipmentId === shipmentId && r.state === 'confirmed');
+    const items = mine.map(([reservationId, r]) => {
+      const p = must(this.positions.get(r.key));
+      p.onHand -= r.grams;
+      p.reserved -= r.grams;
+      p.version++;
+      r.state = 'dispatched';
+      return { ...p.item, stock: this.level(p), reservationId, quantityKg: kg(r.grams) };
+    });
+    const first = must(this.reservations.get(mine[0][0]));
+    await this.publish(StockDispatchedV1.type, {
+      shipmentId,
+      orderId: first.orderId,
+      warehouseId: items[0].warehouseId,
+      items,
+      dispatchedAt: new Date().toISOString(),
+    });
+  }
+
+  reservedGrams(key: string): number {
+    return this.positions.get(key)?.reserved ?? 0;
+  }
+
+  private async reserve(c: ReserveStockV1): Promise<void> {
+    if (this.reservations.has(c.reservationId)) return;
+    const key = `${c.warehouseId}|${c.subLotId}`;
+    const p = this.positions.get(key);
+    const g = grams(c.quantityKg);
+    const refuse = (reason: string) =>
+      this.publish(ReservationRejectedV1.type, {
+        reservationId: c.reservationId,
+        orderId: c.orderId,
+        warehouseId: c.warehouseId,
+        subLotId: c.subLotId,
+        quantityKg: c.quantityKg,
+        reason,
+        ...(p ? { stock: this.level(p) } : {}),
+        rejectedAt: new Date().toISOString(),
+      });
+    this.answered++;
+    if (!p) return refuse('unknown_stock');
+    if (p.onHand - p.reserved < g) return refuse('insufficient_stock');
+    if (Date.parse(p.item.bestBefore) < Date.parse(c.mustLastUntil)) return refuse('expires_too_soon');
+    p.reserved += g;
+    p.version++;
+    if (p.reserved > p.onHand) this.overReserved++;
+    this.reservations.set(c.reservationId, { key, grams: g, orderId: c.orderId, state: 'held' });
+    await this.publish(StockReservedV1.type, {
+      ...p.item,
+      stock: this.level(p),
+      reservationId: c.reservationId,
+      orderId: c.orderId,
+      quantityKg: c.quantityKg,
+      expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+      reservedAt: new Date().toISOString(),
+    });
+  }
+
+  private async release(c: ReleaseReservationV1): Promise<void> {
+    const r = this.reservations.get(c.reservationId);
+    if (!r || (r.state !== 'held' && r.state !== 'confirmed')) return;
+    const p = must(this.positions.get(r.key));
+    p.reserved -= r.grams;
+    p.version++;
+    r.state = 'released';
+    await this.publish(ReservationReleasedV1.type, {
+      ...p.item,
+      stock: this.level(p),
+      reservationId: c.reservationId,
+      orderId: c.orderId,
+      quantityKg: kg(r.grams),
+      reason: 'requested',
+      releasedAt: new Date().toISOString(),
+    });
+  }
+
+  private confirm(c: ConfirmReservationV1): void {
+    const r = this.reservations.get(c.reservationId);
+    if (r?.state === 'held') Object.assign(r, { state: 'confirmed', shipmentId: c.shipmentId });
+  }
+
+  private level(p: Position) {
+    return { onHandKg: kg(p.onHand), reservedKg: kg(p.reserved), availableKg: kg(p.onHand - p.reserved), version: p.version };
+  }
+
+  private async publish<T extends EventType>(type: T, data: EventPayload<T>): Promise<void> {
+    const def = definitionOf(type);
+    await this.producer.send({
+      topic: TopicProbe.physical(def.topic),
+      acks: -1,
+      messages: [
+        {
+          key: def.key(data),
+          value: JSON.stringify(data),
+          headers: toHeaders({ id: randomUUID(), type, source: 'test/fake-warehouse', time: new Date().toISOString(), subject: def.key(data) }),
+        },
+      ],
+    });
+  }
+}
+
+describe('order-routing on the real broker and store', () => {
+  let app: NestFastifyApplication;
+  let warehouse: FakeWarehouse;
+  let probe: TopicProbe;
+  let orders: Model<Order>;
+  let stock: Model<StockPosition>;
+  const buyer = bearer({ role: 'buyer', buyer: 'BUYER-1', sub: 'buyer-1' });
+  const otherBuyer = bearer({ role: 'buyer', buyer: 'BUYER-2', sub: 'buyer-2' });
+  const logistics = bearer({ role: 'logistics_operator' });
+  const ops = bearer({ role: 'ops' });
+
+  beforeAll(async () => {
+    warehouse = new FakeWarehouse();
+    await warehouse.start();
+    probe = await new TopicProbe().start([Topics.orders, Topics.shipments, Topics.warehouseCommands]);
+    app = await startApp(createApp);
+    orders = app.get(getModelToken(Order.name));
+    stock = app.get(getModelToken(StockPosition.name));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await probe?.stop();
+    await warehouse?.stop();
+  });
+
+  const place = (body: object, headers: Record<string, string> = buyer) =>
+    app.inject({ method: 'POST', url: '/v1/orders', headers, payload: body });
+  const getOrder = async (id: string, headers: Record<string, string> = buyer) =>
+    (await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers })).json();
+  const settled = (id: string, status?: string) =>
+    waitFor(
+      async () => {
+        const o = await getOrder(id);
+        return (status ? o.status === status : o.status !== 'received') ? o : undefined;
+      },
+      { what: `order ${id} ${status ?? 'settled'}`, intervalMs: 200 },
+    );
+  const viewHas = (n: number, produce: string) =>
+    waitFor(async () => (await stock.countDocuments({ produce })) >= n, { what: `${n} ${produce} positions in the view`, intervalMs: 200 });
+  const track = (id: string, body: object) =>
+    app.inject({ method: 'POST', url: `/v1/shipments/${id}/events`, headers: logistics, payload: body });
+
+  it('routes an order to the nearest warehouse, creates its shipment and tracks it to fulfilled', async () => {
+    const near = await warehouse.seed('DC-SHANGHAI', 500);
+    await warehouse.seed('DC-BEIJING', 500);
+    await viewHas(2, 'apple');
+
+    const res = await place({ channel: 'livestream', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', quantityKg: 20.5 }] });
+    expect(res.statusCode).toBe(202);
+    const { id, status } = res.json();
+    expect(status).toBe('received');
+
+    const routed = await settled(id);
+    expect(routed).toMatchObject({
+      status: 'routed',
+      lines: [{ produce: 'apple', minGrade: 'grade_1', quantityKg: 20.5 }],
+      allocations: [{ line: 0, warehouseId: 'DC-SHANGHAI', subLotId: near, quantityKg: 20.5 }],
+    });
+    expect(routed.shipments).toHaveLength(1);
+    expect(warehouse.reservedGrams(`DC-SHANGHAI|${near}`)).toBe(20_500);
+    const [reserve] = await probe.expect((r) => r.headers['ce_type'] === ReserveStockV1.type && (r.json as ReserveStockV1).orderId === id);
+    expect(reserve.headers).toMatchObject({ ce_source: 'firstmile/order-routing', ce_specversion: '1.0' });
+    expect(reserve.key).toBe(near);
+    await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === id);
+    await probe.expect((r) => r.headers['ce_type'] === ConfirmReservationV1.type && (r.json as ConfirmReservationV1).orderId === id);
+
+    // Someone else's order is a 404, exactly like a missing one.
+    expect((await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: otherBuyer })).statusCode).toBe(404);
+
+    const shipmentId: string = routed.shipments[0];
+    await probe.expect((r) => r.headers['ce_type'] === ShipmentCreatedV1.type && r.key === shipmentId);
+    const created = (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: buyer })).json();
+    expect(created).toMatchObject({ id: shipmentId, orderId: id, warehouseId: 'DC-SHANGHAI', status: 'created', destination: HANGZHOU });
+    expect(Date.parse(created.eta)).toBeGreaterThan(Date.now());
+    expect((await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: otherBuyer })).statusCode).toBe(404);
+
+    await warehouse.dispatch(shipmentId);
+    await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: logistics })).json().status === 'dispatched', {
+      what: 'shipment dispatched',
+    });
+    // Stock has left: the order can no longer be cancelled.
+    await waitFor(async () => (await app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: buyer, payload: {} })).statusCode === 409, {
+      what: 'cancel refused once dispatched',
+    });
+
+    const now = Date.now();
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    expect((await track(shipmentId, { status: 'info_received', at: at(40) })).statusCode).toBe(201);
+    const moving = await track(shipmentId, { status: 'in_transit', at: at(30), location: { name: 'Jiaxing hub', lat: 30.75, lon: 120.76 } });
+    expect(moving.statusCode).toBe(201);
+    // ~75 km left at 60 km/h: the ETA is about 75 minutes after the checkpoint.
+    const etaMinutes = (Date.parse(moving.json().eta) - Date.parse(at(30))) / 60_000;
+    expect(etaMinutes).toBeGreaterThan(60);
+    expect(etaMinutes).toBeLessThan(90);
+    expect((await track(shipmentId, { status: 'out_for_delivery', at: at(20) })).statusCode).toBe(201);
+    const delivered = await track(shipmentId, { status: 'delivered', at: at(10), note: 'left with the store manager' });
+    expect(delivered.statusCode).toBe(201);
+    expect(delivered.json()).toMatchObject({
+      status: 'delivered',
+      eta: at(10),
+      events: [
+        { status: 'created' },
+        { status: 'dispatched' },
+        { status: 'info_received' },
+        { status: 'in_transit', location: { name: 'Jiaxing hub', lat: 30.75, lon: 120.76 } },
+        { status: 'out_for_delivery' },
+        { status: 'delivered', note: 'left with the store manager' },
+      ],
+    });
+
+    await settled(id, 'fulfilled');
+
+    const invalid = await track(shipmentId, { status: 'in_transit', at: at(5) });
+    expect(invalid.statusCode).toBe(409);
+    expect(invalid.headers['content-type']).toContain('application/problem+json');
+    expect(invalid.json()).toMatchObject({ status: 409, type: 'urn:firstmile:problem:invalid-shipment-transition' });
+
+    const list = (await app.inject({ method: 'GET', url: '/v1/shipments?status=delivered&warehouseId=DC-SHANGHAI', headers: logistics })).json();
+    expect(list.items.map((s: { id: string }) => s.id)).toContain(shipmentId);
+    expect((await app.inject({ method: 'GET', url: '/v1/shipments', headers: buyer })).statusCode).toBe(403);
+  });
+
+  it('routes again when a reservation is refused because stock moved meanwhile', async () => {
+    // A brand of its own keeps this test's stock apart from the others'.
+    const brand = { grade: 'grade_1', brand: 'Jingning Apple (静宁苹果)' };
+    const near = await warehouse.seed('DC-HANGZHOU', 30, brand);
+    const far = await warehouse.seed('DC-WUHAN', 100, brand);
+    await viewHas(4, 'apple');
+    // The nearest warehouse sold its stock elsewhere; the router's view has not heard of it.
+    warehouse.takeSilently('DC-HANGZHOU', near, 30_000);
+
+    const { id } = (await place({ channel: 'wholesale', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand: brand.brand, quantityKg: 25 }] })).json();
+    const routed = await settled(id);
+    expect(routed).toMatchObject({ status: 'routed', allocations: [{ warehouseId: 'DC-WUHAN', subLotId: far, quantityKg: 25 }] });
+    expect(warehouse.reservedGrams(`DC-HANGZHOU|${near}`)).toBe(0);
+    expect(warehouse.reservedGrams(`DC-WUHAN|${far}`)).toBe(25_000);
+  });
+
+  it('backorders what cannot be served now, rejects what never could, and cancels with a release', async () => {
+    await warehouse.seed('WH-XUNWU-ORIGIN', 200, {
+      produce: 'passion_fruit',
+      grade: 'jumbo',
+      bestBefore: new Date(Date.now() + 3 * DAY).toISOString(),
+    });
+    await viewHas(1, 'passion_fruit');
+    const fruit = [{ produce: 'passion_fruit', minGrade: 'large', quantityKg: 10 }];
+
+    const far = (await place({ channel: 'marketplace', destination: BEIJING, lines: fruit })).json();
+    expect(await settled(far.id)).toMatchObject({ status: 'backordered', allocations: [], reason: expect.stringContaining('shelf life') });
+
+    const unknown = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ produce: 'durian', minGrade: 'a', quantityKg: 1 }] })).json();
+    expect(await settled(unknown.id)).toMatchObject({ status: 'rejected', reason: expect.stringContaining('unknown produce durian') });
+    const huge = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ ...fruit[0], quantityKg: 5000 }] })).json();
+    expect(await settled(huge.id)).toMatchObject({ status: 'rejected', reason: expect.stringContaining('whole network holds') });
+
+    // Guangzhou is close enough for three days of life: routed, then cancelled, and the stock comes back.
+    const key = { 'idempotency-key': randomUUID(), ...buyer };
+    const body = { channel: 'livestream', destination: { city: 'Guangzhou', location: { lat: 23.13, lon: 113.26 } }, lines: fruit };
+    const first = await place(body, key);
+    const again = await place(body, key);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const near = await settled(first.json().id);
+    expect(near.status).toBe('routed');
+    const position = `WH-XUNWU-ORIGIN|${near.allocations[0].subLotId}`;
+    expect(warehouse.reservedGrams(position)).toBe(10_000);
+    expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: otherBuyer, payload: {} })).statusCode).toBe(404);
+    const cancelled = await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: ops, payload: { reason: 'stream ended' } });
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json()).toMatchObject({ status: 'cancelled', reason: 'stream ended' });
+    await waitFor(() => warehouse.reservedGrams(position) === 0, { what: 'reservation released' });
+    expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: buyer, payload: {} })).statusCode).toBe(409);
+  });
+
+  it('absorbs a burst of 1,000 orders against stock for about 600 without over-reserving', async () => {
+    const BURST = 'Burst Orchards';
+    // 1,000 by default; BURST_ORDERS scales it (stock stays at ~60 % of the demand).
+    const n = Number(process.env['BURST_ORDERS'] ?? 1000);
+    const perSubLot = (n * 10 * 0.6) / 6;
+    const sites = ['DC-HANGZHOU', 'DC-SHANGHAI', 'DC-WUHAN'];
+    const subLots: string[] = [];
+    for (const site of sites) {
+      // A brand of its own keeps the burst's stock apart from the other tests'.
+      for (let i = 0; i < 2; i++) subLots.push(`${site}|${await warehouse.seed(site, perSubLot, { grade: 'grade_1', brand: BURST })}`);
+    }
+    await waitFor(async () => (await stock.countDocuments({ brand: BURST })) === 6, { what: 'burst stock in the view' });
+    const supply = 6 * perSubLot;
+    const sizes = [5, 10, 15];
+    const started = Date.now();
+    // A live stream's buyers: many at once, each waiting for its answer (bounded like a client pool).
+    const body = (i: number) => ({
+      channel: 'livestream',
+      destination: HANGZHOU,
+      // Ten of them ask for more than the whole network holds: rejected, not backordered.
+      lines: [{ produce: 'apple', minGrade: 'grade_2', brand: BURST, quantityKg: i % 100 === 99 ? 90_000 : sizes[i % 3] }],
+    });
+    const responses: Awaited<ReturnType<typeof place>>[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        for (let i = next++; i < n; i = next++) responses[i] = await place(body(i));
+      }),
+    );
+    const accepted = Date.now();
+    const progress = setInterval(() => {
+      void orders
+        .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
+        .then((rows) => console.log(`t+${Date.now() - started} ${JSON.stringify(rows)} answered=${warehouse.answered} probe=${probe.records.length}`));
+    }, 5000);
+    expect(responses.every((r) => r.statusCode === 202)).toBe(true);
+    const ids = responses.map((r) => r.json().id as string);
+
+    await waitFor(async () => (await orders.countDocuments({ _id: { $in: ids }, status: 'received' })) === 0, {
+      timeoutMs: 540_000,
+      intervalMs: 2000,
+      what: 'every burst order settled',
+    });
+    const settledAt = Date.now();
+    clearInterval(progress);
+    const final = await orders.find({ _id: { $in: ids } }, { status: 1, allocations: 1 }).lean();
+    const byStatus = final.reduce<Record<string, number>>((m, o) => ({ ...m, [o.status]: (m[o.status] ?? 0) + 1 }), {});
+    const routedGrams = new Map<string, number>();
+    for (const o of final.filter((x) => x.status === 'routed')) {
+      for (const a of o.allocations) routedGrams.set(`${a.warehouseId}|${a.subLotId}`, (routedGrams.get(`${a.warehouseId}|${a.subLotId}`) ?? 0) + grams(a.quantityKg));
+    }
+    // Releases of abandoned attempts travel after the verdicts: wait for the warehouse to settle too.
+    await waitFor(() => subLots.every((k) => warehouse.reservedGrams(k) === (routedGrams.get(k) ?? 0)), {
+      timeoutMs: 30_000,
+      what: 'warehouse reservations equal routed allocations',
+    });
+    const routedKg = kg([...routedGrams.values()].reduce((a, b) => a + b, 0));
+    console.log(
+      `burst: ${n} orders accepted in ${accepted - started} ms, all settled after ${settledAt - started} ms; ` +
+        `${JSON.stringify(byStatus)}; routed ${routedKg} of ${supply} kg; reservations answered ${warehouse.answered}`,
+    );
+
+    expect(warehouse.overReserved).toBe(0);
+    for (const k of subLots) {
+      const p = must(warehouse.positions.get(k));
+      expect(p.reserved).toBeLessThanOrEqual(p.onHand);
+    }
+    expect(byStatus['received']).toBeUndefined();
+    expect(byStatus['rejected']).toBe(Math.floor(n / 100));
+    expect((byStatus['routed'] ?? 0) + (byStatus['backordered'] ?? 0) + (byStatus['rejected'] ?? 0)).toBe(n);
+    expect(byStatus['backordered']).toBeGreaterThan(0);
+    // Nearly all of the stock is sold: the router does not give up on stock it could have had.
+    expect(routedKg).toBeGreaterThanOrEqual(supply * 0.95);
+  }, 600_000);
+});

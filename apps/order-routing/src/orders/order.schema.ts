@@ -1,0 +1,80 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ORDER_CHANNELS, type OrderChannel } from '@firstmile/contracts';
+import { outboxPlugin, type OutboxFields } from '@firstmile/persistence';
+import { GeoPointDoc } from '../stock/stock-position.schema';
+
+export const ORDER_STATUSES = ['received', 'routed', 'backordered', 'rejected', 'cancelled', 'fulfilled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * A reservation's life as the order sees it. `abandoned`: asked for by an attempt that is over
+ * (re-routed, given up, cancelled) before the warehouse answered; if the answer is "reserved",
+ * it is released at once.
+ */
+export type ReservationState = 'pending' | 'reserved' | 'rejected' | 'abandoned' | 'released';
+
+@Schema({ _id: false })
+export class DestinationDoc {
+  @Prop({ required: true }) city!: string;
+  @Prop({ type: GeoPointDoc, required: true }) location!: GeoPointDoc;
+  @Prop() address?: string;
+}
+
+@Schema({ _id: false })
+export class OrderLineDoc {
+  @Prop({ required: true }) produce!: string;
+  @Prop({ required: true }) minGrade!: string;
+  @Prop() brand?: string;
+  @Prop({ required: true }) quantityKg!: number;
+}
+
+@Schema({ _id: false })
+export class AllocationDoc {
+  @Prop({ required: true }) line!: number;
+  @Prop({ required: true }) warehouseId!: string;
+  @Prop({ type: GeoPointDoc, required: true }) warehouseLocation!: GeoPointDoc;
+  @Prop({ required: true }) subLotId!: string;
+  @Prop({ required: true }) quantityKg!: number;
+  @Prop({ required: true }) reservationId!: string;
+  @Prop({ required: true }) shipmentId!: string;
+  @Prop({ required: true }) mustLastUntil!: Date;
+}
+
+/**
+ * An order and its whole saga in one document: every step (route, reserved, refused, re-route,
+ * routed, cancelled, fulfilled) is one conditional write of it, guarded by `rev`, together with
+ * the commands and events it causes (outbox).
+ */
+// minimize: false keeps the empty maps, so readers never meet a missing `reservations`.
+@Schema({ collection: 'orders', versionKey: false, minimize: false })
+export class Order implements OutboxFields {
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ required: true }) buyerId!: string;
+  @Prop({ type: String, required: true, enum: ORDER_CHANNELS }) channel!: OrderChannel;
+  @Prop({ type: DestinationDoc, required: true }) destination!: DestinationDoc;
+  @Prop() deliverBy?: Date;
+  @Prop({ type: [SchemaFactory.createForClass(OrderLineDoc)], required: true }) lines!: OrderLineDoc[];
+  @Prop({ type: String, required: true, enum: ORDER_STATUSES }) status!: OrderStatus;
+  @Prop() reason?: string;
+  /** Routing attempts so far; the allocations are the latest attempt's. */
+  @Prop({ required: true, default: 0 }) attempt!: number;
+  @Prop({ type: [SchemaFactory.createForClass(AllocationDoc)], default: [] }) allocations!: AllocationDoc[];
+  /** Every reservation ever asked for, by id: a map, so one state is one `$set` of a dotted path. */
+  @Prop({ type: Object, default: {} }) reservations!: Record<string, ReservationState>;
+  @Prop({ type: [String], default: [] }) shipments!: string[];
+  /** Last known status per shipment, from this service's own shipment events. */
+  @Prop({ type: Object, default: {} }) shipmentStatus!: Record<string, string>;
+  /** Optimistic concurrency: every write is conditional on the revision it read. */
+  @Prop({ required: true, default: 0 }) rev!: number;
+  @Prop({ required: true }) placedAt!: Date;
+  @Prop() routedAt?: Date;
+  @Prop() closedAt?: Date;
+  @Prop({ required: true }) updatedAt!: Date;
+  outbox!: OutboxFields['outbox'];
+  outboxSize!: number;
+}
+
+export const OrderSchema = SchemaFactory.createForClass(Order);
+OrderSchema.plugin(outboxPlugin);
+// Serves a buyer's own orders, newest first (cursor on _id).
+OrderSchema.index({ buyerId: 1, _id: -1 });

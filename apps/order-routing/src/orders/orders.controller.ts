@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@firstmile/contracts';
+import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
+import { OrdersService } from './orders.service';
+
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('buyer')
+  @Idempotent()
+  @ApiAcceptedResponse({ description: '`{ id, status: "received" }`; routing happens asynchronously (poll GET /v1/orders/:id)' })
+  place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto) {
+    return this.orders.place(caller, dto);
+  }
+
+  @Get(':id')
+  @Roles('buyer', 'ops')
+  @ApiOkResponse({ description: '`{ id, status, lines, allocations, shipments, reason? }`' })
+  get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.orders.get(caller, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('buyer', 'ops')
+  @ApiOkResponse({ description: 'The cancelled order; every reservation is released. 409 once a shipment has left.' })
+  cancel(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CancelOrderDto) {
+    return this.orders.cancel(caller, id, dto.reason);
+  }
+}

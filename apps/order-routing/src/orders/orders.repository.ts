@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, UpdateQuery } from 'mongoose';
+import type { OutboundEvent } from '@firstmile/messaging';
+import { initialOutbox, withEvents } from '@firstmile/persistence';
+import { Order } from './order.schema';
+
+export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
+
+/** What a saga step decides: the fields it changes and the commands and events it causes. */
+export interface OrderChange {
+  set: Partial<Record<string, unknown>>;
+  events: OutboundEvent[];
+}
+
+const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
+const MAX_CONFLICTS = 20;
+
+@Injectable()
+export class OrdersRepository {
+  constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {}
+
+  /** The order and its order.placed event, in one write. */
+  async insert(order: OrderRecord, events: OutboundEvent[]): Promise<void> {
+    await this.model.create({ ...order, ...initialOutbox(events) });
+  }
+
+  findById(id: string): Promise<OrderRecord | null> {
+    return this.model.findById(id, HIDDEN).lean<OrderRecord>().exec();
+  }
+
+  /**
+   * Read, decide, write if nobody wrote in between; otherwise read again. `decide` returns null
+   * when the order needs no change (already applied, not its business) and may throw to refuse.
+   * Returns whether this call changed the order.
+   */
+  async transition(id: string, decide: (order: OrderRecord) => OrderChange | null | Promise<OrderChange | null>): Promise<boolean> {
+    for (let i = 0; i < MAX_CONFLICTS; i++) {
+      const order = await this.findById(id);
+      if (!order) return false;
+      const change = await decide(order);
+      if (!change) return false;
+      const update: UpdateQuery<Order> = { $set: { ...change.set, updatedAt: new Date() }, $inc: { rev: 1 } };
+      const r = await this.model.updateOne({ _id: id, rev: order.rev }, withEvents<Order>(update, change.events));
+      if (r.modifiedCount === 1) return true;
+    }
+    throw new Error(`order ${id}: gave up after ${MAX_CONFLICTS} concurrent write conflicts`);
+  }
+}

@@ -1,0 +1,355 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ConfirmReservationV1,
+  type EventPayload,
+  type EventType,
+  OrderBackorderedV1,
+  OrderCancelledV1,
+  OrderPlacedV1,
+  OrderRejectedV1,
+  OrderRoutedV1,
+  type Principal,
+  ReleaseReservationV1,
+  type ReservationRejectedV1,
+  ReserveStockV1,
+  type ShipmentStatusChangedV1,
+  type StockReservedV1,
+} from '@firstmile/contracts';
+import { Access, problemFor, ProblemException } from '@firstmile/http';
+import { newEvent, type OutboundEvent } from '@firstmile/messaging';
+import { newId } from '@firstmile/persistence';
+import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
+import { RoutingSettings, SOURCE } from '../routing.settings';
+import { StockService } from '../stock/stock.service';
+import type { PlaceOrderDto } from './dto/place-order.dto';
+import type { AllocationDoc, OrderStatus } from './order.schema';
+import { type OrderChange, type OrderRecord, OrdersRepository } from './orders.repository';
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  channel: string;
+  destination: OrderRecord['destination'];
+  deliverBy?: string;
+  lines: OrderRecord['lines'];
+  allocations: Array<{ line: number; warehouseId: string; subLotId: string; quantityKg: number }>;
+  shipments: string[];
+  reason?: string;
+  placedAt: string;
+  routedAt?: string;
+}
+
+/** Statuses after which nothing about the order moves any more. */
+const CLOSED: readonly OrderStatus[] = ['rejected', 'cancelled', 'fulfilled'];
+
+/**
+ * The order saga. Routing decisions run one at a time in this process (a burst is absorbed by the
+ * `orders` topic, not by racing for the same sub-lots); reservation answers only flip states of
+ * one order and run concurrently.
+ */
+@Injectable()
+export class OrdersService {
+  private readonly routing = new Serial();
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly stock: StockService,
+    private readonly settings: RoutingSettings,
+  ) {}
+
+  async place(caller: Principal, dto: PlaceOrderDto, now = new Date()): Promise<{ id: string; status: OrderStatus }> {
+    if (!caller.buyer) throw new ProblemException(problemFor(403, 'a buyer token must carry the buyer claim'));
+    const destination = {
+      city: dto.destination.city,
+      location: { lat: dto.destination.location.lat, lon: dto.destination.location.lon },
+      ...(dto.destination.address !== undefined ? { address: dto.destination.address } : {}),
+    };
+    const lines = dto.lines.map((l) => ({
+      produce: l.produce,
+      minGrade: l.minGrade,
+      ...(l.brand !== undefined ? { brand: l.brand } : {}),
+      quantityKg: l.quantityKg,
+    }));
+    const order: OrderRecord = {
+      _id: newId('ORD'),
+      buyerId: caller.buyer,
+      channel: dto.channel,
+      destination,
+      ...(dto.deliverBy ? { deliverBy: new Date(dto.deliverBy) } : {}),
+      lines,
+      status: 'received',
+      attempt: 0,
+      allocations: [],
+      reservations: {},
+      shipments: [],
+      shipmentStatus: {},
+      rev: 0,
+      placedAt: now,
+      updatedAt: now,
+    };
+    const placed: OrderPlacedV1 = {
+      orderId: order._id,
+      buyerId: order.buyerId,
+      channel: order.channel,
+      destination,
+      ...(dto.deliverBy ? { deliverBy: new Date(dto.deliverBy).toISOString() } : {}),
+      lines,
+      placedAt: now.toISOString(),
+    };
+    await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })]);
+    return { id: order._id, status: order.status };
+  }
+
+  async get(caller: Principal, id: string): Promise<OrderView> {
+    return view(await this.owned(caller, id));
+  }
+
+  /** Its buyer or ops: releases every reservation; 409 once a shipment has left or the order is closed. */
+  async cancel(caller: Principal, id: string, reason: string | undefined, now = new Date()): Promise<OrderView> {
+    await this.owned(caller, id);
+    await this.orders.transition(id, (o) => {
+      if (CLOSED.includes(o.status)) throw ProblemException.conflict(`order ${id} is ${o.status}`, 'order-not-cancellable');
+      const left = Object.entries(o.shipmentStatus).find(([, s]) => hasLeftWarehouse(s as ShipmentState));
+      if (left) throw ProblemException.conflict(`shipment ${left[0]} of order ${id} is ${left[1]}`, 'order-dispatched');
+      const { set, events } = this.endAttempt(o, reason ?? 'order cancelled', now);
+      const cancelled: OrderCancelledV1 = { orderId: id, buyerId: o.buyerId, ...(reason ? { reason } : {}), at: now.toISOString() };
+      return {
+        set: { ...set, status: 'cancelled', allocations: [], closedAt: now, ...(reason ? { reason } : {}) },
+        events: [...events, this.event(OrderCancelledV1.type, cancelled, now)],
+      };
+    });
+    return view(await this.owned(caller, id));
+  }
+
+  /** orders: the order's own order.placed → first routing attempt. */
+  route(orderId: string, now = new Date()): Promise<void> {
+    return this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      const changed = await this.orders.transition(orderId, async (o) => {
+        if (o.status !== 'received' || o.attempt > 0) return null;
+        const next = await this.nextAttempt(o, now);
+        holds = next.allocations;
+        return next.change;
+      });
+      if (changed) this.hold(holds);
+    });
+  }
+
+  /** warehouse.stock: a reservation held. The last one of an attempt routes the order. */
+  async reserved(e: StockReservedV1, now = new Date()): Promise<void> {
+    await this.stock.reserved(e);
+    await this.orders.transition(e.orderId, (o) => {
+      const state = o.reservations[e.reservationId];
+      const current = o.allocations.some((a) => a.reservationId === e.reservationId);
+      if (state === 'abandoned' || (state === 'pending' && (!current || o.status !== 'received'))) {
+        // Its attempt is over: give the stock back at once rather than wait for the warehouse's expiry.
+        return {
+          set: { [`reservations.${e.reservationId}`]: 'released' },
+          events: [this.release(o._id, e.reservationId, e.warehouseId, e.subLotId, 'superseded', now)],
+        };
+      }
+      if (state !== 'pending') return null;
+      const set: Record<string, unknown> = { [`reservations.${e.reservationId}`]: 'reserved' };
+      const all = o.allocations.every((a) => a.reservationId === e.reservationId || o.reservations[a.reservationId] === 'reserved');
+      if (!all) return { set, events: [] };
+      return this.routed(o, set, now);
+    });
+  }
+
+  /** warehouse.stock: a reservation was refused. Release the attempt's others and route again. */
+  async rejected(e: ReservationRejectedV1, now = new Date()): Promise<void> {
+    await this.stock.rejected(e);
+    await this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      const changed = await this.orders.transition(e.orderId, async (o) => {
+        const state = o.reservations[e.reservationId];
+        if (state === 'abandoned') return { set: { [`reservations.${e.reservationId}`]: 'rejected' }, events: [] };
+        const current = o.allocations.some((a) => a.reservationId === e.reservationId);
+        if (state !== 'pending' || !current || o.status !== 'received') return null;
+        const ended = this.endAttempt(o, `reservation ${e.reservationId} refused: ${e.reason}`, now);
+        ended.set[`reservations.${e.reservationId}`] = 'rejected';
+        const next = await this.nextAttempt(o, now, e.reason);
+        holds = next.allocations;
+        return { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] };
+      });
+      if (changed) this.hold(holds);
+    });
+  }
+
+  /** shipments: this service's own shipment events. Every shipment delivered → the order is fulfilled. */
+  async shipmentChanged(e: ShipmentStatusChangedV1, now = new Date()): Promise<void> {
+    await this.orders.transition(e.orderId, (o) => {
+      const statuses = { ...o.shipmentStatus, [e.shipmentId]: e.status };
+      const fulfilled = o.status === 'routed' && o.shipments.length > 0 && o.shipments.every((s) => statuses[s] === 'delivered');
+      if (o.shipmentStatus[e.shipmentId] === e.status && !fulfilled) return null;
+      const set: Record<string, unknown> = { [`shipmentStatus.${e.shipmentId}`]: e.status };
+      if (fulfilled) Object.assign(set, { status: 'fulfilled', closedAt: now });
+      return { set, events: [] };
+    });
+  }
+
+  private async owned(caller: Principal, id: string): Promise<OrderRecord> {
+    const order = await this.orders.findById(id);
+    return Access.orNotFound(order, (o) => Access.buyer(caller, o.buyerId), 'order', id);
+  }
+
+  /**
+   * Runs the engine for the next attempt on the current stock view: a plan stages one reservation
+   * per allocation; otherwise the order ends backordered (nothing can serve now, or attempts ran
+   * out) or rejected (nothing ever could).
+   */
+  private async nextAttempt(o: OrderRecord, now: Date, lastRefusal?: string): Promise<{ change: OrderChange; allocations: AllocationDoc[] }> {
+    const stock = await this.stock.snapshot(o.lines.map((l) => l.produce));
+    const decision = routeOrder(
+      {
+        lines: o.lines.map((l) => ({ produce: l.produce, minGrade: l.minGrade, ...(l.brand ? { brand: l.brand } : {}), grams: toGrams(l.quantityKg) })),
+        destination: o.destination.location,
+        now,
+      },
+      stock,
+      this.settings.policy,
+    );
+    const at = now.toISOString();
+    if (decision.outcome === 'reject') {
+      const rejected: OrderRejectedV1 = { orderId: o._id, buyerId: o.buyerId, reason: decision.reason, at };
+      return {
+        change: { set: { status: 'rejected', reason: decision.reason, allocations: [], closedAt: now }, events: [this.event(OrderRejectedV1.type, rejected, now)] },
+        allocations: [],
+      };
+    }
+    if (decision.outcome === 'backorder' || o.attempt >= this.settings.maxAttempts) {
+      const reason =
+        decision.outcome === 'backorder'
+          ? decision.reason
+          : `reservations refused on ${o.attempt} routing attempt(s)${lastRefusal ? ` (last: ${lastRefusal})` : ''}`;
+      const backordered: OrderBackorderedV1 = { orderId: o._id, buyerId: o.buyerId, reason, at };
+      return {
+        change: { set: { status: 'backordered', reason, allocations: [] }, events: [this.event(OrderBackorderedV1.type, backordered, now)] },
+        allocations: [],
+      };
+    }
+    const shipmentIds = new Map(decision.shipments.map((s) => [s.warehouseId, newId('SHP')]));
+    const location = new Map(stock.map((p) => [p.warehouseId, p.warehouseLocation]));
+    const allocations: AllocationDoc[] = decision.allocations.map((a) => ({
+      line: a.line,
+      warehouseId: a.warehouseId,
+      warehouseLocation: location.get(a.warehouseId) ?? o.destination.location,
+      subLotId: a.subLotId,
+      quantityKg: toKg(a.grams),
+      reservationId: newId('RSV'),
+      shipmentId: shipmentIds.get(a.warehouseId) ?? newId('SHP'),
+      mustLastUntil: a.mustLastUntil,
+    }));
+    const set: Record<string, unknown> = { attempt: o.attempt + 1, allocations };
+    for (const a of allocations) set[`reservations.${a.reservationId}`] = 'pending';
+    const events = allocations.map((a) => {
+      const reserve: ReserveStockV1 = {
+        reservationId: a.reservationId,
+        orderId: o._id,
+        warehouseId: a.warehouseId,
+        subLotId: a.subLotId,
+        quantityKg: a.quantityKg,
+        mustLastUntil: a.mustLastUntil.toISOString(),
+        requestedAt: at,
+      };
+      return this.event(ReserveStockV1.type, reserve, now);
+    });
+    return { change: { set, events }, allocations };
+  }
+
+  /** Closes the current attempt: what it holds is released, what it still waits for is abandoned. */
+  private endAttempt(o: OrderRecord, reason: string, now: Date): { set: Record<string, unknown>; events: OutboundEvent[] } {
+    const set: Record<string, unknown> = {};
+    const events: OutboundEvent[] = [];
+    for (const a of o.allocations) {
+      const state = o.reservations[a.reservationId];
+      if (state === 'reserved') {
+        set[`reservations.${a.reservationId}`] = 'released';
+        events.push(this.release(o._id, a.reservationId, a.warehouseId, a.subLotId, reason, now));
+      } else if (state === 'pending') {
+        set[`reservations.${a.reservationId}`] = 'abandoned';
+      }
+    }
+    return { set, events };
+  }
+
+  private routed(o: OrderRecord, set: Record<string, unknown>, now: Date): OrderChange {
+    const at = now.toISOString();
+    const shipments = [...new Set(o.allocations.map((a) => a.shipmentId))];
+    const routed: OrderRoutedV1 = {
+      orderId: o._id,
+      buyerId: o.buyerId,
+      destination: o.destination,
+      allocations: o.allocations.map((a) => ({
+        line: a.line,
+        warehouseId: a.warehouseId,
+        subLotId: a.subLotId,
+        quantityKg: a.quantityKg,
+        reservationId: a.reservationId,
+        shipmentId: a.shipmentId,
+        warehouseLocation: { lat: a.warehouseLocation.lat, lon: a.warehouseLocation.lon },
+      })),
+      placedAt: new Date(o.placedAt).toISOString(),
+      routedAt: at,
+    };
+    const confirms = o.allocations.map((a) => {
+      const confirm: ConfirmReservationV1 = {
+        reservationId: a.reservationId,
+        orderId: o._id,
+        shipmentId: a.shipmentId,
+        warehouseId: a.warehouseId,
+        subLotId: a.subLotId,
+        requestedAt: at,
+      };
+      return this.event(ConfirmReservationV1.type, confirm, now);
+    });
+    return {
+      set: { ...set, status: 'routed', routedAt: now, shipments },
+      events: [this.event(OrderRoutedV1.type, routed, now), ...confirms],
+    };
+  }
+
+  private release(orderId: string, reservationId: string, warehouseId: string, subLotId: string, reason: string, now: Date): OutboundEvent {
+    const release: ReleaseReservationV1 = { reservationId, orderId, warehouseId, subLotId, reason: reason.slice(0, 200), requestedAt: now.toISOString() };
+    return this.event(ReleaseReservationV1.type, release, now);
+  }
+
+  private event<T extends EventType>(type: T, data: EventPayload<T>, now: Date): OutboundEvent {
+    return newEvent(type, data, { source: SOURCE, time: now });
+  }
+
+  private hold(allocations: AllocationDoc[]): void {
+    for (const a of allocations) this.stock.hold(a.reservationId, a.warehouseId, a.subLotId, toGrams(a.quantityKg));
+  }
+}
+
+function view(o: OrderRecord): OrderView {
+  const holding = o.status === 'routed' || o.status === 'fulfilled';
+  return {
+    id: o._id,
+    status: o.status,
+    channel: o.channel,
+    destination: o.destination,
+    ...(o.deliverBy ? { deliverBy: new Date(o.deliverBy).toISOString() } : {}),
+    lines: o.lines,
+    // Only what is really held for the order: an attempt in flight promises nothing yet.
+    allocations: holding
+      ? o.allocations.map((a) => ({ line: a.line, warehouseId: a.warehouseId, subLotId: a.subLotId, quantityKg: a.quantityKg }))
+      : [],
+    shipments: o.shipments,
+    ...(o.reason ? { reason: o.reason } : {}),
+    placedAt: new Date(o.placedAt).toISOString(),
+    ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
+  };
+}
+
+/** Runs tasks one after another, each starting when the previous one settled. */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@firstmile/contracts';
+import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { ListShipmentsQuery } from './dto/list-shipments.query';
+import { TrackShipmentDto } from './dto/track-shipment.dto';
+import { ShipmentsService } from './shipments.service';
+
+@ApiTags('shipments')
+@ApiBearerAuth()
+@Controller('shipments')
+export class ShipmentsController {
+  constructor(private readonly shipments: ShipmentsService) {}
+
+  @Get()
+  @Roles('logistics_operator', 'ops')
+  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest id first; filters status, warehouseId, orderId' })
+  list(@Query() query: ListShipmentsQuery) {
+    return this.shipments.list(query);
+  }
+
+  @Get(':id')
+  @Roles('logistics_operator', 'ops', 'buyer')
+  @ApiOkResponse({ description: '`{ id, orderId, warehouseId, destination, status, eta, events }`' })
+  get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
+    return this.shipments.get(caller, id);
+  }
+
+  @Post(':id/events')
+  @Roles('logistics_operator')
+  @Idempotent()
+  @ApiCreatedResponse({ description: 'The shipment with the checkpoint appended and its ETA recomputed' })
+  @ApiConflictResponse({ description: 'The transition is not allowed from the current status (nothing moves a delivered shipment)' })
+  track(@Param('id') id: string, @Body() dto: TrackShipmentDto) {
+    return this.shipments.track(id, dto);
+  }
+}

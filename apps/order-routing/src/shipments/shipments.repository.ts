@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { FilterQuery, Model } from 'mongoose';
+import type { OutboundEvent } from '@firstmile/messaging';
+import { initialOutbox, withEvents } from '@firstmile/persistence';
+import { Shipment, type TrackingEventDoc } from './shipment.schema';
+
+export type ShipmentRecord = Omit<Shipment, 'outbox' | 'outboxSize'>;
+
+const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
+
+@Injectable()
+export class ShipmentsRepository {
+  constructor(@InjectModel(Shipment.name) private readonly model: Model<Shipment>) {}
+
+  /** Creates the shipment with its shipment.created event once; a second call with the same id does nothing. */
+  async createOnce(shipment: ShipmentRecord, events: OutboundEvent[]): Promise<boolean> {
+    try {
+      const r = await this.model.updateOne(
+        { _id: shipment._id },
+        { $setOnInsert: { ...shipment, ...initialOutbox(events) } },
+        { upsert: true, setDefaultsOnInsert: false },
+      );
+      return r.upsertedCount === 1;
+    } catch (err) {
+      // Two deliveries racing to insert: the loser's insert is the duplicate.
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  findById(id: string): Promise<ShipmentRecord | null> {
+    return this.model.findById(id, HIDDEN).lean<ShipmentRecord>().exec();
+  }
+
+  find(filter: FilterQuery<Shipment>, limit: number): Promise<ShipmentRecord[]> {
+    return this.model.find(filter, HIDDEN).sort({ _id: -1 }).limit(limit).lean<ShipmentRecord[]>().exec();
+  }
+
+  /** Appends a timeline entry if nobody changed the shipment since `rev` was read. */
+  async advance(id: string, rev: number, entry: TrackingEventDoc, eta: Date, events: OutboundEvent[]): Promise<boolean> {
+    const r = await this.model.updateOne(
+      { _id: id, rev },
+      withEvents<Shipment>({ $set: { status: entry.status, eta }, $push: { events: entry }, $inc: { rev: 1 } }, events),
+    );
+    return r.modifiedCount === 1;
+  }
+}

@@ -1,0 +1,38 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+@Schema({ _id: false })
+export class GeoPointDoc {
+  @Prop({ required: true }) lat!: number;
+  @Prop({ required: true }) lon!: number;
+}
+
+/**
+ * order-routing's own view of one sub-lot at one warehouse, built from `warehouse.stock` events.
+ * It only ever moves forward: a write carries the warehouse's version and applies only when newer.
+ */
+@Schema({ collection: 'stock_positions', versionKey: false })
+export class StockPosition {
+  /** `<warehouseId>|<subLotId>`: one document per position. */
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ required: true }) warehouseId!: string;
+  @Prop({ type: GeoPointDoc, required: true }) warehouseLocation!: GeoPointDoc;
+  @Prop({ required: true }) subLotId!: string;
+  @Prop({ required: true }) lotId!: string;
+  @Prop({ required: true }) produce!: string;
+  @Prop({ required: true }) variety!: string;
+  @Prop({ required: true }) grade!: string;
+  @Prop({ type: String, default: null }) brand!: string | null;
+  @Prop({ required: true }) traceCode!: string;
+  @Prop({ required: true }) bestBefore!: Date;
+  @Prop({ required: true }) onHandKg!: number;
+  @Prop({ required: true }) reservedKg!: number;
+  @Prop({ required: true }) availableKg!: number;
+  @Prop({ required: true }) version!: number;
+  @Prop({ required: true }) updatedAt!: Date;
+}
+
+export const StockPositionSchema = SchemaFactory.createForClass(StockPosition);
+// Serves the router's read: the positions of an order's produce that still hold stock.
+StockPositionSchema.index({ produce: 1, onHandKg: 1 });
+
+export const positionKey = (warehouseId: string, subLotId: string) => `${warehouseId}|${subLotId}`;

@@ -1,0 +1,34 @@
+import { Controller } from '@nestjs/common';
+import { ReservationReleasedV1, StockReceivedV1, TransferDispatchedV1, TransferReceivedV1 } from '@firstmile/contracts';
+import { OnEvent } from '@firstmile/messaging';
+import { StockService } from './stock.service';
+
+/**
+ * warehouse.stock → the stock view. Version-gated writes make redeliveries harmless, so no event
+ * ids are kept. Reservation answers and dispatches are consumed where they also move an order or
+ * a shipment (one handler per event type), and update this view there.
+ */
+@Controller()
+export class StockConsumer {
+  constructor(private readonly stock: StockService) {}
+
+  @OnEvent(StockReceivedV1.type)
+  onReceived(e: StockReceivedV1) {
+    return this.stock.apply(e);
+  }
+
+  @OnEvent(ReservationReleasedV1.type)
+  onReleased(e: ReservationReleasedV1) {
+    return this.stock.apply(e);
+  }
+
+  @OnEvent(TransferDispatchedV1.type)
+  onTransferDispatched(e: TransferDispatchedV1) {
+    return this.stock.apply(e);
+  }
+
+  @OnEvent(TransferReceivedV1.type)
+  onTransferReceived(e: TransferReceivedV1) {
+    return this.stock.apply(e);
+  }
+}

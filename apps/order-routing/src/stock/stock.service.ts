@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { ReservationRejectedV1, StockItem, StockReservedV1 } from '@firstmile/contracts';
+import { type StockPosition as RoutingPosition, toGrams } from '@firstmile/routing';
+import { positionKey } from './stock-position.schema';
+import { StockHolds } from './stock-holds';
+import { StockRepository } from './stock.repository';
+
+@Injectable()
+export class StockService {
+  constructor(
+    private readonly stock: StockRepository,
+    private readonly holds: StockHolds,
+  ) {}
+
+  /** Any stock event: the position's figures after the change it reports. */
+  apply(item: StockItem, now = new Date()): Promise<void> {
+    return this.stock.apply(item, now);
+  }
+
+  /** The warehouse reserved: its figures now include the reservation, so this process's hold goes. */
+  async reserved(e: StockReservedV1, now = new Date()): Promise<void> {
+    await this.stock.apply(e, now);
+    // After the view has the figures: clearing first would count the stock as free for a moment.
+    this.holds.clear(e.reservationId);
+  }
+
+  /** The warehouse refused: catch up with the figures it reports, and drop the hold. */
+  async rejected(e: ReservationRejectedV1, now = new Date()): Promise<void> {
+    if (e.stock) await this.stock.applyLevel(e.warehouseId, e.subLotId, e.stock, now);
+    this.holds.clear(e.reservationId);
+  }
+
+  hold(reservationId: string, warehouseId: string, subLotId: string, grams: number): void {
+    this.holds.add(reservationId, positionKey(warehouseId, subLotId), grams);
+  }
+
+  release(reservationId: string): void {
+    this.holds.clear(reservationId);
+  }
+
+  /** What the router may promise: the view's figures less what this process is waiting to hear about. */
+  async snapshot(produce: string[]): Promise<RoutingPosition[]> {
+    const rows = await this.stock.holding([...new Set(produce)]);
+    const held = this.holds.byPosition();
+    return rows.map((p) => ({
+      warehouseId: p.warehouseId,
+      warehouseLocation: { lat: p.warehouseLocation.lat, lon: p.warehouseLocation.lon },
+      subLotId: p.subLotId,
+      produce: p.produce,
+      grade: p.grade,
+      brand: p.brand ?? null,
+      bestBefore: new Date(p.bestBefore),
+      onHandGrams: toGrams(p.onHandKg),
+      availableGrams: Math.max(0, toGrams(p.availableKg) - (held.get(p._id) ?? 0)),
+    }));
+  }
+
+  async warehouseLocation(warehouseId: string): Promise<{ lat: number; lon: number } | undefined> {
+    const p = await this.stock.findByWarehouse(warehouseId);
+    return p ? { lat: p.warehouseLocation.lat, lon: p.warehouseLocation.lon } : undefined;
+  }
+}

@@ -1,0 +1,271 @@
+import { distanceKm, type GeoPoint } from './geo';
+import { gradeAtLeast, gradeRank, type GradeOrder } from './grades';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** How routing weighs the network. Every number is configuration. */
+export interface RoutingPolicy {
+  gradeOrder: GradeOrder;
+  /** Average road speed over the great-circle distance, km/h. */
+  roadSpeedKmh: number;
+  /** Picking, packing and hand-over time added to every shipment, hours. */
+  handlingHours: number;
+  /** Days the fruit must still be good after it arrives. */
+  shelfLifeMarginDays: number;
+  /** Most warehouses (shipments) one order may be split over. */
+  maxShipments: number;
+  /** Bound on warehouse combinations examined per shipment count, so a large network stays fast. */
+  maxCombinations?: number;
+}
+
+export const DEFAULT_POLICY: Omit<RoutingPolicy, 'gradeOrder'> = {
+  roadSpeedKmh: 60,
+  handlingHours: 12,
+  shelfLifeMarginDays: 2,
+  maxShipments: 4,
+  maxCombinations: 5000,
+};
+
+/** A sub-lot's stock at one warehouse, as the router's own view knows it. */
+export interface StockPosition {
+  warehouseId: string;
+  warehouseLocation: GeoPoint;
+  subLotId: string;
+  produce: string;
+  grade: string;
+  brand: string | null;
+  bestBefore: Date;
+  onHandGrams: number;
+  /** What can be promised now: warehouse figure minus holds the router already asked for. */
+  availableGrams: number;
+}
+
+export interface LineRequest {
+  produce: string;
+  minGrade: string;
+  brand?: string;
+  grams: number;
+}
+
+export interface RoutingRequest {
+  lines: LineRequest[];
+  destination: GeoPoint;
+  now: Date;
+}
+
+export interface PlannedAllocation {
+  line: number;
+  warehouseId: string;
+  subLotId: string;
+  grams: number;
+  /** The day the stock must still be good: arrival plus the margin. */
+  mustLastUntil: Date;
+}
+
+export interface PlannedShipment {
+  warehouseId: string;
+  transitHours: number;
+  eta: Date;
+}
+
+export type RoutingDecision =
+  | { outcome: 'plan'; allocations: PlannedAllocation[]; shipments: PlannedShipment[]; totalTransitHours: number }
+  /** Nothing can serve now; stock may arrive later. */
+  | { outcome: 'backorder'; reason: string }
+  /** Nothing ever could: unknown produce or grade, or more than the whole network holds. */
+  | { outcome: 'reject'; reason: string };
+
+/** Hours from a warehouse to a destination: great-circle distance at road speed, plus handling. */
+export function transitHours(from: GeoPoint, to: GeoPoint, policy: Pick<RoutingPolicy, 'roadSpeedKmh' | 'handlingHours'>): number {
+  return distanceKm(from, to) / policy.roadSpeedKmh + policy.handlingHours;
+}
+
+/** The date by which stock shipped now from `from` must still be good at `to`. */
+export function mustLastUntil(from: GeoPoint, to: GeoPoint, now: Date, policy: RoutingPolicy): Date {
+  return new Date(now.getTime() + transitHours(from, to, policy) * HOUR_MS + policy.shelfLifeMarginDays * DAY_MS);
+}
+
+/** Produce, grade and brand: what a line asks of a sub-lot regardless of where it is. */
+export function matchesLine(p: Pick<StockPosition, 'produce' | 'grade' | 'brand'>, line: LineRequest, order: GradeOrder): boolean {
+  return (
+    p.produce === line.produce &&
+    gradeAtLeast(order, line.produce, p.grade, line.minGrade) &&
+    (line.brand === undefined || p.brand === line.brand)
+  );
+}
+
+interface Candidate {
+  position: StockPosition;
+  /** Line indexes this position may serve from where it is. */
+  lines: number[];
+  mustLastUntil: Date;
+}
+
+interface WarehouseOption {
+  warehouseId: string;
+  transitHours: number;
+  candidates: Candidate[];
+}
+
+interface Plan {
+  allocations: PlannedAllocation[];
+  warehouses: WarehouseOption[];
+  totalTransitHours: number;
+  /** Expiry dates of what the plan takes, earliest first: the FEFO tie-breaker. */
+  expiries: number[];
+}
+
+/**
+ * Routes one order over a stock view. Eligible sub-lots have the line's produce, a grade at least
+ * its `minGrade`, its brand when one is asked, and still `shelfLifeMarginDays` of life when they
+ * arrive. Among feasible plans: fewest shipments (warehouses), then shortest total transit, then
+ * the plan that takes the sub-lots expiring first (FEFO).
+ */
+export function routeOrder(request: RoutingRequest, stock: readonly StockPosition[], policy: RoutingPolicy): RoutingDecision {
+  const { lines, now } = request;
+  const order = policy.gradeOrder;
+
+  for (const [i, line] of lines.entries()) {
+    if (!order[line.produce]) return { outcome: 'reject', reason: `line ${i}: unknown produce ${line.produce}` };
+    if (gradeRank(order, line.produce, line.minGrade) === undefined) {
+      return { outcome: 'reject', reason: `line ${i}: ${line.minGrade} is not a grade of ${line.produce} (${order[line.produce].join(', ')})` };
+    }
+  }
+  // "Never" is judged against everything the network holds, reserved or not: held stock may come back.
+  for (const [i, line] of lines.entries()) {
+    const held = stock.filter((p) => matchesLine(p, line, order)).reduce((g, p) => g + p.onHandGrams, 0);
+    const asked = lines.reduce((g, l) => (sameAsk(l, line) ? g + l.grams : g), 0);
+    if (asked > held) {
+      return { outcome: 'reject', reason: `line ${i}: ${kg(asked)} kg asked; the whole network holds ${kg(held)} kg that qualifies` };
+    }
+  }
+
+  const options = warehouseOptions(request, stock, policy);
+  const unserved = lines.findIndex((_, i) => !options.some((w) => w.candidates.some((c) => c.lines.includes(i))));
+  if (unserved >= 0) {
+    return { outcome: 'backorder', reason: `line ${unserved}: no warehouse has qualifying stock available with enough shelf life left on arrival` };
+  }
+
+  const maxK = Math.min(policy.maxShipments, options.length);
+  const cap = policy.maxCombinations ?? DEFAULT_POLICY.maxCombinations ?? 5000;
+  for (let k = 1; k <= maxK; k++) {
+    let best: Plan | undefined;
+    let examined = 0;
+    for (const combo of combinations(options, k)) {
+      if (++examined > cap) break;
+      const plan = allocate(lines, combo);
+      if (plan && (!best || better(plan, best))) best = plan;
+    }
+    if (best) {
+      const shipments = best.warehouses
+        .filter((w) => best.allocations.some((a) => a.warehouseId === w.warehouseId))
+        .map((w) => ({ warehouseId: w.warehouseId, transitHours: w.transitHours, eta: new Date(now.getTime() + w.transitHours * HOUR_MS) }));
+      return {
+        outcome: 'plan',
+        allocations: best.allocations,
+        shipments,
+        totalTransitHours: shipments.reduce((h, s) => h + s.transitHours, 0),
+      };
+    }
+  }
+  return {
+    outcome: 'backorder',
+    reason: `no combination of up to ${maxK} warehouse(s) has enough qualifying stock available now`,
+  };
+}
+
+const sameAsk = (a: LineRequest, b: LineRequest) => a.produce === b.produce && a.minGrade === b.minGrade && a.brand === b.brand;
+const kg = (grams: number) => grams / 1000;
+
+/** Warehouses with at least one position that can serve a line, nearest first. */
+function warehouseOptions(request: RoutingRequest, stock: readonly StockPosition[], policy: RoutingPolicy): WarehouseOption[] {
+  const byWarehouse = new Map<string, WarehouseOption>();
+  for (const position of stock) {
+    if (position.availableGrams <= 0) continue;
+    const until = mustLastUntil(position.warehouseLocation, request.destination, request.now, policy);
+    if (position.bestBefore.getTime() < until.getTime()) continue;
+    const lines = request.lines.flatMap((line, i) => (matchesLine(position, line, policy.gradeOrder) ? [i] : []));
+    if (lines.length === 0) continue;
+    let option = byWarehouse.get(position.warehouseId);
+    if (!option) {
+      option = {
+        warehouseId: position.warehouseId,
+        transitHours: transitHours(position.warehouseLocation, request.destination, policy),
+        candidates: [],
+      };
+      byWarehouse.set(position.warehouseId, option);
+    }
+    option.candidates.push({ position, lines, mustLastUntil: until });
+  }
+  return [...byWarehouse.values()].sort((a, b) => a.transitHours - b.transitHours || a.warehouseId.localeCompare(b.warehouseId));
+}
+
+/**
+ * Fills every line from one set of warehouses, or says it cannot. The most constrained line goes
+ * first (a sub-lot may qualify for several lines); within a line, the sub-lot expiring first.
+ */
+function allocate(lines: LineRequest[], warehouses: WarehouseOption[]): Plan | undefined {
+  const transit = new Map(warehouses.map((w) => [w.warehouseId, w.transitHours]));
+  const candidates = warehouses.flatMap((w) => w.candidates);
+  const capacity = (i: number) => candidates.reduce((g, c) => (c.lines.includes(i) ? g + c.position.availableGrams : g), 0);
+  // Cheap rejection before any allocation: each line alone must fit.
+  if (lines.some((l, i) => capacity(i) < l.grams)) return undefined;
+
+  const left = new Map(candidates.map((c) => [c, c.position.availableGrams]));
+  const allocations: PlannedAllocation[] = [];
+  const order = lines.map((_, i) => i).sort((a, b) => capacity(a) - lines[a].grams - (capacity(b) - lines[b].grams) || a - b);
+  for (const i of order) {
+    let need = lines[i].grams;
+    const usable = candidates
+      .filter((c) => c.lines.includes(i))
+      .sort(
+        (a, b) =>
+          a.position.bestBefore.getTime() - b.position.bestBefore.getTime() ||
+          (transit.get(a.position.warehouseId) ?? 0) - (transit.get(b.position.warehouseId) ?? 0) ||
+          a.position.subLotId.localeCompare(b.position.subLotId),
+      );
+    for (const c of usable) {
+      if (need === 0) break;
+      const take = Math.min(need, left.get(c) ?? 0);
+      if (take <= 0) continue;
+      left.set(c, (left.get(c) ?? 0) - take);
+      need -= take;
+      allocations.push({ line: i, warehouseId: c.position.warehouseId, subLotId: c.position.subLotId, grams: take, mustLastUntil: c.mustLastUntil });
+    }
+    if (need > 0) return undefined;
+  }
+  allocations.sort((a, b) => a.line - b.line || a.warehouseId.localeCompare(b.warehouseId) || a.subLotId.localeCompare(b.subLotId));
+  const used = warehouses.filter((w) => allocations.some((a) => a.warehouseId === w.warehouseId));
+  const bestBefore = new Map(candidates.map((c) => [`${c.position.warehouseId}|${c.position.subLotId}`, c.position.bestBefore.getTime()]));
+  return {
+    allocations,
+    warehouses: used,
+    totalTransitHours: used.reduce((h, w) => h + w.transitHours, 0),
+    expiries: allocations.map((a) => bestBefore.get(`${a.warehouseId}|${a.subLotId}`) ?? 0).sort((a, b) => a - b),
+  };
+}
+
+const EPSILON_HOURS = 1e-9;
+
+function better(a: Plan, b: Plan): boolean {
+  if (a.warehouses.length !== b.warehouses.length) return a.warehouses.length < b.warehouses.length;
+  if (Math.abs(a.totalTransitHours - b.totalTransitHours) > EPSILON_HOURS) return a.totalTransitHours < b.totalTransitHours;
+  for (let i = 0; i < Math.min(a.expiries.length, b.expiries.length); i++) {
+    if (a.expiries[i] !== b.expiries[i]) return a.expiries[i] < b.expiries[i];
+  }
+  return false;
+}
+
+/** k-combinations of the items, in order. */
+function* combinations<T>(items: readonly T[], k: number, start = 0, prefix: T[] = []): Generator<T[]> {
+  if (prefix.length === k) {
+    yield [...prefix];
+    return;
+  }
+  for (let i = start; i <= items.length - (k - prefix.length); i++) {
+    prefix.push(items[i]);
+    yield* combinations(items, k, i + 1, prefix);
+    prefix.pop();
+  }
+}
