@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { OrderPlacedV1, ReservationRejectedV1, ShipmentStatusChangedV1, StockReservedV1 } from '@firstmile/contracts';
 import { OnEvent } from '@firstmile/messaging';
+import { traced } from '@firstmile/telemetry';
 import { OrdersService } from './orders.service';
 
 /** The order saga's inputs. Each handler is idempotent through the order's own states. */
@@ -11,7 +12,7 @@ export class OrdersConsumer {
   /** Routing runs from the topic, not the request: a live-stream burst queues up instead of piling on. */
   @OnEvent(OrderPlacedV1.type)
   onPlaced(e: OrderPlacedV1) {
-    return this.orders.route(e.orderId);
+    return traced('route order', () => this.orders.route(e.orderId), { 'firstmile.order_id': e.orderId });
   }
 
   @OnEvent(StockReservedV1.type)

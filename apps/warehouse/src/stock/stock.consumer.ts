@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { ConfirmReservationV1, LotGradedV1, ReleaseReservationV1, ReserveStockV1 } from '@firstmile/contracts';
 import { type EventContext, OnEvent } from '@firstmile/messaging';
+import { traced } from '@firstmile/telemetry';
 import { StockService } from './stock.service';
 
 @Controller()
@@ -14,7 +15,10 @@ export class StockConsumer {
 
   @OnEvent(ReserveStockV1.type)
   onReserve(command: ReserveStockV1, ctx: EventContext) {
-    return this.stock.reserve(command, ctx.eventId);
+    return traced('reserve stock', () => this.stock.reserve(command, ctx.eventId), {
+      'firstmile.order_id': command.orderId,
+      'firstmile.sub_lot_id': command.subLotId,
+    });
   }
 
   @OnEvent(ConfirmReservationV1.type)
