@@ -54,26 +54,4 @@ export default [
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
-  {
-    // The platform libs' own integration tests use the test harness, which is built on them: a
-    // cycle that exists only between test code and the harness, never in what ships.
-    files: ['libs/*/src/**/*.int-spec.ts'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          ignoredCircularDependencies: [
-            ['messaging', 'testing'],
-            ['persistence', 'testing'],
-            ['http', 'testing'],
-          ],
-          depConstraints: [
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-          ],
-        },
-      ],
-    },
-  },
 ];

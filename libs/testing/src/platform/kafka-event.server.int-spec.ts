@@ -7,9 +7,11 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
 import { deadLetterTopic, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
-import { runEnv, TopicProbe, waitFor } from '@firstmile/testing';
 import { plainToInstance } from 'class-transformer';
-import { KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent } from '../index';
+import { KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
+import { runEnv } from '../lib/infra';
+import { TopicProbe } from '../lib/topic-probe';
+import { waitFor } from '../lib/wait';
 
 /** The service under test: records what it handled, and fails on purpose for reason "explode". */
 @Controller()

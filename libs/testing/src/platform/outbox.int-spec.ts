@@ -7,12 +7,22 @@ import { plainToInstance } from 'class-transformer';
 import mongoose, { type Model } from 'mongoose';
 import { LotVoidedV1, Topics } from '@firstmile/contracts';
 import { EventPublisher, type EventContext, KafkaEnv, KafkaEventServer, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
-import { runEnv, TopicProbe, waitFor } from '@firstmile/testing';
-import { MongoEnv } from './mongo.env';
-import { databaseName, MongoModule } from './mongo.module';
-import { appliedEventsPlugin, initialOutbox, notYetApplied, outboxPlugin, type OutboxFields, withApplied } from './outbox';
-import { OutboxRelay } from './outbox-relay';
-import { OutboxRelayModule } from './outbox-relay.module';
+import {
+  appliedEventsPlugin,
+  databaseName,
+  initialOutbox,
+  MongoEnv,
+  MongoModule,
+  notYetApplied,
+  outboxPlugin,
+  type OutboxFields,
+  OutboxRelay,
+  OutboxRelayModule,
+  withApplied,
+} from '@firstmile/persistence';
+import { runEnv } from '../lib/infra';
+import { TopicProbe } from '../lib/topic-probe';
+import { waitFor } from '../lib/wait';
 
 /** An aggregate that stages events, and a counter that absorbs them exactly once. */
 @Schema({ collection: 'aggregates', versionKey: false })

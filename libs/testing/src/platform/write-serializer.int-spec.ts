@@ -1,7 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
-import { runEnv } from '@firstmile/testing';
-import '../index';
-import { databaseName } from './mongo.module';
+import { databaseName } from '@firstmile/persistence';
+import { runEnv } from '../lib/infra';
 
 interface Counter {
   _id: string;
