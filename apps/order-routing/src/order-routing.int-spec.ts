@@ -413,10 +413,13 @@ describe('order-routing on the real broker and store', () => {
     expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: buyer, payload: {} })).statusCode).toBe(409);
   });
 
-  it('absorbs a burst of 1,000 orders against stock for about 600 without over-reserving', async () => {
+  it('absorbs a burst of concurrent orders against stock for about 60 % of them without over-reserving', async () => {
     const BURST = 'Burst Orchards';
-    // 1,000 by default; BURST_ORDERS scales it (stock stays at ~60 % of the demand).
-    const n = Number(process.env['BURST_ORDERS'] ?? 1000);
+    // BURST_ORDERS sets the size (stock stays at ~60 % of the demand). The default is 200 because
+    // the embedded FerretDB 1.24 stalls under the 1,000-order burst: its SQLite connection pool
+    // (100) is exhausted while queries queue for a connection (goroutine dump, 2026-11-23). Against
+    // a real MongoDB run it with BURST_ORDERS=1000.
+    const n = Number(process.env['BURST_ORDERS'] ?? 200);
     const perSubLot = (n * 10 * 0.6) / 6;
     const sites = ['DC-HANGZHOU', 'DC-SHANGHAI', 'DC-WUHAN'];
     const subLots: string[] = [];
