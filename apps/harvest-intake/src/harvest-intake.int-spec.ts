@@ -149,6 +149,7 @@ describe('harvest-intake against the real broker and store', () => {
       ['garbage token', () => ({ body: lotBody(c), headers: { authorization: 'Bearer not.a.jwt' } }), 401],
       ['wrong role (buyer)', () => ({ body: lotBody(c), headers: bearer({ role: 'buyer', buyer: 'B1' }) }), 403],
       ['bad idempotency key', () => ({ body: lotBody(c), headers: { ...c.manager, 'idempotency-key': 'bad key with spaces' } }), 400],
+      ['body over the 2 MiB limit', () => ({ body: JSON.stringify(lotBody(c, { notes: 'x'.repeat(2_200_000) })) }), 413],
     ];
 
     const cases = table.map(([name, build, status]) => ({ name, build, status }));

@@ -4,6 +4,9 @@ import type { EventPublisher, OutboundEvent } from '@firstmile/messaging';
 import { gauge, histogram, untraced } from '@firstmile/telemetry';
 import { outboxSignal, type OutboxFields } from './outbox';
 
+/** Statements per bulk write; see the FerretDB note where it is used. */
+const BULK_CHUNK = 25;
+
 export interface OutboxRelayOptions {
   /** Fallback poll when no write in this process signalled (another replica, a restart). */
   pollMs: number;
@@ -92,20 +95,25 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await this.publisher.publish(events);
       const now = Date.now();
       for (const e of events) publishLatency().observe({ type: e.type }, Math.max(0, now - (e.stagedAt ?? Date.parse(e.time))) / 1000);
-      await model.bulkWrite(
-        docs.map((d) => ({
-          updateOne: {
-            // Entries are appended and only ever removed as a prefix, so "my first entry is still
-            // there" means "all I read is still there": another relay (a replica) that got here
-            // first makes this a no-op instead of a double decrement.
-            filter: { _id: d._id, 'outbox.id': d.outbox[0].id },
-            // $pullAll with the exact entries read: portable to FerretDB 1.x, where $pull with a
-            // condition on a sub-document field silently removes nothing.
-            update: { $pullAll: { outbox: d.outbox }, $inc: { outboxSize: -d.outbox.length } },
-          },
-        })) as never,
-        { ordered: false },
-      );
+      // In chunks: FerretDB 1.24 keeps every statement's SQLite cursor of one `update` command open
+      // until the command ends and needs another connection per statement to write, so a command
+      // of ~100 statements exhausts its pool of 100 and deadlocks the whole database.
+      for (let i = 0; i < docs.length; i += BULK_CHUNK) {
+        await model.bulkWrite(
+          docs.slice(i, i + BULK_CHUNK).map((d) => ({
+            updateOne: {
+              // Entries are appended and only ever removed as a prefix, so "my first entry is still
+              // there" means "all I read is still there": another relay (a replica) that got here
+              // first makes this a no-op instead of a double decrement.
+              filter: { _id: d._id, 'outbox.id': d.outbox[0].id },
+              // $pullAll with the exact entries read: portable to FerretDB 1.x, where $pull with a
+              // condition on a sub-document field silently removes nothing.
+              update: { $pullAll: { outbox: d.outbox }, $inc: { outboxSize: -d.outbox.length } },
+            },
+          })) as never,
+          { ordered: false },
+        );
+      }
       published += docs.reduce((n, d) => n + d.outbox.length, 0);
     }
     return published;

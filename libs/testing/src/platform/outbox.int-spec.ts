@@ -143,4 +143,15 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     expect(counter?.count).toBe(3); // staged + twice (once) + barrier
     expect(counter?.appliedEvents.filter((id) => id === twice.id)).toHaveLength(1);
   });
+
+  it('drains a backlog across many aggregates at once (one relay pass touches 150 documents)', async () => {
+    const staged = Array.from({ length: 150 }, (_, i) => ({ id: `bulk-${lotId}-${i}`, event: voided(`backlog ${i}`) }));
+    await model().insertMany(staged.map(({ id, event }) => ({ _id: id, count: 0, ...initialOutbox([event]) })));
+    await live().get(OutboxRelay).drain();
+    await waitFor(async () => (await model().countDocuments({ _id: { $in: staged.map((s) => s.id) }, outboxSize: { $gt: 0 } })) === 0, {
+      what: 'every outbox emptied',
+      timeoutMs: 60_000,
+    });
+    await probe.expect((r) => staged.some((s) => s.event.id === r.headers['ce_id']), { count: 150, what: '150 events published' });
+  });
 });
