@@ -37,7 +37,7 @@ describe('one lot flowing through all four services', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack('slice');
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import * as nodeModule from 'node:module';
 import * as path from 'node:path';
-import { REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
+import { type E2EStack, REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
 
 export interface Stack {
   url(service: ServiceName, path?: string): string;
@@ -35,7 +35,11 @@ export function requireTool<T>(relativePath: string): T {
  * The four services as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
  * `env` adds to (or overrides) what every service gets, e.g. a trace exporter.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Each end-to-end file runs its own stack on its own topic and database prefix inside the run's,
+ * so stock, events and dead letters of other suites never leak into what it asserts.
+ */
+export async function startStack(name: E2EStack, env: Record<string, string> = {}): Promise<Stack> {
   const { build, startServices } = requireTool<StackModule>('tools/dev/stack.mjs');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   build({ log });
@@ -44,8 +48,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     env: {
       KAFKA_BROKERS: run.KAFKA_BROKERS,
       MONGO_URL: run.MONGO_URL,
-      KAFKA_TOPIC_PREFIX: run.KAFKA_TOPIC_PREFIX,
-      MONGO_DB_PREFIX: run.MONGO_DB_PREFIX,
+      KAFKA_TOPIC_PREFIX: `${run.KAFKA_TOPIC_PREFIX}${name}.`,
+      MONGO_DB_PREFIX: `${run.MONGO_DB_PREFIX}${name}_`,
       LOG_LEVEL: 'warn',
       KAFKA_RETRY_DELAYS_MS: process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500',
       OUTBOX_POLL_MS: process.env['OUTBOX_POLL_MS'] ?? '200',
@@ -53,7 +57,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
     // Test ports (13101…) leave a running `npm start` alone.
     portOffset: 10_000,
-    logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}`),
+    logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}-${name}`),
     log,
   });
   await stack.ready();

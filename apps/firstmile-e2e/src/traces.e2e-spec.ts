@@ -157,7 +157,7 @@ describe('traces and metrics across the four services', () => {
   beforeAll(async () => {
     const { startZipkin } = requireTool<ZipkinModule>('tools/infra/zipkin.mjs');
     zipkin = await startZipkin({ port: ZIPKIN_PORT, log: (line) => process.stderr.write(`${line}\n`) });
-    stack = await startStack({
+    stack = await startStack('traces', {
       OTEL_TRACES_EXPORTER: 'zipkin',
       OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.spansEndpoint,
       // Export within a fraction of a second, so the test does not wait out the 5 s default.

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { databaseName } from '@firstmile/persistence';
-import { REPO_ROOT, RUN_DATABASES, runEnv } from './lib/infra';
+import { E2E_STACKS, REPO_ROOT, RUN_DATABASES, runEnv } from './lib/infra';
 
 /** Leaves nothing behind: the run's topics and databases on user-given infra, or the whole embedded stack. */
 export default async function globalTeardown(): Promise<void> {
@@ -36,7 +36,9 @@ async function dropRunData(runId: string): Promise<void> {
   // Dropped by name: FerretDB 1.24's listDatabases can hang for minutes on a busy store.
   const conn = await mongoose.createConnection(runEnv('MONGO_URL')).asPromise();
   try {
-    for (const name of RUN_DATABASES) await conn.useDb(databaseName(`${runId}_`, name)).dropDatabase();
+    for (const prefix of [`${runId}_`, ...E2E_STACKS.map((s) => `${runId}_${s}_`)]) {
+      for (const name of RUN_DATABASES) await conn.useDb(databaseName(prefix, name)).dropDatabase();
+    }
   } finally {
     await conn.close();
   }
