@@ -104,12 +104,13 @@ function readGoModVersion(mod) {
   }
 }
 
-function envPort(name, fallback) {
+/** A port from the environment, or the fallback; anything else than a TCP port is an error. */
+export function envPort(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new Error(`[infra] ${name}=${raw} is not a TCP port (1-65535)`);
+    throw new Error(`${name}=${raw} is not a TCP port (1-65535)`);
   return n;
 }
 

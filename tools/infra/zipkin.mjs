@@ -22,7 +22,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir, isPortOpen, REPO_ROOT } from './embedded.mjs';
+import { defaultCacheDir, envPort, isPortOpen, REPO_ROOT } from './embedded.mjs';
 
 const SCRIPT_PATH = fileURLToPath(import.meta.url);
 const ZIPKIN_POM = path.join(REPO_ROOT, 'infra', 'zipkin', 'pom.xml');
@@ -51,15 +51,6 @@ function readPomVersion() {
   } catch {
     return undefined;
   }
-}
-
-function envPort(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new Error(`[zipkin] ${name}=${raw} is not a TCP port (1-65535)`);
-  return n;
 }
 
 function tailFile(file, lines = 30) {
