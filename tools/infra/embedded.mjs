@@ -80,7 +80,7 @@ export const FERRETDB_VERSION = readGoModVersion('github.com/FerretDB/FerretDB')
 // ---------------------------------------------------------------------------
 // small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function readPomProperty(name) {
   try {
@@ -131,7 +131,7 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
-function pidAlive(pid) {
+export function pidAlive(pid) {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -158,7 +158,7 @@ function processCommandLine(pid) {
 }
 
 /** Send a signal to a detached child's whole process group (falls back to the pid). */
-function signalProcess(pid, sig) {
+export function signalProcess(pid, sig) {
   if (!pid) return;
   try {
     process.kill(-pid, sig);
@@ -173,7 +173,7 @@ function signalProcess(pid, sig) {
   }
 }
 
-function tailFile(file, lines = 40) {
+export function tailFile(file, lines = 40) {
   try {
     const buf = fs.readFileSync(file, 'utf8');
     return buf
@@ -186,7 +186,7 @@ function tailFile(file, lines = 40) {
   }
 }
 
-function fmtSecs(ms) {
+export function fmtSecs(ms) {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 

@@ -22,7 +22,17 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir, envPort, isPortOpen, REPO_ROOT } from './embedded.mjs';
+import {
+  defaultCacheDir,
+  envPort,
+  fmtSecs,
+  isPortOpen,
+  pidAlive,
+  REPO_ROOT,
+  signalProcess,
+  sleep,
+  tailFile,
+} from './embedded.mjs';
 
 const SCRIPT_PATH = fileURLToPath(import.meta.url);
 const ZIPKIN_POM = path.join(REPO_ROOT, 'infra', 'zipkin', 'pom.xml');
@@ -42,36 +52,12 @@ const JVM_OPTS = [
 const DEFAULT_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const fmtSecs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
 function readPomVersion() {
   try {
     return fs.readFileSync(ZIPKIN_POM, 'utf8').match(/<zipkin\.version>\s*([^<\s]+)\s*</)?.[1];
   } catch {
     return undefined;
-  }
-}
-
-function tailFile(file, lines = 30) {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n')
-      .trimEnd();
-  } catch {
-    return '(no log)';
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === 'EPERM';
   }
 }
 
@@ -198,19 +184,6 @@ export async function ensureZipkinJar({ cacheDir = defaultCacheDir(), log = cons
 
 // ---------------------------------------------------------------------------
 // start / stop
-
-/** Signal a detached child's whole process group (falls back to the pid). */
-function signalProcess(pid, sig) {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
-  }
-}
 
 /**
  * A tiny `sh` blocked reading a pipe from this process: when this process dies in any way (even
