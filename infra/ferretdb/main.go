@@ -65,6 +65,14 @@ func main() {
 	if !strings.HasSuffix(sqliteURL, "/") {
 		sqliteURL += "/"
 	}
+	// BEGIN IMMEDIATE takes the write lock up front and waits for it under the
+	// busy timeout; a deferred transaction that reads and then writes fails at
+	// once with SQLITE_BUSY when another connection committed in between.
+	// synchronous=NORMAL in WAL mode syncs at checkpoints rather than at every
+	// commit: committed writes survive a crash of any process (what the chaos
+	// suite does to it), not a power loss of the machine. This is a development
+	// and test store; production runs MongoDB (docker-compose.yml).
+	sqliteURL += "?_txlock=immediate&_pragma=synchronous(normal)"
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},

@@ -41,6 +41,9 @@ const KAFKA_POM = path.join(REPO_ROOT, 'infra', 'kafka', 'pom.xml');
 const KAFKA_LOG4J = path.join(REPO_ROOT, 'infra', 'kafka', 'log4j.properties');
 const FERRETDB_SRC = path.join(REPO_ROOT, 'infra', 'ferretdb');
 const FERRETDB_SOURCES = ['go.mod', 'go.sum', 'main.go'];
+/** Patches applied to a copy of the FerretDB module before building (see each file's header). */
+const FERRETDB_PATCHES = path.join(FERRETDB_SRC, 'patches');
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_BIN_NAME = 'firstmile-ferretdb';
 
 /** Go toolchain used when the build with the machine's own `go` fails (fetched via the module proxy). */
@@ -425,11 +428,53 @@ function ferretdbPaths(cacheDir) {
   return { bin, stamp: `${bin}.stamp` };
 }
 
+function ferretdbPatchFiles() {
+  return fs
+    .readdirSync(FERRETDB_PATCHES)
+    .filter((f) => f.endsWith('.patch'))
+    .sort()
+    .map((f) => path.join(FERRETDB_PATCHES, f));
+}
+
 function ferretdbSourceHash() {
   return sha256(
     JSON.stringify(GO_BUILD_ARGS),
     ...FERRETDB_SOURCES.map((f) => fs.readFileSync(path.join(FERRETDB_SRC, f))),
+    ...ferretdbPatchFiles().map((f) => fs.readFileSync(f)),
   );
+}
+
+/**
+ * Copy the FerretDB module out of the Go module cache (downloading it through
+ * the proxy if needed), apply infra/ferretdb/patches/*.patch, and write a go.mod
+ * for `go build -modfile` that replaces the module with the patched copy.
+ */
+async function preparePatchedFerretdb({ cacheDir, env, log }) {
+  const { stdout } = await runToCompletion(
+    'go',
+    ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
+    { cwd: FERRETDB_SRC, env },
+  );
+  const moduleDir = JSON.parse(stdout).Dir;
+  const srcRoot = path.join(cacheDir, 'src');
+  const patched = path.join(srcRoot, `ferretdb-${FERRETDB_VERSION}-patched`);
+  await fsp.rm(patched, { recursive: true, force: true });
+  await fsp.mkdir(srcRoot, { recursive: true });
+  await fsp.cp(moduleDir, patched, { recursive: true });
+  await runToCompletion('chmod', ['-R', 'u+w', patched], { cwd: srcRoot });
+  for (const patch of ferretdbPatchFiles()) {
+    // The ceiling keeps git from treating the copy as part of this repository.
+    await runToCompletion('git', ['apply', patch], {
+      cwd: patched,
+      env: { ...process.env, GIT_CEILING_DIRECTORIES: srcRoot },
+    });
+    log(`[infra]   applied ${path.relative(REPO_ROOT, patch)}`);
+  }
+  const modfile = path.join(srcRoot, 'ferretdb.go.mod');
+  const goMod = await fsp.readFile(path.join(FERRETDB_SRC, 'go.mod'), 'utf8');
+  await fsp.writeFile(modfile, `${goMod.trimEnd()}\n\nreplace ${FERRETDB_MODULE} => ${patched}\n`);
+  await fsp.copyFile(path.join(FERRETDB_SRC, 'go.sum'), modfile.replace(/\.mod$/, '.sum'));
+  return modfile;
 }
 
 function ferretdbUpToDate(cacheDir) {
@@ -452,18 +497,19 @@ async function buildFerretdb({ cacheDir, log }) {
       if (ferretdbUpToDate(cacheDir)) return bin;
       const first = !fs.existsSync(bin);
       log(
-        `[infra] building FerretDB ${FERRETDB_VERSION} (SQLite backend) from the Go module proxy ` +
+        `[infra] building FerretDB ${FERRETDB_VERSION} (SQLite backend, patched) from the Go module proxy ` +
           `(${first ? 'first run, ~1-2 min' : 'infra/ferretdb changed'})…`,
       );
       await fsp.mkdir(path.dirname(bin), { recursive: true });
       const tmp = `${bin}.tmp-${process.pid}`;
-      const build = (toolchain) => {
+      const build = async (toolchain) => {
         let downloads = 0;
         let pkgs = 0;
         let lastPkg = '';
         const env = { ...process.env, CGO_ENABLED: '0' };
         if (toolchain) env.GOTOOLCHAIN = toolchain;
-        return runWithProgress('go', [...GO_BUILD_ARGS, '-v', '-o', tmp, '.'], {
+        const modfile = await preparePatchedFerretdb({ cacheDir, env, log });
+        return runWithProgress('go', [...GO_BUILD_ARGS, `-modfile=${modfile}`, '-v', '-o', tmp, '.'], {
           cwd: FERRETDB_SRC,
           env,
           log,
@@ -776,19 +822,19 @@ async function waitReady({
 function runToCompletion(cmd, args, { cwd, env = process.env }) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      out += d;
+    });
     child.stderr.on('data', (d) => (out += d));
     child.once('error', (e) =>
-      reject(
-        e.code === 'ENOENT'
-          ? new Error(`[infra] \`${cmd}\` was not found on the PATH (Kafka needs Java 17+)`)
-          : e,
-      ),
+      reject(e.code === 'ENOENT' ? new Error(`[infra] \`${cmd}\` was not found on the PATH`) : e),
     );
     child.once('close', (code) =>
       code === 0
-        ? resolve(out)
+        ? resolve({ stdout, out })
         : reject(
             new Error(`[infra] ${cmd} ${args.slice(-6).join(' ')} failed (exit ${code}):\n${out.trim()}`),
           ),
