@@ -415,11 +415,8 @@ describe('order-routing on the real broker and store', () => {
 
   it('absorbs a burst of concurrent orders against stock for about 60 % of them without over-reserving', async () => {
     const BURST = 'Burst Orchards';
-    // BURST_ORDERS sets the size (stock stays at ~60 % of the demand). The default is 200 because
-    // the embedded FerretDB 1.24 stalls under the 1,000-order burst: its SQLite connection pool
-    // (100) is exhausted while queries queue for a connection (goroutine dump, 2026-11-23). Against
-    // a real MongoDB run it with BURST_ORDERS=1000.
-    const n = Number(process.env['BURST_ORDERS'] ?? 200);
+    // BURST_ORDERS sets the size; stock stays at ~60 % of the demand.
+    const n = Number(process.env['BURST_ORDERS'] ?? 1000);
     const perSubLot = (n * 10 * 0.6) / 6;
     const sites = ['DC-HANGZHOU', 'DC-SHANGHAI', 'DC-WUHAN'];
     const subLots: string[] = [];
