@@ -1,6 +1,6 @@
 import * as nodeModule from 'node:module';
 import * as path from 'node:path';
-import { type E2EStack, REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
+import { E2E_STACKS, type E2EStack, REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
 
 export interface Stack {
   url(service: ServiceName, path?: string): string;
@@ -55,8 +55,9 @@ export async function startStack(name: E2EStack, env: Record<string, string> = {
       OUTBOX_POLL_MS: process.env['OUTBOX_POLL_MS'] ?? '200',
       ...env,
     },
-    // Test ports (13101…) leave a running `npm start` alone.
-    portOffset: 10_000,
+    // Test ports (13101… for the first stack, +100 for each next one) leave a running `npm start`
+    // and other suites' stacks alone.
+    portOffset: 10_000 + 100 * E2E_STACKS.indexOf(name),
     logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}-${name}`),
     log,
   });
