@@ -39,5 +39,5 @@ export class Lot implements OutboxFields {
 export const LotSchema = SchemaFactory.createForClass(Lot);
 LotSchema.plugin(outboxPlugin);
 LotSchema.plugin(appliedEventsPlugin);
-// Serves GET /v1/lots for a cooperative, newest first, cursor on _id.
-LotSchema.index({ cooperativeId: 1, _id: -1 });
+// Serves GET /v1/lots for a cooperative, newest first.
+LotSchema.index({ cooperativeId: 1, createdAt: -1, _id: -1 });

@@ -22,8 +22,8 @@ export class LotsRepository {
     return this.model.findById(id, HIDDEN).lean<LotRecord>().exec();
   }
 
-  find(filter: FilterQuery<Lot>, limit: number): Promise<LotRecord[]> {
-    return this.model.find(filter, HIDDEN).sort({ _id: -1 }).limit(limit).lean<LotRecord[]>().exec();
+  find(filter: FilterQuery<Lot>, sort: Record<string, 1 | -1>, limit: number): Promise<LotRecord[]> {
+    return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<LotRecord[]>().exec();
   }
 
   /** Voids a lot still `logged`; returns null when it is not (any more). */

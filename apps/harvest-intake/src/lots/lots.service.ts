@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LotLoggedV1, LotVoidedV1, type LotGradedV1, type Principal } from '@firstmile/contracts';
-import { Access, Cursor, type FieldError, type Page, ProblemException } from '@firstmile/http';
+import { Access, type FieldError, newestFirst, type Page, ProblemException } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import type { FilterQuery } from 'mongoose';
@@ -11,6 +11,8 @@ import type { LogLotDto } from './dto/log-lot.dto';
 import type { ListLotsQuery } from './dto/list-lots.query';
 import type { Lot } from './lot.schema';
 import { type LotRecord, LotsRepository } from './lots.repository';
+
+const NEWEST = newestFirst<LotRecord>('createdAt');
 
 export const SOURCE = 'firstmile/harvest-intake';
 const DAY_MS = 86_400_000;
@@ -101,9 +103,8 @@ export class LotsService {
         ...(q.harvestedTo ? { $lte: new Date(q.harvestedTo) } : {}),
       };
     }
-    if (q.cursor) filter._id = { $lt: Cursor.decode(q.cursor) };
-    const rows = await this.lots.find(filter, q.limit + 1);
-    const page = Cursor.page(rows, q.limit, (l) => l._id);
+    const rows = await this.lots.find({ ...filter, ...NEWEST.after(q.cursor) }, NEWEST.sort, q.limit + 1);
+    const page = NEWEST.page(rows, q.limit);
     return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 

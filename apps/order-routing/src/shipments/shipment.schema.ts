@@ -47,7 +47,6 @@ export class Shipment implements OutboxFields {
 
 export const ShipmentSchema = SchemaFactory.createForClass(Shipment);
 ShipmentSchema.plugin(outboxPlugin);
-// Serves GET /v1/shipments?status=… (cursor on _id).
-ShipmentSchema.index({ status: 1, _id: -1 });
-// Serves GET /v1/shipments?warehouseId=… (optionally with status; cursor on _id).
-ShipmentSchema.index({ warehouseId: 1, status: 1, _id: -1 });
+// Serve GET /v1/shipments?status=… and ?warehouseId=…(&status=…), newest first.
+ShipmentSchema.index({ status: 1, createdAt: -1, _id: -1 });
+ShipmentSchema.index({ warehouseId: 1, status: 1, createdAt: -1, _id: -1 });

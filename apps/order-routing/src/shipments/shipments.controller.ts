@@ -14,7 +14,7 @@ export class ShipmentsController {
 
   @Get()
   @Roles('logistics_operator', 'ops')
-  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest id first; filters status, warehouseId, orderId' })
+  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first; filters status, warehouseId, orderId' })
   list(@Query() query: ListShipmentsQuery) {
     return this.shipments.list(query);
   }

@@ -33,8 +33,8 @@ export class ShipmentsRepository {
     return this.model.findById(id, HIDDEN).lean<ShipmentRecord>().exec();
   }
 
-  find(filter: FilterQuery<Shipment>, limit: number): Promise<ShipmentRecord[]> {
-    return this.model.find(filter, HIDDEN).sort({ _id: -1 }).limit(limit).lean<ShipmentRecord[]>().exec();
+  find(filter: FilterQuery<Shipment>, sort: Record<string, 1 | -1>, limit: number): Promise<ShipmentRecord[]> {
+    return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<ShipmentRecord[]>().exec();
   }
 
   /** Appends a timeline entry if nobody changed the shipment since `rev` was read. */

@@ -7,7 +7,7 @@ import {
   ShipmentStatusChangedV1,
   type StockDispatchedV1,
 } from '@firstmile/contracts';
-import { Access, Cursor, type Page, ProblemException } from '@firstmile/http';
+import { Access, newestFirst, type Page, ProblemException } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
 import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { canMove, etaAfterCheckpoint, type GeoPoint, hasLeftWarehouse, nextStates, transitHours } from '@firstmile/routing';
@@ -18,6 +18,8 @@ import type { ListShipmentsQuery } from './dto/list-shipments.query';
 import type { TrackShipmentDto } from './dto/track-shipment.dto';
 import type { Shipment, TrackingEventDoc } from './shipment.schema';
 import { type ShipmentRecord, ShipmentsRepository } from './shipments.repository';
+
+const NEWEST = newestFirst<ShipmentRecord>('createdAt');
 
 const HOUR_MS = 3_600_000;
 const MAX_CONFLICTS = 10;
@@ -136,9 +138,8 @@ export class ShipmentsService {
     if (q.status) filter.status = q.status;
     if (q.warehouseId) filter.warehouseId = q.warehouseId;
     if (q.orderId) filter.orderId = q.orderId;
-    if (q.cursor) filter._id = { $lt: Cursor.decode(q.cursor) };
-    const rows = await this.shipments.find(filter, q.limit + 1);
-    const page = Cursor.page(rows, q.limit, (s) => s._id);
+    const rows = await this.shipments.find({ ...filter, ...NEWEST.after(q.cursor) }, NEWEST.sort, q.limit + 1);
+    const page = NEWEST.page(rows, q.limit);
     return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 

@@ -38,3 +38,26 @@ export const Cursor = {
     return { items, nextCursor: rows.length > limit ? Cursor.encode(keyOf(items[items.length - 1])) : null };
   },
 };
+
+/**
+ * Newest first by a creation time, ties broken by id (ids are random, so the id alone is no order).
+ * The cursor carries the last row's time and id, so pages stay stable while rows are added.
+ */
+export function newestFirst<T extends { _id: string }>(field: keyof T & string) {
+  return {
+    sort: { [field]: -1, _id: -1 } as Record<string, -1>,
+    /** The filter for the rows after `cursor` (none when there is no cursor). */
+    after(cursor: string | undefined): Record<string, unknown> {
+      if (!cursor) return {};
+      const value = Cursor.decode(cursor);
+      const bar = value.indexOf('|');
+      const at = new Date(value.slice(0, bar));
+      const id = value.slice(bar + 1);
+      if (bar < 0 || !id || Number.isNaN(at.getTime())) throw new ProblemException(problemFor(400, 'cursor is not valid'));
+      return { $or: [{ [field]: { $lt: at } }, { [field]: at, _id: { $lt: id } }] };
+    },
+    page(rows: T[], limit: number): Page<T> {
+      return Cursor.page(rows, limit, (r) => `${new Date(r[field] as Date | string).toISOString()}|${r._id}`);
+    },
+  };
+}
