@@ -8,6 +8,8 @@ import {
   type EventPayload,
   type EventType,
   definitionOf,
+  OrderBackorderedV1,
+  OrderFulfilledV1,
   OrderRoutedV1,
   ReleaseReservationV1,
   ReservationRejectedV1,
@@ -271,7 +273,7 @@ describe('order-routing on the real broker and store', () => {
   const settled = (id: string, status?: string) =>
     waitFor(
       async () => {
-        const o = await getOrder(id);
+        const o = await getOrder(id, ops);
         return (status ? o.status === status : o.status !== 'received') ? o : undefined;
       },
       { what: `order ${id} ${status ?? 'settled'}`, intervalMs: 200 },
@@ -350,6 +352,8 @@ describe('order-routing on the real broker and store', () => {
     });
 
     await settled(id, 'fulfilled');
+    const [fulfilled] = await probe.expect((r) => r.headers['ce_type'] === OrderFulfilledV1.type && r.key === id);
+    expect(fulfilled.json).toMatchObject({ orderId: id, buyerId: 'BUYER-1', shipments: [shipmentId] });
 
     const invalid = await track(shipmentId, { status: 'in_transit', at: at(5) });
     expect(invalid.statusCode).toBe(409);
@@ -413,6 +417,67 @@ describe('order-routing on the real broker and store', () => {
     expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: buyer, payload: {} })).statusCode).toBe(409);
   });
 
+  it('routes a backordered order again when stock for it arrives, and leaves it waiting quietly until then', async () => {
+    const brand = 'Late Harvest';
+    const line = (quantityKg: number) => [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg }];
+    const wuhan = await warehouse.seed('DC-WUHAN', 50, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    const first = (await place({ channel: 'wholesale', destination: HANGZHOU, lines: line(45) })).json();
+    await settled(first.id, 'routed');
+    // The network holds enough, but not now: backordered (not rejected).
+    const waiting = (await place({ channel: 'wholesale', destination: HANGZHOU, lines: line(40) })).json();
+    expect(await settled(waiting.id)).toMatchObject({ status: 'backordered', reason: expect.any(String) });
+
+    // Too little arrives: the order keeps waiting, and says nothing new about it.
+    await warehouse.seed('DC-SHANGHAI', 15, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 2, { what: 'the second delivery in the view' });
+    await new Promise((r) => setTimeout(r, 1500)); // arrivals are swept after a 500 ms window: give it three
+    expect((await getOrder(waiting.id, ops)).status).toBe('backordered');
+    expect(probe.ofType(OrderBackorderedV1.type).filter((r) => r.key === waiting.id)).toHaveLength(1);
+
+    // The first order is cancelled: its release frees 45 kg at Wuhan, and the waiting order takes 40 of them.
+    expect((await app.inject({ method: 'POST', url: `/v1/orders/${first.id}/cancel`, headers: buyer, payload: {} })).statusCode).toBe(200);
+    const routed = await settled(waiting.id, 'routed');
+    expect(routed).toMatchObject({ allocations: [{ warehouseId: 'DC-WUHAN', subLotId: wuhan, quantityKg: 40 }] });
+    expect(routed.reason).toBeUndefined();
+    await waitFor(() => warehouse.reservedGrams(`DC-WUHAN|${wuhan}`) === 40_000, { what: 'only the re-routed order holds Wuhan stock' });
+    await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === waiting.id);
+  });
+
+  it('lists a buyer its own orders only, and ops anyone\'s, with filters and a cursor', async () => {
+    const line = [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 1 }];
+    const mine = [];
+    for (let i = 0; i < 3; i++) mine.push((await place({ channel: 'retail', destination: HANGZHOU, lines: line }, otherBuyer)).json().id as string);
+    const list = (q: string, headers: Record<string, string>) => app.inject({ method: 'GET', url: `/v1/orders${q}`, headers });
+
+    const first = await list('?limit=2', otherBuyer);
+    expect(first.statusCode).toBe(200);
+    const second = (await list(`?limit=2&cursor=${first.json().nextCursor}`, otherBuyer)).json();
+    expect(second.nextCursor).toBeNull();
+    const pages = [...first.json().items, ...second.items] as Array<{ id: string; placedAt: string }>;
+    expect(pages.map((o) => o.id).sort()).toEqual([...mine].sort());
+    const times = pages.map((o) => Date.parse(o.placedAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a)); // newest first
+
+    // BUYER-1's list has its own order and none of BUYER-2's; asking for BUYER-2's shows nothing.
+    const theirs = (await place({ channel: 'marketplace', destination: HANGZHOU, lines: line })).json().id as string;
+    const own = (await list('?limit=500', buyer)).json().items as Array<{ id: string }>;
+    expect(own.map((o) => o.id)).toContain(theirs);
+    expect(own.map((o) => o.id)).not.toContain(mine[0]);
+    expect((await list('?buyerId=BUYER-2', buyer)).json().items).toEqual([]);
+
+    const byOps = (await list('?buyerId=BUYER-2&channel=retail', ops)).json().items as Array<{ id: string }>;
+    expect(byOps.map((o) => o.id).sort()).toEqual([...mine].sort());
+    const { status } = await settled(mine[0]);
+    const same = (await list(`?status=${status}`, ops)).json().items as Array<{ id: string; status: string }>;
+    expect(same.map((o) => o.id)).toContain(mine[0]);
+    expect(same.every((o) => o.status === status)).toBe(true);
+    expect((await list('', logistics)).statusCode).toBe(403);
+    const bad = await list('?status=shipped', ops);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+  });
+
   it('absorbs a burst of concurrent orders against stock for about 60 % of them without over-reserving', async () => {
     const BURST = 'Burst Orchards';
     // BURST_ORDERS sets the size; stock stays at ~60 % of the demand.
@@ -458,17 +523,24 @@ describe('order-routing on the real broker and store', () => {
     });
     const settledAt = Date.now();
     clearInterval(progress);
-    const final = await orders.find({ _id: { $in: ids } }, { status: 1, allocations: 1 }).lean();
-    const byStatus = final.reduce<Record<string, number>>((m, o) => ({ ...m, [o.status]: (m[o.status] ?? 0) + 1 }), {});
-    const routedGrams = new Map<string, number>();
-    for (const o of final.filter((x) => x.status === 'routed')) {
-      for (const a of o.allocations) routedGrams.set(`${a.warehouseId}|${a.subLotId}`, (routedGrams.get(`${a.warehouseId}|${a.subLotId}`) ?? 0) + grams(a.quantityKg));
-    }
-    // Releases of abandoned attempts travel after the verdicts: wait for the warehouse to settle too.
-    await waitFor(() => subLots.every((k) => warehouse.reservedGrams(k) === (routedGrams.get(k) ?? 0)), {
-      timeoutMs: 30_000,
-      what: 'warehouse reservations equal routed allocations',
-    });
+    // Releases of abandoned attempts travel after the verdicts, and what they free routes backorders
+    // again: wait until the orders and the warehouse agree, and nothing is in flight.
+    const tally = async () => {
+      const final = await orders.find({ _id: { $in: ids } }, { status: 1, allocations: 1 }).lean();
+      const routedGrams = new Map<string, number>();
+      for (const o of final.filter((x) => x.status === 'routed')) {
+        for (const a of o.allocations) routedGrams.set(`${a.warehouseId}|${a.subLotId}`, (routedGrams.get(`${a.warehouseId}|${a.subLotId}`) ?? 0) + grams(a.quantityKg));
+      }
+      const byStatus = final.reduce<Record<string, number>>((m, o) => ({ ...m, [o.status]: (m[o.status] ?? 0) + 1 }), {});
+      return { byStatus, routedGrams };
+    };
+    const { byStatus, routedGrams } = await waitFor(
+      async () => {
+        const t = await tally();
+        return !t.byStatus['received'] && subLots.every((k) => warehouse.reservedGrams(k) === (t.routedGrams.get(k) ?? 0)) ? t : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'warehouse reservations equal routed allocations' },
+    );
     const routedKg = kg([...routedGrams.values()].reduce((a, b) => a + b, 0));
     console.log(
       `burst: ${n} orders accepted in ${accepted - started} ms, all settled after ${settledAt - started} ms; ` +

@@ -76,5 +76,7 @@ export class Order implements OutboxFields {
 
 export const OrderSchema = SchemaFactory.createForClass(Order);
 OrderSchema.plugin(outboxPlugin);
-// Serves a buyer's own orders, newest first (cursor on _id).
-OrderSchema.index({ buyerId: 1, _id: -1 });
+// Serves a buyer's own orders, newest first.
+OrderSchema.index({ buyerId: 1, placedAt: -1, _id: -1 });
+// Serves the backorder sweep: waiting orders, longest first.
+OrderSchema.index({ status: 1, placedAt: 1 });

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
 import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { ListOrdersQuery } from './dto/list-orders.query';
 import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
 import { OrdersService } from './orders.service';
 
@@ -18,6 +19,13 @@ export class OrdersController {
   @ApiAcceptedResponse({ description: '`{ id, status: "received" }`; routing happens asynchronously (poll GET /v1/orders/:id)' })
   place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto) {
     return this.orders.place(caller, dto);
+  }
+
+  @Get()
+  @Roles('buyer', 'ops')
+  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first: a buyer its own orders, ops everyone\'s; filters status, channel, buyerId (ops)' })
+  list(@CurrentPrincipal() caller: Principal, @Query() query: ListOrdersQuery) {
+    return this.orders.list(caller, query);
   }
 
   @Get(':id')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, UpdateQuery } from 'mongoose';
+import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { initialOutbox, withEvents } from '@firstmile/persistence';
 import { Order } from './order.schema';
@@ -27,6 +27,18 @@ export class OrdersRepository {
 
   findById(id: string): Promise<OrderRecord | null> {
     return this.model.findById(id, HIDDEN).lean<OrderRecord>().exec();
+  }
+
+  find(filter: FilterQuery<Order>, sort: Record<string, 1 | -1>, limit: number): Promise<OrderRecord[]> {
+    return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<OrderRecord[]>().exec();
+  }
+
+  /** Ids of backordered orders with a line of this produce (any, if none given), longest waiting first. */
+  async backordered(produce: readonly string[] | undefined, limit: number): Promise<string[]> {
+    const filter: FilterQuery<Order> = { status: 'backordered' };
+    if (produce) filter['lines.produce'] = { $in: [...produce] };
+    const rows = await this.model.find(filter, { _id: 1 }).sort({ placedAt: 1 }).limit(limit).lean<{ _id: string }[]>().exec();
+    return rows.map((r) => r._id);
   }
 
   /**

@@ -1,10 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import type { FilterQuery } from 'mongoose';
+import { bufferTime, filter, type Subscription } from 'rxjs';
 import {
   ConfirmReservationV1,
   type EventPayload,
   type EventType,
   OrderBackorderedV1,
   OrderCancelledV1,
+  OrderFulfilledV1,
   OrderPlacedV1,
   OrderRejectedV1,
   OrderRoutedV1,
@@ -15,14 +19,15 @@ import {
   type ShipmentStatusChangedV1,
   type StockReservedV1,
 } from '@firstmile/contracts';
-import { Access, problemFor, ProblemException } from '@firstmile/http';
+import { Access, newestFirst, type Page, problemFor, ProblemException } from '@firstmile/http';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
 import { RoutingSettings, SOURCE } from '../routing.settings';
 import { StockService } from '../stock/stock.service';
+import type { ListOrdersQuery } from './dto/list-orders.query';
 import type { PlaceOrderDto } from './dto/place-order.dto';
-import type { AllocationDoc, OrderStatus } from './order.schema';
+import type { AllocationDoc, Order, OrderStatus } from './order.schema';
 import { type OrderChange, type OrderRecord, OrdersRepository } from './orders.repository';
 
 export interface OrderView {
@@ -41,6 +46,15 @@ export interface OrderView {
 
 /** Statuses after which nothing about the order moves any more. */
 const CLOSED: readonly OrderStatus[] = ['rejected', 'cancelled', 'fulfilled'];
+/** Statuses whose `reason` says why the order is where it is. */
+const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled'];
+const NEWEST = newestFirst<OrderRecord>('placedAt');
+/** Stock arrivals are gathered this long, then one sweep serves every produce that arrived. */
+const ARRIVAL_WINDOW_MS = 500;
+/** Backordered orders looked at per sweep, longest waiting first. */
+const SWEEP_BATCH = 200;
+/** A sweep over every produce also runs this often: it catches arrivals a restart missed. */
+const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The order saga. Routing decisions run one at a time in this process (a burst is absorbed by the
@@ -48,14 +62,30 @@ const CLOSED: readonly OrderStatus[] = ['rejected', 'cancelled', 'fulfilled'];
  * one order and run concurrently.
  */
 @Injectable()
-export class OrdersService {
+export class OrdersService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(OrdersService.name);
   private readonly routing = new Serial();
+  private readonly sweeps = new Serial();
+  private arrivals?: Subscription;
 
   constructor(
     private readonly orders: OrdersRepository,
     private readonly stock: StockService,
     private readonly settings: RoutingSettings,
   ) {}
+
+  onModuleInit(): void {
+    this.arrivals = this.stock.arrivals
+      .pipe(
+        bufferTime(ARRIVAL_WINDOW_MS),
+        filter((produce) => produce.length > 0),
+      )
+      .subscribe((produce) => void this.sweepBackorders([...new Set(produce)]).catch((err: unknown) => this.sweepFailed(err)));
+  }
+
+  onModuleDestroy(): void {
+    this.arrivals?.unsubscribe();
+  }
 
   async place(caller: Principal, dto: PlaceOrderDto, now = new Date()): Promise<{ id: string; status: OrderStatus }> {
     if (!caller.buyer) throw new ProblemException(problemFor(403, 'a buyer token must carry the buyer claim'));
@@ -102,6 +132,18 @@ export class OrdersService {
 
   async get(caller: Principal, id: string): Promise<OrderView> {
     return view(await this.owned(caller, id));
+  }
+
+  /** A buyer's own orders (ops: everyone's, or one buyer's), newest first. */
+  async list(caller: Principal, q: ListOrdersQuery): Promise<Page<OrderView>> {
+    const buyerId = caller.role === 'ops' ? q.buyerId : caller.buyer;
+    if (caller.role !== 'ops' && (!buyerId || (q.buyerId !== undefined && q.buyerId !== buyerId))) return { items: [], nextCursor: null };
+    const filter: FilterQuery<Order> = {};
+    if (buyerId) filter.buyerId = buyerId;
+    if (q.status) filter.status = q.status;
+    if (q.channel) filter.channel = q.channel;
+    const page = NEWEST.page(await this.orders.find({ ...filter, ...NEWEST.after(q.cursor) }, NEWEST.sort, q.limit + 1), q.limit);
+    return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 
   /** Its buyer or ops: releases every reservation; 409 once a shipment has left or the order is closed. */
@@ -183,9 +225,53 @@ export class OrdersService {
       const fulfilled = o.status === 'routed' && o.shipments.length > 0 && o.shipments.every((s) => statuses[s] === 'delivered');
       if (o.shipmentStatus[e.shipmentId] === e.status && !fulfilled) return null;
       const set: Record<string, unknown> = { [`shipmentStatus.${e.shipmentId}`]: e.status };
-      if (fulfilled) Object.assign(set, { status: 'fulfilled', closedAt: now });
-      return { set, events: [] };
+      if (!fulfilled) return { set, events: [] };
+      const done: OrderFulfilledV1 = { orderId: o._id, buyerId: o.buyerId, shipments: o.shipments, at: now.toISOString() };
+      return { set: { ...set, status: 'fulfilled', closedAt: now }, events: [this.event(OrderFulfilledV1.type, done, now)] };
     });
+  }
+
+  /**
+   * Stock arrived or was freed: backordered orders of that produce (all produce when none is given),
+   * longest waiting first, are routed again if the engine now finds a plan for them. An order that
+   * still cannot be served is left as it is, without a new event. A re-routed order is `received`
+   * again until its reservations are answered.
+   */
+  sweepBackorders(produce?: readonly string[], now = new Date()): Promise<number> {
+    return this.sweeps.run(async () => {
+      let rerouted = 0;
+      for (const id of await this.orders.backordered(produce, SWEEP_BATCH)) {
+        if (await this.reroute(id, now)) rerouted++;
+      }
+      if (rerouted > 0) this.logger.log(`${rerouted} backordered order(s) routed again${produce ? ` (${produce.join(', ')} arrived)` : ''}`);
+      return rerouted;
+    });
+  }
+
+  /** Catches what a restart between a stock arrival and its sweep would otherwise leave waiting. */
+  @Interval('backorder-sweep', SWEEP_EVERY_MS)
+  async sweepAllBackorders(): Promise<void> {
+    await this.sweepBackorders().catch((err: unknown) => this.sweepFailed(err));
+  }
+
+  private reroute(orderId: string, now: Date): Promise<boolean> {
+    return this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      const changed = await this.orders.transition(orderId, async (o) => {
+        if (o.status !== 'backordered') return null;
+        // A fresh attempt budget: the stock this order waited for is new.
+        const next = await this.nextAttempt({ ...o, attempt: 0 }, now);
+        if (next.allocations.length === 0 && next.change.set['status'] === 'backordered') return null;
+        holds = next.allocations;
+        return next.allocations.length > 0 ? { set: { ...next.change.set, status: 'received' }, events: next.change.events } : next.change;
+      });
+      if (changed) this.hold(holds);
+      return changed;
+    });
+  }
+
+  private sweepFailed(err: unknown): void {
+    this.logger.error(`backorder sweep failed (the next arrival or the periodic sweep retries): ${err instanceof Error ? err.message : String(err)}`);
   }
 
   private async owned(caller: Principal, id: string): Promise<OrderRecord> {
@@ -337,7 +423,7 @@ function view(o: OrderRecord): OrderView {
       ? o.allocations.map((a) => ({ line: a.line, warehouseId: a.warehouseId, subLotId: a.subLotId, quantityKg: a.quantityKg }))
       : [],
     shipments: o.shipments,
-    ...(o.reason ? { reason: o.reason } : {}),
+    ...(o.reason && EXPLAINED.includes(o.status) ? { reason: o.reason } : {}),
     placedAt: new Date(o.placedAt).toISOString(),
     ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
   };

@@ -5,7 +5,7 @@ import { StockService } from './stock.service';
 
 /**
  * warehouse.stock → the stock view. Version-gated writes make redeliveries harmless, so no event
- * ids are kept. Reservation answers and dispatches are consumed where they also move an order or
+ * ids are kept. Stock that arrives or is freed wakes the backordered orders of its produce. Reservation answers and dispatches are consumed where they also move an order or
  * a shipment (one handler per event type), and update this view there.
  */
 @Controller()
@@ -14,12 +14,12 @@ export class StockConsumer {
 
   @OnEvent(StockReceivedV1.type)
   onReceived(e: StockReceivedV1) {
-    return this.stock.apply(e);
+    return this.stock.arrived(e);
   }
 
   @OnEvent(ReservationReleasedV1.type)
   onReleased(e: ReservationReleasedV1) {
-    return this.stock.apply(e);
+    return this.stock.arrived(e);
   }
 
   @OnEvent(TransferDispatchedV1.type)
@@ -29,6 +29,6 @@ export class StockConsumer {
 
   @OnEvent(TransferReceivedV1.type)
   onTransferReceived(e: TransferReceivedV1) {
-    return this.stock.apply(e);
+    return this.stock.arrived(e);
   }
 }

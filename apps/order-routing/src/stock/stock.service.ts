@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import type { ReservationRejectedV1, StockItem, StockReservedV1 } from '@firstmile/contracts';
 import { type StockPosition as RoutingPosition, toGrams } from '@firstmile/routing';
 import { positionKey } from './stock-position.schema';
@@ -12,9 +13,18 @@ export class StockService {
     private readonly holds: StockHolds,
   ) {}
 
+  /** Produce of which more became available (received, released, transferred in), once applied. */
+  readonly arrivals = new Subject<string>();
+
   /** Any stock event: the position's figures after the change it reports. */
   apply(item: StockItem, now = new Date()): Promise<void> {
     return this.stock.apply(item, now);
+  }
+
+  /** A stock event that frees or brings stock: applied, then announced to whoever waits for it. */
+  async arrived(item: StockItem, now = new Date()): Promise<void> {
+    await this.stock.apply(item, now);
+    this.arrivals.next(item.produce);
   }
 
   /** The warehouse reserved: its figures now include the reservation, so this process's hold goes. */

@@ -5,6 +5,7 @@ import { LotLoggedV1, LotVoidedV1 } from './harvest.events';
 import {
   OrderBackorderedV1,
   OrderCancelledV1,
+  OrderFulfilledV1,
   OrderPlacedV1,
   OrderRejectedV1,
   OrderRoutedV1,
@@ -59,6 +60,7 @@ export const EventCatalog = {
   [OrderBackorderedV1.type]: define(OrderBackorderedV1, Topics.orders, (p) => p.orderId),
   [OrderRejectedV1.type]: define(OrderRejectedV1, Topics.orders, (p) => p.orderId),
   [OrderCancelledV1.type]: define(OrderCancelledV1, Topics.orders, (p) => p.orderId),
+  [OrderFulfilledV1.type]: define(OrderFulfilledV1, Topics.orders, (p) => p.orderId),
   [ShipmentCreatedV1.type]: define(ShipmentCreatedV1, Topics.shipments, (p) => p.shipmentId),
   [ShipmentStatusChangedV1.type]: define(ShipmentStatusChangedV1, Topics.shipments, (p) => p.shipmentId),
 } as const;

@@ -78,3 +78,12 @@ export class OrderCancelledV1 {
   @IsOptional() @IsString() reason?: string;
   @isoTime() at!: string;
 }
+
+/** Every shipment of a routed order was delivered. */
+export class OrderFulfilledV1 {
+  static readonly type = 'firstmile.orders.order.fulfilled.v1';
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() buyerId!: string;
+  @IsArray() @IsString({ each: true }) shipments!: string[];
+  @isoTime() at!: string;
+}
