@@ -14,6 +14,7 @@
 //   import { startEmbedded } from './tools/infra/embedded.mjs';
 //   const infra = await startEmbedded({ dataDir: tmp, fresh: true, kafkaPort: 19092 });
 //   // infra.kafkaBrokers === '127.0.0.1:19092', infra.mongoUrl === 'mongodb://127.0.0.1:27017/'
+//   await infra.restart('kafka', { signal: 'SIGKILL' }); // fault injection: crash the broker, start it again
 //   await infra.stop();
 //
 // Node built-ins only; runs on Node 20 and 24. Needs `java` (17+) and `mvn` for
@@ -744,12 +745,13 @@ async function waitReady({
   mongoPort,
   serverLog,
   serverLogOffset,
+  kafkaAlreadyReady = false,
   timeoutMs,
   log,
 }) {
   const started = Date.now();
   const deadline = started + timeoutMs;
-  let kafkaReady = false;
+  let kafkaReady = kafkaAlreadyReady;
   let mongoReady = false;
   let kafkaPortOpenAt = 0;
   let offset = serverLogOffset;
@@ -859,7 +861,9 @@ function runToCompletion(cmd, args, { cwd, env = process.env }) {
  * @param {(name: 'kafka'|'ferretdb', code: number|null, signal: string|null) => void} [opts.onUnexpectedExit]
  *   called if the broker or FerretDB exits on its own after a successful start (default: a log line)
  * @returns {Promise<{kafkaBrokers: string, mongoUrl: string, stop: () => Promise<void>, pids: {kafka: number, ferretdb: number},
- *   dataDir: string, ports: {kafka: number, controller: number, mongo: number}, logs: {kafka: string, ferretdb: string}, readyMs: number}>}
+ *   dataDir: string, ports: {kafka: number, controller: number, mongo: number}, logs: {kafka: string, ferretdb: string}, readyMs: number,
+ *   restart: (name: 'kafka'|'ferretdb', opts?: {signal?: NodeJS.Signals, downMs?: number}) => Promise<void>}>}
+ *   `restart` is for fault injection (the chaos suite): one component down and up again on the same data and ports.
  */
 export async function startEmbedded({
   kafkaPort = envPort('KAFKA_PORT', 9092),
@@ -999,72 +1003,131 @@ export async function startEmbedded({
 
     const serverLogOffset = fs.existsSync(serverLog) ? fs.statSync(serverLog).size : 0;
     const extraJvm = (process.env.FIRSTMILE_KAFKA_JVM_OPTS || '').split(/\s+/).filter(Boolean);
-    children.kafka = spawnDetached(
-      'java',
-      [...KAFKA_JVM_OPTS, ...extraJvm, ...jvmCommon, '-cp', classpath, 'kafka.Kafka', propsFile],
-      {
-        cwd: kafkaDir,
-        logFile: path.join(kafkaDir, 'console.log'),
-      },
-    );
+    const ferretLog = path.join(ferretDir, 'ferretdb.log');
+    // Both are spawned the same way at start and by `restart` (same data dir, same ports).
+    const spawnChild = {
+      kafka: () =>
+        spawnDetached(
+          'java',
+          [...KAFKA_JVM_OPTS, ...extraJvm, ...jvmCommon, '-cp', classpath, 'kafka.Kafka', propsFile],
+          {
+            cwd: kafkaDir,
+            logFile: path.join(kafkaDir, 'console.log'),
+          },
+        ),
+      ferretdb: () =>
+        spawnDetached(
+          ferretdbBin,
+          [
+            '-listen',
+            `127.0.0.1:${mongoPort}`,
+            '-data',
+            path.join(ferretDir, 'data'),
+            '-log-level',
+            'warn',
+            '-parent-pid',
+            String(process.pid),
+          ],
+          { cwd: ferretDir, logFile: ferretLog },
+        ),
+    };
+    children.kafka = spawnChild.kafka();
     liveInstances.add(inst);
     installExitHook();
     await spawned(children.kafka, 'Kafka (Java 17+)');
-
-    const ferretLog = path.join(ferretDir, 'ferretdb.log');
-    children.ferretdb = spawnDetached(
-      ferretdbBin,
-      [
-        '-listen',
-        `127.0.0.1:${mongoPort}`,
-        '-data',
-        path.join(ferretDir, 'data'),
-        '-log-level',
-        'warn',
-        '-parent-pid',
-        String(process.pid),
-      ],
-      { cwd: ferretDir, logFile: ferretLog },
-    );
+    children.ferretdb = spawnChild.ferretdb();
     await spawned(children.ferretdb, 'FerretDB');
 
     children.watchdog = startWatchdog([children.kafka.pid, children.ferretdb.pid]);
     let ready = false;
-    for (const [key, c] of [
-      ['kafka', children.kafka],
-      ['ferretdb', children.ferretdb],
-    ]) {
+    /** Children being restarted on purpose: their exit is neither unexpected nor a reason to stop. */
+    const restarting = new Set();
+    const watch = (key, c) => {
       c.unref();
       c.on('exit', (code, signal) => {
-        if (stopping || !ready) return; // expected, or reported by waitReady
+        if (stopping || !ready || restarting.has(c)) return; // expected, or reported by waitReady
         log(
           `[infra] ${key === 'kafka' ? 'Kafka' : 'FerretDB'} exited unexpectedly (${signal ?? `exit code ${code}`}); ` +
             `see ${key === 'kafka' ? serverLog : ferretLog}`,
         );
         onUnexpectedExit?.(key, code, signal);
       });
-    }
+    };
+    watch('kafka', children.kafka);
+    watch('ferretdb', children.ferretdb);
 
     const pids = { kafka: children.kafka.pid, ferretdb: children.ferretdb.pid };
     const kafkaBrokers = `127.0.0.1:${kafkaPort}`;
     const mongoUrl = `mongodb://127.0.0.1:${mongoPort}/`;
-    await fsp.writeFile(
-      path.join(dataDir, PIDFILE),
-      JSON.stringify(
-        {
-          ownerPid: process.pid,
-          startedAt: new Date().toISOString(),
-          dataDir,
-          kafkaBrokers,
-          mongoUrl,
-          kafka: { pid: pids.kafka, port: kafkaPort, controllerPort, version: KAFKA_VERSION },
-          ferretdb: { pid: pids.ferretdb, port: mongoPort, version: FERRETDB_VERSION },
-          watchdogPid: children.watchdog.pid,
-        },
-        null,
-        2,
-      ),
-    );
+    const writePidfile = () =>
+      fsp.writeFile(
+        path.join(dataDir, PIDFILE),
+        JSON.stringify(
+          {
+            ownerPid: process.pid,
+            startedAt: new Date().toISOString(),
+            dataDir,
+            kafkaBrokers,
+            mongoUrl,
+            kafka: { pid: pids.kafka, port: kafkaPort, controllerPort, version: KAFKA_VERSION },
+            ferretdb: { pid: pids.ferretdb, port: mongoPort, version: FERRETDB_VERSION },
+            watchdogPid: children.watchdog.pid,
+          },
+          null,
+          2,
+        ),
+      );
+    await writePidfile();
+
+    /**
+     * Fault injection (the chaos suite): stop one of the two with `signal` (SIGTERM: clean shutdown;
+     * SIGKILL: crash), keep it down `downMs`, start it again on the same data dir and ports, and
+     * wait until it is ready. The other one keeps running; the watchdog is replaced so it covers the
+     * new pid; `onUnexpectedExit` is not called for this exit.
+     */
+    const restart = async (key, { signal = 'SIGTERM', downMs = 0 } = {}) => {
+      if (key !== 'kafka' && key !== 'ferretdb') throw new Error(`[infra] restart: unknown component ${key}`);
+      if (stopping) throw new Error('[infra] restart: the instance is stopping');
+      const old = children[key];
+      restarting.add(old);
+      if (old.exitCode === null && old.signalCode === null) {
+        const gone = new Promise((r) => old.once('exit', r));
+        signalProcess(old.pid, signal);
+        if (!(await Promise.race([gone.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]))) {
+          signalProcess(old.pid, 'SIGKILL');
+          await gone;
+        }
+      }
+      // The port is free only once the kernel let go of it.
+      const port = key === 'kafka' ? kafkaPort : mongoPort;
+      for (let i = 0; i < 100 && (await isPortOpen(port, '127.0.0.1', 200)); i++) await sleep(100);
+      if (downMs > 0) await sleep(downMs);
+      const offset = fs.existsSync(serverLog) ? fs.statSync(serverLog).size : 0;
+      const child = spawnChild[key]();
+      await spawned(child, key === 'kafka' ? 'Kafka (Java 17+)' : 'FerretDB');
+      children[key] = child;
+      pids[key] = child.pid;
+      watch(key, child);
+      if (children.watchdog?.pid) signalProcess(children.watchdog.pid, 'SIGKILL');
+      children.watchdog?.stdin?.destroy();
+      children.watchdog = startWatchdog([children.kafka.pid, children.ferretdb.pid]);
+      await writePidfile();
+      const t = Date.now();
+      await waitReady({
+        kafka: children.kafka,
+        ferret: children.ferretdb,
+        kafkaPort,
+        mongoPort,
+        serverLog,
+        serverLogOffset: key === 'kafka' ? offset : fs.statSync(serverLog).size,
+        kafkaAlreadyReady: key !== 'kafka',
+        timeoutMs,
+        log,
+      });
+      log(
+        `[infra] ${key === 'kafka' ? 'Kafka' : 'FerretDB'} restarted after ${signal} (ready in ${fmtSecs(Date.now() - t)})`,
+      );
+    };
 
     log(
       `[infra] starting Kafka ${KAFKA_VERSION} on ${kafkaBrokers} and FerretDB ${FERRETDB_VERSION} on ${mongoUrl}…`,
@@ -1098,6 +1161,7 @@ export async function startEmbedded({
       ports: { kafka: kafkaPort, controller: controllerPort, mongo: mongoPort },
       logs: { kafka: serverLog, ferretdb: ferretLog },
       readyMs,
+      restart,
     };
   } catch (e) {
     await stop();
