@@ -71,8 +71,10 @@ const typeLabel = (type: string | undefined): string => (type && isEventType(typ
  *   so a redelivery after a crash changes nothing).
  * - A handler that throws is retried through `<topic>.retry.<n>` (each with its delay, consumed by a
  *   second consumer so waiting never blocks fresh events), then parked in `<topic>.dlt` with the
- *   error in headers. Malformed or contract-violating records go to the dead-letter topic at once.
- *   Either way the partition keeps moving.
+ *   error in headers. Malformed or contract-violating records (including an unknown type, or a type
+ *   on the wrong topic) go to the dead-letter topic at once. Either way the partition keeps moving.
+ * - Retry hops, and replays from the dead-letter topic, carry `x-consumer-group`: every service that
+ *   reads a topic reads its retry topics, but only the group that failed takes the record up.
  */
 @Injectable()
 export class KafkaEventServer extends Server implements CustomTransportStrategy {
@@ -184,7 +186,14 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     logicalTopics: string[],
     each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
   ): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    const consumer = this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs,
+      heartbeatInterval: Math.min(1000, Math.floor(this.options.sessionTimeoutMs / 3)),
+    });
     this.consumers.push(consumer);
     this.subscriptions.set(groupId, logicalTopics.map((t) => this.topics.physical(t)));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -198,11 +207,17 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     return joined;
   }
 
-  /** A record from a retry topic: wait out its delay, then deliver it as the attempt it is. */
+  /**
+   * A record from a retry topic: wait out its delay, then deliver it as the attempt it is. The
+   * attempt comes from the topic's name and the wait is never longer than that attempt's delay,
+   * whatever the headers say: a forged or garbled record cannot hold the partition.
+   */
   private async redeliver(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
-    const h = payload.message.headers ?? {};
-    const attempt = Number(headerText(h[RetryHeaders.attempt]) ?? '1');
-    const notBefore = Number(headerText(h[RetryHeaders.notBefore]) ?? '0');
+    const { message } = payload;
+    const attempt = retryAttemptOf(this.topics.logical(payload.topic)) ?? 1;
+    const delay = this.options.retryDelaysMs[attempt - 1] ?? 0;
+    const latest = Math.min(Number(message.timestamp), Date.now()) + delay;
+    const notBefore = Math.min(Number(headerText(message.headers?.[RetryHeaders.notBefore]) ?? '0'), latest);
     for (let wait = notBefore - Date.now(); wait > 0; wait = notBefore - Date.now()) {
       await new Promise((r) => setTimeout(r, Math.min(wait, 3000)));
       await payload.heartbeat();
@@ -212,10 +227,23 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   private async deliver(consumer: Consumer, payload: EachMessagePayload, attempt: number): Promise<void> {
     const { topic, partition, message } = payload;
-    const originalTopic = headerText(message.headers?.[RetryHeaders.originalTopic]) ?? this.topics.logical(topic);
+    // Where the record belongs comes from where it was read (`<topic>` or `<topic>.retry.<n>`), never
+    // from its headers: a dead letter must land on a topic that exists.
+    const originalTopic = baseTopicOf(this.topics.logical(topic));
+    const addressedTo = headerText(message.headers?.[RetryHeaders.consumerGroup]);
+    // Retry hops and replays are addressed to the one group that failed; the others handled it already.
+    if (addressedTo !== undefined && addressedTo !== this.groupId) {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      return;
+    }
     const parsed = fromRecord(message.headers, message.value);
     if (!parsed.ok) {
       await this.deadLetter(originalTopic, payload, attempt, 'malformed', parsed.error);
+    } else if (!isEventType(parsed.envelope.type)) {
+      await this.deadLetter(originalTopic, payload, attempt, 'contract', `unknown event type ${parsed.envelope.type}: not in the event catalog`);
+    } else if (definitionOf(parsed.envelope.type).topic !== originalTopic) {
+      const home = definitionOf(parsed.envelope.type).topic;
+      await this.deadLetter(originalTopic, payload, attempt, 'contract', `${parsed.envelope.type} belongs on topic ${home}, not ${originalTopic}`);
     } else {
       const { data, ...envelope } = parsed.envelope;
       const handler = this.getHandlerByPattern(envelope.type);
@@ -275,10 +303,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       value: payload.message.value,
       headers: {
         ...ownHeaders(payload.message),
-        ...origin(originalTopic, payload),
+        ...origin(originalTopic, payload, attempt > 0),
         [RetryHeaders.attempt]: String(next),
         [RetryHeaders.notBefore]: String(Date.now() + delays[next - 1]),
         [RetryHeaders.error]: error,
+        // Every group that reads the topic reads its retry topics: only the one that failed takes it up.
+        [RetryHeaders.consumerGroup]: this.groupId,
       },
     });
   }
@@ -299,7 +329,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       value: payload.message.value,
       headers: {
         ...ownHeaders(payload.message),
-        ...origin(originalTopic, payload),
+        ...origin(originalTopic, payload, attempt > 0),
         [RetryHeaders.attempt]: String(attempt),
         [RetryHeaders.error]: error,
         [RetryHeaders.errorKind]: kind,
@@ -310,22 +340,37 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 }
 
+const PHYSICAL_TOPIC = 'x-original-physical-topic';
+const OWN_HEADERS = new Set<string>([...Object.values(RetryHeaders), PHYSICAL_TOPIC]);
+
+/** The record's headers without the delivery headers this server writes (set afresh on every hop). */
 function ownHeaders(message: KafkaMessage): IHeaders {
-  const { [RetryHeaders.notBefore]: _n, [RetryHeaders.attempt]: _a, [RetryHeaders.error]: _e, ...rest } = message.headers ?? {};
-  return rest;
+  return Object.fromEntries(Object.entries(message.headers ?? {}).filter(([k]) => !OWN_HEADERS.has(k)));
 }
 
-/** The first place a record was read from, kept through every retry hop. */
-function origin(originalTopic: string, { topic, partition, message }: EachMessagePayload): IHeaders {
+/**
+ * The first place a record was read from: where it is now on first delivery (whatever headers it
+ * came with), the headers the retry hops carried after that.
+ */
+function origin(originalTopic: string, { topic, partition, message }: EachMessagePayload, retried: boolean): IHeaders {
   const h = message.headers ?? {};
-  const first = headerText(h[RetryHeaders.originalTopic]) !== undefined;
+  const kept = (name: string) => (retried ? headerText(h[name]) : undefined);
   return {
     [RetryHeaders.originalTopic]: originalTopic,
-    [RetryHeaders.originalPartition]: first ? (h[RetryHeaders.originalPartition] ?? String(partition)) : String(partition),
-    [RetryHeaders.originalOffset]: first ? (h[RetryHeaders.originalOffset] ?? message.offset) : message.offset,
-    ...(first ? {} : { 'x-original-physical-topic': topic }),
+    [RetryHeaders.originalPartition]: kept(RetryHeaders.originalPartition) ?? String(partition),
+    [RetryHeaders.originalOffset]: kept(RetryHeaders.originalOffset) ?? message.offset,
+    [PHYSICAL_TOPIC]: kept(PHYSICAL_TOPIC) ?? topic,
   };
 }
+
+const RETRY_TOPIC = /^(.+)\.retry\.(\d+)$/;
+/** `orders.retry.2` → `orders`; a main topic is its own base. */
+const baseTopicOf = (logicalTopic: string): string => RETRY_TOPIC.exec(logicalTopic)?.[1] ?? logicalTopic;
+/** `orders.retry.2` → 2; undefined for a main topic. */
+const retryAttemptOf = (logicalTopic: string): number | undefined => {
+  const m = RETRY_TOPIC.exec(logicalTopic);
+  return m ? Number(m[2]) : undefined;
+};
 
 const describe = (err: unknown): string =>
   (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
