@@ -136,8 +136,20 @@ export class StockRepository {
       { $sort: { 'ledger.id': 1 } },
       { $limit: opts.limit },
     ];
-    const rows = await this.positions.aggregate<{ _id: string; subLotId: string; lotId: string; ledger: LedgerEntryDoc }>(pipeline).exec();
-    return rows.map((r) => ({ ...r.ledger, positionId: r._id, subLotId: r.subLotId, lotId: r.lotId }));
+    const rows = await this.positions.aggregate<{ _id: string; subLotId?: string; lotId?: string; ledger: LedgerEntryDoc }>(pipeline).exec();
+    // FerretDB 1.24's $unwind keeps only _id and the unwound field: the sub-lot and lot come from the positions.
+    const ids = [...new Set(rows.filter((r) => r.subLotId === undefined || r.lotId === undefined).map((r) => r._id))];
+    const names = new Map(
+      ids.length === 0
+        ? []
+        : (await this.positions.find({ _id: { $in: ids } }, { subLotId: 1, lotId: 1 }).lean<Array<{ _id: string; subLotId: string; lotId: string }>>().exec()).map((p) => [p._id, p]),
+    );
+    return rows.map((r) => ({
+      ...r.ledger,
+      positionId: r._id,
+      subLotId: r.subLotId ?? names.get(r._id)?.subLotId ?? '',
+      lotId: r.lotId ?? names.get(r._id)?.lotId ?? '',
+    }));
   }
 
   async dueForExpiry(now: Date, limit: number): Promise<string[]> {
