@@ -11,7 +11,7 @@ export class OutboxRelayModule {
   static forModels(
     models: string[],
     imports: DynamicModule[],
-    options = { pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 1000), batchSize: 200 },
+    options = { pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 5000), batchSize: 200 },
   ): DynamicModule {
     return {
       module: OutboxRelayModule,

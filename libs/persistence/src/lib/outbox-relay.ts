@@ -6,9 +6,13 @@ import { outboxSignal, type OutboxFields } from './outbox';
 
 /** Statements per bulk write; see the FerretDB note where it is used. */
 const BULK_CHUNK = 25;
+/** Hinted documents read at once. */
+const FETCH_CONCURRENCY = 16;
+
+type PendingDoc = { _id: unknown; outbox: OutboundEvent[] };
 
 export interface OutboxRelayOptions {
-  /** Fallback poll when no write in this process signalled (another replica, a restart). */
+  /** How often every collection is scanned, for events no write of this process announced. */
   pollMs: number;
   batchSize: number;
 }
@@ -39,13 +43,29 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wake?: () => void;
   private loop?: Promise<void>;
   private draining?: Promise<number>;
-  private readonly onSignal = () => this.wake?.();
+  /** Documents this process staged events in and the relay has not looked at yet, per collection. */
+  private readonly hinted = new Map<string, Set<unknown>>();
+  /** When the last scan of every collection started; 0 = scan at the next pass. */
+  private scannedAt = 0;
+  private readonly onSignal = (collection?: string, ids?: unknown[]) => {
+    if (collection && this.collections.has(collection)) {
+      if (ids) {
+        const set = this.hinted.get(collection) ?? new Set<unknown>();
+        for (const id of ids) set.add(id);
+        this.hinted.set(collection, set);
+      } else this.scannedAt = 0;
+    }
+    this.wake?.();
+  };
+  private readonly collections: Set<string>;
 
   constructor(
     private readonly models: Model<OutboxFields>[],
     private readonly publisher: EventPublisher,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    this.collections = new Set(models.map((m) => m.collection.collectionName));
+  }
 
   onApplicationBootstrap(): void {
     outboxBacklog();
@@ -76,20 +96,51 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     );
   }
 
-  /** One pass over every model; returns how many events left. Concurrent callers share one pass. */
-  drain(): Promise<number> {
+  /**
+   * One pass over every model, scanning each collection for pending events; returns how many
+   * events left. Concurrent callers share one pass.
+   */
+  async drain(): Promise<number> {
+    await this.draining?.catch(() => undefined);
+    this.scannedAt = 0;
+    return this.pass();
+  }
+
+  private pass(): Promise<number> {
     // A pass belongs to no request: each event's publish span continues the trace stored with it.
-    this.draining ??= untraced(() => this.pass()).finally(() => (this.draining = undefined));
+    this.draining ??= untraced(() => this.relay()).finally(() => (this.draining = undefined));
     return this.draining;
   }
 
-  private async pass(): Promise<number> {
+  /**
+   * Publishes what the hinted documents hold; every `pollMs` (and after a write that named no
+   * document) it scans the collections instead, for what other processes, or this one before a
+   * restart, staged. A scan reads the whole collection on FerretDB, where only `_id` is indexed,
+   * so the hints keep a busy relay's cost proportional to what it publishes.
+   */
+  private async relay(): Promise<number> {
+    const scan = Date.now() - this.scannedAt >= this.options.pollMs;
+    if (scan) this.scannedAt = Date.now();
     let published = 0;
     for (const model of this.models) {
-      const docs = await model
-        .find({ outboxSize: { $gt: 0 } }, { outbox: 1 })
-        .limit(this.options.batchSize)
-        .lean<Array<{ _id: unknown; outbox: OutboundEvent[] }>>();
+      const hinted = this.hinted.get(model.collection.collectionName);
+      this.hinted.delete(model.collection.collectionName);
+      let docs: PendingDoc[];
+      if (scan) {
+        docs = await model.find({ outboxSize: { $gt: 0 } }, { outbox: 1 }).limit(this.options.batchSize).lean<PendingDoc[]>();
+        // A full batch may leave more behind: scan again at once.
+        if (docs.length === this.options.batchSize) this.scannedAt = 0;
+      } else {
+        if (!hinted?.size) continue;
+        docs = [];
+        const ids = [...hinted];
+        for (let i = 0; i < ids.length; i += FETCH_CONCURRENCY) {
+          const found = await Promise.all(
+            ids.slice(i, i + FETCH_CONCURRENCY).map((_id) => model.findOne({ _id, outboxSize: { $gt: 0 } }, { outbox: 1 }).lean<PendingDoc>()),
+          );
+          for (const d of found) if (d) docs.push(d);
+        }
+      }
       if (docs.length === 0) continue;
       const events = docs.flatMap((d) => d.outbox);
       await this.publisher.publish(events);
@@ -114,7 +165,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           { ordered: false },
         );
       }
-      published += docs.reduce((n, d) => n + d.outbox.length, 0);
+      published += events.length;
     }
     return published;
   }
@@ -124,13 +175,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.running) {
       let more = false;
       try {
-        more = (await this.drain()) > 0;
+        more = (await this.pass()) > 0 || this.hinted.size > 0;
         failures = 0;
       } catch (err) {
         failures++;
+        // What was hinted is found by the next scan.
+        this.scannedAt = 0;
         this.logger.warn(`outbox relay pass failed (${failures}): ${String(err)}`);
       }
-      if (!more && this.running) await this.sleep(failures ? Math.min(5000, 200 * 2 ** failures) : this.options.pollMs);
+      if (!more && this.running) {
+        const untilScan = Math.max(0, this.scannedAt + this.options.pollMs - Date.now());
+        await this.sleep(failures ? Math.min(5000, 200 * 2 ** failures) : untilScan);
+      }
     }
   }
 

@@ -30,16 +30,44 @@ const OutboundEventSchema = new Schema<OutboundEvent>(
   { _id: false, minimize: false },
 );
 
-/** Wakes the relay after a write that staged events, so publishing does not wait for the next poll. */
+/**
+ * Tells the relay which documents a write of this process staged events in: `('staged', collection,
+ * ids)`, ids undefined when the write did not say (the relay then scans). Publishing neither waits
+ * for the next poll nor scans the collection for what this process just wrote.
+ */
 export const outboxSignal = new EventEmitter().setMaxListeners(100);
+
+type StagingUpdate = { $push?: { outbox?: unknown }; $setOnInsert?: { outboxSize?: number } } | null;
+
+/** A filter's `_id` when it names one document (a string or an ObjectId), not a condition. */
+const plainId = (id: unknown): unknown =>
+  typeof id === 'string' || (typeof id === 'object' && id !== null && typeof (id as { toHexString?: unknown }).toHexString === 'function') ? id : undefined;
+
+const stagesEvents = (update: StagingUpdate) => Boolean(update?.$push?.outbox || update?.$setOnInsert?.outboxSize);
 
 /** Adds the outbox to an aggregate's schema. */
 export function outboxPlugin(schema: Schema): void {
   schema.add({ outbox: { type: [OutboundEventSchema], default: [] }, outboxSize: { type: Number, default: 0 } });
   // Serves the relay's scan: { outboxSize: { $gt: 0 } }.
   schema.index({ outboxSize: 1 });
-  const wake = () => outboxSignal.emit('staged');
-  schema.post(['save', 'updateOne', 'findOneAndUpdate', 'insertMany', 'bulkWrite'] as never, wake);
+  const staged = (collection: string, ids?: unknown[]) => outboxSignal.emit('staged', collection, ids);
+  schema.post('save', function (doc: { outboxSize?: number; _id: unknown; collection: { collectionName: string } }) {
+    if (doc.outboxSize) staged(doc.collection.collectionName, [doc._id]);
+  });
+  const insertedMany = function (this: { collection: { collectionName: string } }, docs: Array<{ outboxSize?: number; _id: unknown }>) {
+    const ids = docs.filter((d) => d.outboxSize).map((d) => d._id);
+    if (ids.length) staged(this.collection.collectionName, ids);
+  };
+  schema.post('insertMany', insertedMany as never);
+  schema.post(['updateOne', 'findOneAndUpdate'], function (this: {
+    getUpdate(): StagingUpdate;
+    getFilter(): { _id?: unknown };
+    model: { collection: { collectionName: string } };
+  }) {
+    if (!stagesEvents(this.getUpdate())) return;
+    const id = plainId(this.getFilter()._id);
+    staged(this.model.collection.collectionName, id === undefined ? undefined : [id]);
+  });
 }
 
 /** Adds events to an update, in the same write. */

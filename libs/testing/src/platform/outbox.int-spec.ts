@@ -61,7 +61,8 @@ const models = MongooseModule.forFeature([{ name: Aggregate.name, schema: Aggreg
     MongoModule.forRoot({ database: 'outbox_test' }),
     MessagingModule.forRoot({ service: 'outbox-test' }),
     models,
-    OutboxRelayModule.forModels([Aggregate.name], [models]),
+    // Scans only at start and when asked (drain): what is published in between came from hints.
+    OutboxRelayModule.forModels([Aggregate.name], [models], { pollMs: 3_600_000, batchSize: 200 }),
   ],
   controllers: [CountingConsumer],
 })
@@ -142,6 +143,24 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     const counter = await model().findById(`counter-${lotId}`).lean<Aggregate & { appliedEvents: string[] }>();
     expect(counter?.count).toBe(3); // staged + twice (once) + barrier
     expect(counter?.appliedEvents.filter((id) => id === twice.id)).toHaveLength(1);
+  });
+
+  it('publishes what a write of this process staged at once, and what another process staged at its next scan', async () => {
+    const mine = voided('staged by this process');
+    await model().create({ _id: `mine-${lotId}`, count: 0, ...initialOutbox([mine]) });
+    await probe.expect((r) => r.headers['ce_id'] === mine.id, { what: 'the event this process staged' });
+
+    // Written past this process's models (another replica, or the mongo shell): no hint, no scan
+    // for an hour — so it stays until the relay is asked to scan.
+    const theirs = voided('staged by another process');
+    await model().collection.insertOne({ _id: `theirs-${lotId}` as never, count: 0, ...initialOutbox([theirs]) });
+    const kick = voided('a later write of this process');
+    await model().updateOne({ _id: `mine-${lotId}` }, { $push: { outbox: kick }, $inc: { outboxSize: 1 } });
+    await probe.expect((r) => r.headers['ce_id'] === kick.id, { what: 'the later event, from its hint' });
+    await new Promise((r) => setTimeout(r, 500)); // same key, same partition: a scan's copy would be here by now
+    expect(copiesOf(theirs.id)).toBe(0);
+    await live().get(OutboxRelay).drain();
+    await probe.expect((r) => r.headers['ce_id'] === theirs.id, { what: 'the other process\'s event, from the scan' });
   });
 
   it('drains a backlog across many aggregates at once (one relay pass touches 150 documents)', async () => {
