@@ -186,7 +186,14 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     logicalTopics: string[],
     each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
   ): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    const consumer = this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs,
+      heartbeatInterval: Math.min(1000, Math.floor(this.options.sessionTimeoutMs / 3)),
+    });
     this.consumers.push(consumer);
     this.subscriptions.set(groupId, logicalTopics.map((t) => this.topics.physical(t)));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));

@@ -13,4 +13,12 @@ export class KafkaEnv {
   @Matches(/^\d+(,\d+)*$/) KAFKA_RETRY_DELAYS_MS = '1000,10000,60000';
   /** Partitions handled at once by one consumer. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_CONCURRENCY = 6;
+  /**
+   * How long the broker waits for a silent consumer (a crashed process) before it is out of its
+   * group. A rebalance waits for every member: with kafkajs' 30 s, a `kill -9` stalled the
+   * service's consumption for up to a minute (the chaos suite found it). Heartbeats go every second.
+   */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 10_000;
+  /** How long a rebalance waits for the members to rejoin (kafkajs' default is 60 s, see above). */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_REBALANCE_TIMEOUT_MS = 15_000;
 }

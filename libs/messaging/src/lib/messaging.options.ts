@@ -6,6 +6,8 @@ export interface MessagingOptions {
   partitions: number;
   retryDelaysMs: number[];
   concurrency: number;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
