@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { plainToInstance } from 'class-transformer';
-import { IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { ROLES, type Principal, type Role } from '@firstmile/contracts';
 import { problemFor, ProblemException } from '../problems/problem';
@@ -14,6 +14,8 @@ class Claims implements Principal {
   @IsOptional() @IsString() @MaxLength(100) coop?: string;
   @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(100, { each: true }) warehouses?: string[];
   @IsOptional() @IsString() @MaxLength(100) buyer?: string;
+  /** Required: a token without an expiry would be a credential forever once leaked. */
+  @IsInt() exp!: number;
 }
 
 const unauthenticated = (detail: string) => new ProblemException(problemFor(401, detail));
@@ -46,12 +48,14 @@ export class AuthGuard implements CanActivate {
   private async authenticate(header: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header ?? '');
     if (!match) throw unauthenticated('a bearer token is required');
-    let payload: Record<string, unknown>;
+    let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(match[1], { algorithms: ['HS256'] });
     } catch (err) {
       throw unauthenticated(`invalid token: ${(err as Error).message}`);
     }
+    // A signed payload need not be an object (jws signs any string); only a claims object is a caller.
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw unauthenticated('token claims are not valid');
     const claims = plainToInstance(Claims, payload, { excludeExtraneousValues: false });
     if (validateSync(claims).length > 0) throw unauthenticated('token claims are not valid');
     const { sub, role, coop, warehouses, buyer } = claims;

@@ -1,0 +1,54 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import * as jwt from 'jsonwebtoken';
+import { ProblemException } from '../problems/problem';
+import { AuthGuard } from './auth.guard';
+
+const SECRET = 'a-test-secret-of-some-length';
+
+function contextWith(authorization: string | undefined) {
+  const request: { headers: Record<string, string | undefined>; principal?: unknown } = { headers: { authorization } };
+  const ctx = {
+    getType: () => 'http',
+    getHandler: () => contextWith,
+    getClass: () => class Controller {},
+    switchToHttp: () => ({ getRequest: () => request }),
+  } as unknown as ExecutionContext;
+  return { ctx, request };
+}
+
+async function statusOf(guard: AuthGuard, authorization: string): Promise<number> {
+  try {
+    await guard.canActivate(contextWith(authorization).ctx);
+    return 200;
+  } catch (err) {
+    return err instanceof ProblemException ? err.problem.status : 500;
+  }
+}
+
+describe('AuthGuard', () => {
+  const guard = new AuthGuard(new JwtService({ secret: SECRET }), new Reflector());
+  const sign = (payload: string | object, opts: jwt.SignOptions = {}) => `Bearer ${jwt.sign(payload, SECRET, { algorithm: 'HS256', ...opts })}`;
+
+  it('admits a valid token and sets the principal from its claims', async () => {
+    const { ctx, request } = contextWith(sign({ sub: 'u1', role: 'buyer', buyer: 'B1' }, { expiresIn: '1h' }));
+    await expect(guard.canActivate(ctx)).resolves.toBe(true);
+    expect(request.principal).toEqual({ sub: 'u1', role: 'buyer', buyer: 'B1', coop: undefined, warehouses: undefined });
+  });
+
+  it('answers 401, not 500, for a correctly signed payload that is not a claims object', async () => {
+    expect(await statusOf(guard, sign('ops'))).toBe(401);
+    expect(await statusOf(guard, sign('{"sub":"u","role":"ops"}'))).toBe(401);
+  });
+
+  it('answers 401 for a token without an expiry', async () => {
+    expect(await statusOf(guard, sign({ sub: 'u1', role: 'ops' }))).toBe(401);
+    expect(await statusOf(guard, sign({ sub: 'u1', role: 'ops' }, { expiresIn: '1h' }))).toBe(200);
+  });
+
+  it('answers 401 for an expired token or one of another algorithm', async () => {
+    expect(await statusOf(guard, sign({ sub: 'u1', role: 'ops' }, { expiresIn: -10 }))).toBe(401);
+    expect(await statusOf(guard, `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, SECRET, { algorithm: 'HS512', expiresIn: '1h' })}`)).toBe(401);
+  });
+});
