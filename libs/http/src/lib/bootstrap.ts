@@ -5,8 +5,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { KafkaEventServer } from '@firstmile/messaging';
-import type { HttpEnv } from './env';
+import { type HttpEnv, trustProxyOf } from './env';
 import { instrumentHttp, requestIdOf } from './observability';
+import { clientErrorProblem, frameworkErrorProblem } from './problems/problem-details.filter';
 import { createValidationPipe } from './problems/validation.pipe';
 
 export interface CreateServiceOptions {
@@ -21,11 +22,14 @@ export async function createService(module: Type<unknown>, options: CreateServic
   const bodyLimit = Number(process.env['BODY_LIMIT_BYTES'] ?? 2 * 1024 * 1024);
   const adapter = new FastifyAdapter({
     bodyLimit,
-    trustProxy: true,
+    trustProxy: trustProxyOf(process.env['TRUST_PROXY']),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Errors Fastify and Node answer on their own, before any route: problem+json like the rest.
+    frameworkErrors: frameworkErrorProblem,
+    clientErrorHandler: clientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   instrumentHttp(app.getHttpAdapter().getInstance());

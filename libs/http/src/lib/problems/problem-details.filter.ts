@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { type Observable, throwError } from 'rxjs';
 import { PROBLEM_CONTENT_TYPE, problemFor, ProblemException, type ProblemDocument } from './problem';
 
@@ -45,4 +46,34 @@ export function toProblem(exception: unknown, logger?: Logger): ProblemDocument 
   }
   logger?.error(exception instanceof Error ? exception.stack : String(exception));
   return problemFor(500, 'The server could not complete the request');
+}
+
+/**
+ * Fastify answers a few errors itself, before any route (so before Nest and the filter above): a
+ * malformed percent-encoding (400) and a path parameter over its length limit (414). As Fastify's
+ * `frameworkErrors` option, this makes them problem+json too.
+ */
+export function frameworkErrorProblem(error: { statusCode?: number; message: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400;
+  const problem = { ...problemFor(status, status >= 500 ? 'The server could not complete the request' : error.message.slice(0, 300)), instance: request.url.split('?')[0].slice(0, 300) };
+  void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them — headers (the request line
+ * included) over the size limit (431), a malformed request (400), a client too slow (408) — and
+ * Fastify's default answer is plain JSON. As Fastify's `clientErrorHandler` option, this answers
+ * problem+json instead, then closes the connection as Node does.
+ */
+export function clientErrorProblem(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const problem = problemFor(status, status === 431 ? 'the request line and headers exceed the size limit' : 'the request could not be read');
+  const body = JSON.stringify(problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
