@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Min, MinLength, validateSync } from 'class-validator';
 
 /** HTTP surface settings. */
 export class HttpEnv {
@@ -7,6 +7,13 @@ export class HttpEnv {
   @IsString() HOST = '127.0.0.1';
   /** Largest accepted request body, bytes; larger answers 413. A full grading batch (10,000 fruits) fits. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (what anonymous callers are
+   * rate-limited by): `false` (none, the default), a hop count (`1` behind one ingress), or a
+   * comma-separated list of proxy addresses/CIDRs. `true` believes any sender — a client could then
+   * pick a new address per request and never be limited.
+   */
+  @Matches(/^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/) TRUST_PROXY = 'false';
   /** Requests per minute one caller (token subject, else IP) may make before 429. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 6000;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
@@ -36,4 +43,11 @@ export function validateEnv<T extends object>(envClass: new () => T) {
     }
     return env;
   };
+}
+
+/** Fastify's `trustProxy` from TRUST_PROXY (see HttpEnv). */
+export function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
