@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNotEmpty, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GeoPoint } from '@firstmile/contracts';
 
 export class GeoPointDto extends GeoPoint {
@@ -18,7 +18,7 @@ export class CreateCooperativeDto {
 
   @ApiProperty({ example: 'Gansu' }) @IsString() @IsNotEmpty() @MaxLength(100) province!: string;
 
-  @ApiProperty({ type: GeoPointDto }) @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
+  @ApiProperty({ type: GeoPointDto }) @IsObject() @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
 }
 
 export class CreateGrowerDto {
@@ -32,7 +32,7 @@ export class CreateOrchardDto {
   @ApiProperty({ example: 'South slope' }) @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
   @ApiProperty({ example: 12.5, description: 'Area in mu (亩, 1/15 ha)' })
   @IsNumber({ maxDecimalPlaces: 2 }) @Min(0.01) areaMu!: number;
-  @ApiProperty({ type: GeoPointDto }) @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
+  @ApiProperty({ type: GeoPointDto }) @IsObject() @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
   @ApiProperty({ example: 'apple' }) @Matches(/^[a-z_]{2,40}$/) produce!: string;
   @ApiProperty({ example: 'Fuji' }) @IsString() @IsNotEmpty() @MaxLength(100) variety!: string;
 }

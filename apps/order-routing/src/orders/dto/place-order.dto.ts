@@ -10,6 +10,7 @@ import {
   IsLongitude,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -27,7 +28,7 @@ export class GeoPointDto {
 
 export class DestinationDto {
   @ApiProperty({ example: 'Hangzhou' }) @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
-  @ApiProperty({ type: GeoPointDto }) @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
+  @ApiProperty({ type: GeoPointDto }) @IsObject() @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) address?: string;
 }
 
@@ -45,7 +46,7 @@ export class OrderLineDto {
 
 export class PlaceOrderDto {
   @ApiProperty({ enum: ORDER_CHANNELS }) @IsIn(ORDER_CHANNELS) channel!: OrderChannel;
-  @ApiProperty({ type: DestinationDto }) @ValidateNested() @Type(() => DestinationDto) destination!: DestinationDto;
+  @ApiProperty({ type: DestinationDto }) @IsObject() @ValidateNested() @Type(() => DestinationDto) destination!: DestinationDto;
   @ApiPropertyOptional({ example: '2026-11-10T00:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) deliverBy?: string;
   @ApiProperty({ type: [OrderLineDto] })
   @IsArray()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { GeoPoint } from '@firstmile/contracts';
 import { PageQuery } from '@firstmile/http';
 import { WAREHOUSE_KINDS, type WarehouseKind } from '../warehouse.schema';
@@ -22,7 +22,7 @@ export class CreateWarehouseDto {
   @IsOptional() @Matches(/^[A-Z]{2}-[A-Z]{2}-[A-Z0-9]{2,40}$/, { message: 'county must be a county id such as CN-GS-LIXIAN' })
   county?: string;
 
-  @ApiProperty({ type: GeoPointDto }) @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
+  @ApiProperty({ type: GeoPointDto }) @IsObject() @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
 }
 
 export class ListWarehousesQuery extends PageQuery {
