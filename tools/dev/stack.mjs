@@ -43,13 +43,13 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
   const services = SERVICES.filter((s) => !only || only.includes(s.name)).map((s) => ({ ...s, port: s.port + portOffset }));
   const procs = new Map();
 
-  const spawnOne = (s) => {
+  const spawnOne = (s, extraEnv = {}) => {
     const main = path.join(REPO_ROOT, 'dist', 'apps', s.name, 'src', 'main.js');
     const out = fs.createWriteStream(path.join(dir, `${s.name}.log`), { flags: 'a' });
     // OpenTelemetry starts before the service's first require (http, mongodb): see libs/telemetry.
     const child = spawn(process.execPath, ['--enable-source-maps', '--require', TELEMETRY_REGISTER, main], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, ...env, ...extraEnv, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) {
@@ -101,8 +101,9 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
       p.child.kill(signal);
       return new Promise((resolve) => (p.child.exitCode !== null || p.child.signalCode ? resolve() : p.child.once('exit', () => resolve())));
     },
-    restart(name) {
-      spawnOne(services.find((s) => s.name === name));
+    /** Starts a killed service again; `extraEnv` changes its settings (e.g. a low rate limit). */
+    restart(name, extraEnv = {}) {
+      spawnOne(services.find((s) => s.name === name), extraEnv);
     },
     async stop() {
       await Promise.all(

@@ -6,7 +6,8 @@ export interface Stack {
   url(service: ServiceName, path?: string): string;
   ready(timeoutMs?: number): Promise<void>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  restart(service: ServiceName): void;
+  /** Starts a killed service again; `env` adds to or overrides its settings. */
+  restart(service: ServiceName, env?: Record<string, string>): void;
   stop(): Promise<void>;
 }
 export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
