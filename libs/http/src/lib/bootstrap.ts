@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { KafkaEventServer } from '@firstmile/messaging';
+import { limitBodyDepth } from './body-depth';
 import { type HttpEnv, trustProxyOf } from './env';
 import { instrumentHttp, requestIdOf } from './observability';
 import { clientErrorProblem, frameworkErrorProblem } from './problems/problem-details.filter';
@@ -31,6 +32,7 @@ export async function createService(module: Type<unknown>, options: CreateServic
     frameworkErrors: frameworkErrorProblem,
     clientErrorHandler: clientErrorProblem,
   });
+  limitBodyDepth(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   instrumentHttp(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
