@@ -126,6 +126,7 @@ export function requestArbitrary(
         service,
         path,
         authorization: auth(caller),
+        as: caller,
         ...(b === undefined ? {} : { body: b }),
         ...(h ? { headers: h } : {}),
       };
@@ -149,5 +150,6 @@ export const fillPath = (template: string, value: string) => template.replace(/\
 /** How a request reads in a failure message. */
 export function describeRequest(r: RawRequest, caller?: string): string {
   const body = r.body === undefined ? '' : 'json' in r.body ? JSON.stringify(r.body.json) : `(${r.body.contentType ?? 'no content-type'}) ${JSON.stringify(r.body.raw)}`;
-  return `${r.method} ${r.service}${r.path.slice(0, 200)}${caller ? ` as ${caller}` : ''} ${body.slice(0, 300)}`;
+  const who = caller ?? r.as;
+  return `${r.method} ${r.service}${r.path.slice(0, 200)}${who ? ` as ${who}` : ''} ${body.slice(0, 300)}`;
 }

@@ -155,6 +155,11 @@ describe('hostile input', () => {
         status: 400,
       },
       {
+        name: 'a body nested 5,000 deep, no Idempotency-Key → 400 (was 500: stack overflow in the ValidationPipe)',
+        req: () => ({ method: 'POST', service: 'harvest-intake', path: '/v1/lots', body: { raw: `${'['.repeat(5_000)}${']'.repeat(5_000)}`, contentType: 'application/json' }, as: 'managerA' }),
+        status: 400,
+      },
+      {
         name: 'a malformed percent-encoding in the path → 400 problem+json (was Fastify plain JSON)',
         req: () => ({ method: 'GET', service: 'warehouse', path: '/v1/warehouses/%zz' }),
         status: 400,
@@ -174,11 +179,13 @@ describe('hostile input', () => {
 
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
       const r = c.req(w);
-      const caller = r.path.includes('/orchards') ? 'managerA' : callerFor[r.service];
+      const caller = (r.as as keyof typeof CALLERS | undefined) ?? (r.path.includes('/orchards') ? 'managerA' : callerFor[r.service]);
       const a = await send(stack, { ...r, authorization: w.auth(caller) });
       expectProblem(a, c.status, describeRequest(r));
     });
   });
+
+  const OUTSIDERS = ['managerB', 'buyerB', 'lineB', 'operatorB', 'lineA', 'operatorA', 'anonymous', 'forged'];
 
   describe(`OpenAPI fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} cases a service)`, () => {
     it.each(SERVICES)('%s: never a 5xx; every 4xx is problem+json; every 2xx body parses', async (service) => {
@@ -205,7 +212,10 @@ describe('hostile input', () => {
           // A dropped connection is a failure too (a crashed or hung-up server), not an abort.
           const a = await send(stack, r).catch((err: Error) => ({ status: 0, headers: new Headers(), text: err.message, json: undefined }));
           statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-          for (const v of a.status === 0 ? [`no answer: ${a.text}`] : contractViolations(a)) {
+          const problems = a.status === 0 ? [`no answer: ${a.text}`] : contractViolations(a);
+          // Whatever was asked, nothing private of tenant A reaches a caller who is not A's, ops or logistics.
+          if (OUTSIDERS.includes(r.as ?? '')) problems.push(...w.privateA.filter((m) => a.text.includes(m)).map((m) => `LEAK of "${m}"`));
+          for (const v of problems) {
             // One example per route and kind of failure is enough to read.
             const key = `${r.method} ${r.path.split('?')[0].replace(/\/[^/]+(?=\/|$)/g, (seg) => (seg.length > 12 ? '/:x' : seg))} ${v.slice(0, 40)}`;
             if (!failures.has(key)) failures.set(key, `${v}\n    ← ${describeRequest(r)}`);

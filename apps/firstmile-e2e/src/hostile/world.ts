@@ -24,6 +24,8 @@ export interface RawRequest {
   /** A value to send as JSON, or raw text with its own content type. */
   body?: { json: unknown } | { raw: string; contentType?: string };
   headers?: Record<string, string>;
+  /** Who is calling, for messages (the fuzz sets it). */
+  as?: string;
 }
 
 // A connection per request: a server that rightly closes the connection after refusing one request
@@ -133,6 +135,8 @@ export interface World {
   transferA: string;
   /** Strings that only tenant A's data holds; none may reach a caller who may not see A. */
   markersA: string[];
+  /** A's strings that no public answer carries either (the coop name is on provenance). */
+  privateA: string[];
   /** Personal data that no response may carry, to anyone. */
   growerPhoneA: string;
   auth(caller: CallerName): string | undefined;
@@ -273,6 +277,7 @@ export async function seedWorld(stack: Stack): Promise<World> {
     shipmentA: order.shipments[0],
     transferA: transfer.id,
     markersA: [nameA, growerPhoneA, notesA, addressA],
+    privateA: [growerPhoneA, notesA, addressA],
     growerPhoneA,
     auth,
     principal: (c) => principals[c],
