@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getConnectionToken } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
 import { LotLoggedV1, LotVoidedV1, parseEvent, Topics } from '@firstmile/contracts';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
@@ -233,6 +235,28 @@ describe('harvest-intake against the real broker and store', () => {
     expect(different.status).toBe(422);
     const lots = await call('GET', `/v1/lots?cooperativeId=${c.id}`, ops);
     expect(lots.body['items']).toHaveLength(1);
+    await waitFor(() => probe.records.filter((r) => r.key === first.body['id']).length === 1, { what: 'one lot.logged' });
+  });
+
+  it('creates one lot when the first request died after its write but before its answer was stored', async () => {
+    const c = await setUpCooperative('Crash window cooperative');
+    const key = randomUUID();
+    const body = lotBody(c);
+    const first = await call('POST', '/v1/lots', { ...c.manager, 'idempotency-key': key }, body);
+    expect(first.status).toBe(201);
+    // What a crash right after the lot's insert leaves: the lot, and a claim still in flight that
+    // has gone stale (older than a minute), so a retry may take it over.
+    const keys = app.get<Connection>(getConnectionToken()).collection('idempotency_keys');
+    const taken = await keys.updateOne({ state: 'done', bodyHash: { $exists: true }, 'body.id': first.body['id'] }, {
+      $set: { state: 'in_flight', createdAt: new Date(Date.now() - 120_000) },
+      $unset: { status: '', body: '' },
+    });
+    expect(taken.modifiedCount).toBe(1);
+
+    const retry = await call('POST', '/v1/lots', { ...c.manager, 'idempotency-key': key }, body);
+    expect(retry.status).toBe(201);
+    expect(retry.body['id']).toBe(first.body['id']);
+    expect((await call('GET', `/v1/lots?cooperativeId=${c.id}`, ops)).body['items']).toHaveLength(1);
     await waitFor(() => probe.records.filter((r) => r.key === first.body['id']).length === 1, { what: 'one lot.logged' });
   });
 });

@@ -444,6 +444,24 @@ describe('order-routing on the real broker and store', () => {
     await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === waiting.id);
   });
 
+  it('places one order when the first request died after its write but before its answer was stored', async () => {
+    const key = { 'idempotency-key': randomUUID(), ...buyer };
+    const body = { channel: 'retail', destination: { ...HANGZHOU, address: `crash window ${randomUUID()}` }, lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 1 }] };
+    const first = await place(body, key);
+    expect(first.statusCode).toBe(202);
+    // What a crash right after the order's insert leaves: the order, and a stale claim in flight.
+    const taken = await orders.db.collection('idempotency_keys').updateOne({ state: 'done', 'body.id': first.json().id }, {
+      $set: { state: 'in_flight', createdAt: new Date(Date.now() - 120_000) },
+      $unset: { status: '', body: '' },
+    });
+    expect(taken.modifiedCount).toBe(1);
+
+    const retry = await place(body, key);
+    expect(retry.statusCode).toBe(202);
+    expect(retry.json().id).toBe(first.json().id);
+    expect(await orders.countDocuments({ 'destination.address': body.destination.address })).toBe(1);
+  });
+
   it('lists a buyer its own orders only, and ops anyone\'s, with filters and a cursor', async () => {
     const line = [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 1 }];
     const mine = [];

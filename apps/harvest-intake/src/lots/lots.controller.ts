@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, IdempotencySeed, Roles } from '@firstmile/http';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { LogLotDto, VoidLotDto } from './dto/log-lot.dto';
 import { LotsService } from './lots.service';
@@ -16,8 +16,8 @@ export class LotsController {
   @Roles('coop_manager')
   @Idempotent()
   @ApiCreatedResponse({ description: 'The lot, status "logged"; lot.logged is published' })
-  log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto) {
-    return this.lots.log(caller, dto);
+  log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto, @IdempotencySeed() seed?: string) {
+    return this.lots.log(caller, dto, seed);
   }
 
   @Get()

@@ -13,9 +13,15 @@ const HIDDEN = { outbox: 0, outboxSize: 0, appliedEvents: 0 } as const;
 export class LotsRepository {
   constructor(@InjectModel(Lot.name) private readonly model: Model<Lot>) {}
 
-  /** The lot and its lot.logged event, in one write. */
-  async insert(lot: LotRecord, events: OutboundEvent[]): Promise<void> {
-    await this.model.create({ ...lot, ...initialOutbox(events) });
+  /** The lot and its lot.logged event, in one write; false when a lot with its id exists. */
+  async insert(lot: LotRecord, events: OutboundEvent[]): Promise<boolean> {
+    try {
+      await this.model.create({ ...lot, ...initialOutbox(events) });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
   }
 
   findById(id: string): Promise<LotRecord | null> {

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { LotLoggedV1, LotVoidedV1, type LotGradedV1, type Principal } from '@firstmile/contracts';
 import { Access, type FieldError, newestFirst, type Page, ProblemException } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
-import { newId } from '@firstmile/persistence';
+import { derivedId, newId } from '@firstmile/persistence';
 import type { FilterQuery } from 'mongoose';
 import { CooperativesService } from '../cooperatives/cooperatives.service';
 import type { HarvestEnv } from '../harvest.env';
@@ -33,7 +33,8 @@ export class LotsService {
     this.maxAgeDays = config.get('MAX_HARVEST_AGE_DAYS', { infer: true });
   }
 
-  async log(caller: Principal, dto: LogLotDto, now = new Date()): Promise<LotView> {
+  /** `seed`: the request's idempotency identity; a retry of a request that died after this write finds its lot. */
+  async log(caller: Principal, dto: LogLotDto, seed?: string, now = new Date()): Promise<LotView> {
     const coop = await this.cooperatives.get(caller, dto.cooperativeId);
     const errors: FieldError[] = [];
     const harvestedAt = new Date(dto.harvestedAt);
@@ -52,7 +53,7 @@ export class LotsService {
     if (errors.length > 0 || !orchard) throw ProblemException.validation(errors);
 
     const lot: LotRecord = {
-      _id: newId('LOT'),
+      _id: seed ? derivedId('LOT', seed) : newId('LOT'),
       cooperativeId: coop._id,
       growerId: dto.growerId,
       orchardId: dto.orchardId,
@@ -79,8 +80,8 @@ export class LotsService {
       originWarehouseId: lot.originWarehouseId,
       loggedAt: now.toISOString(),
     };
-    await this.lots.insert(lot, [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })]);
-    return view(lot);
+    if (await this.lots.insert(lot, [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })])) return view(lot);
+    return this.get(caller, lot._id);
   }
 
   async get(caller: Principal, id: string): Promise<LotView> {

@@ -20,9 +20,15 @@ const MAX_CONFLICTS = 20;
 export class OrdersRepository {
   constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {}
 
-  /** The order and its order.placed event, in one write. */
-  async insert(order: OrderRecord, events: OutboundEvent[]): Promise<void> {
-    await this.model.create({ ...order, ...initialOutbox(events) });
+  /** The order and its order.placed event, in one write; false when an order with its id exists. */
+  async insert(order: OrderRecord, events: OutboundEvent[]): Promise<boolean> {
+    try {
+      await this.model.create({ ...order, ...initialOutbox(events) });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
   }
 
   findById(id: string): Promise<OrderRecord | null> {

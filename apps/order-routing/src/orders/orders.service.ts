@@ -21,7 +21,7 @@ import {
 } from '@firstmile/contracts';
 import { Access, newestFirst, type Page, problemFor, ProblemException } from '@firstmile/http';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
-import { newId } from '@firstmile/persistence';
+import { derivedId, newId } from '@firstmile/persistence';
 import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
 import { RoutingSettings, SOURCE } from '../routing.settings';
 import { StockService } from '../stock/stock.service';
@@ -87,7 +87,8 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
     this.arrivals?.unsubscribe();
   }
 
-  async place(caller: Principal, dto: PlaceOrderDto, now = new Date()): Promise<{ id: string; status: OrderStatus }> {
+  /** `seed`: the request's idempotency identity; a retry of a request that died after this write finds its order. */
+  async place(caller: Principal, dto: PlaceOrderDto, seed?: string, now = new Date()): Promise<{ id: string; status: OrderStatus }> {
     if (!caller.buyer) throw new ProblemException(problemFor(403, 'a buyer token must carry the buyer claim'));
     const destination = {
       city: dto.destination.city,
@@ -101,7 +102,7 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
       quantityKg: l.quantityKg,
     }));
     const order: OrderRecord = {
-      _id: newId('ORD'),
+      _id: seed ? derivedId('ORD', seed) : newId('ORD'),
       buyerId: caller.buyer,
       channel: dto.channel,
       destination,
@@ -126,8 +127,9 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
       lines,
       placedAt: now.toISOString(),
     };
-    await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })]);
-    return { id: order._id, status: order.status };
+    if (await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })])) return { id: order._id, status: order.status };
+    // The first attempt wrote it and died before answering: answer as it would have.
+    return { id: order._id, status: 'received' };
   }
 
   async get(caller: Principal, id: string): Promise<OrderView> {

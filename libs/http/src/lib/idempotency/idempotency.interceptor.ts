@@ -1,6 +1,7 @@
 import {
   applyDecorators,
   type CallHandler,
+  createParamDecorator,
   type ExecutionContext,
   Injectable,
   type NestInterceptor,
@@ -60,6 +61,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const bodyHash = hash(canonical(request.body ?? null));
     const now = new Date();
 
+    (request as IdempotentRequest).idempotencySeed = id;
     const existing = await this.claim(id, bodyHash, now);
     if (existing) {
       if (existing.bodyHash !== bodyHash) {
@@ -117,6 +119,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return existing;
   }
 }
+
+interface IdempotentRequest {
+  idempotencySeed?: string;
+}
+
+/**
+ * The request's idempotency identity (caller, route and key, hashed) when it carries an
+ * `Idempotency-Key`, else undefined. A handler that derives the id of what it creates from it
+ * (`derivedId`) makes the create itself idempotent: a retry that takes over the claim of a request
+ * that died after its write — but before its answer was stored — finds the first one's document
+ * instead of creating a second.
+ */
+export const IdempotencySeed = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string | undefined => ctx.switchToHttp().getRequest<IdempotentRequest>().idempotencySeed,
+);
 
 /** Marks a creating POST as honouring `Idempotency-Key`. */
 export const Idempotent = () =>
