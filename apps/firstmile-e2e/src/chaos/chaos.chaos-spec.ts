@@ -178,9 +178,9 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
 
     // --- liveness: every accepted request reaches its end state within 60 s of the last fault.
     const lots = load.lots;
-    const graded = lots.filter((l) => l.graded);
+    const graded = lots.flatMap((l) => (l.graded ? [{ ...l, graded: l.graded }] : []));
     const gradedSubLots = new Map(
-      graded.flatMap((l) => l.graded!.subLots.map((s) => [s.id, { ...s, lotId: l.id }] as const)),
+      graded.flatMap((l) => l.graded.subLots.map((s) => [s.id, { ...s, lotId: l.id }] as const)),
     );
     const orderIds = load.orders.map((o) => o.id);
     const pending = async () => {
@@ -231,7 +231,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     }>('harvest-intake', 'lots');
     const byMarker = groupBy(
       hLots.filter((l) => l.notes?.startsWith(`chaos-${runId}-`)),
-      (l) => l.notes!,
+      (l) => l.notes ?? '',
     );
     const duplicatedLots = [...byMarker]
       .filter(([, v]) => v.length > 1)
@@ -243,7 +243,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         {
           id: l.id,
           status: 'graded',
-          subLots: l.graded!.subLots.map((s) => s.id).sort(),
+          subLots: l.graded.subLots.map((s) => s.id).sort(),
         },
       );
     }
@@ -294,7 +294,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     const orders = await store.all<OrderDoc>('order-routing', 'orders');
     const ordersByMarker = groupBy(
       orders.filter((o) => o.destination.address?.startsWith(`chaos-${runId}-`)),
-      (o) => o.destination.address!,
+      (o) => o.destination.address ?? '',
     );
     const duplicatedOrders = [...ordersByMarker]
       .filter(([, v]) => v.length > 1)

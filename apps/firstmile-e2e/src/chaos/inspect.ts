@@ -27,7 +27,9 @@ export class Store {
 
   /** A service's database (the name the services derive from MONGO_DB_PREFIX). */
   db(service: keyof typeof DATABASES) {
-    return this.conn.useDb(`${this.prefix}firstmile_${DATABASES[service]}`, { useCache: true }).db!;
+    const { db } = this.conn.useDb(`${this.prefix}firstmile_${DATABASES[service]}`, { useCache: true });
+    if (!db) throw new Error(`no connection to the ${service} database`);
+    return db;
   }
 
   async all<T = Doc>(
