@@ -7,3 +7,4 @@ export * from './lib/outbox';
 export * from './lib/outbox-relay';
 export * from './lib/outbox-relay.module';
 export * from './lib/ids';
+export * from './lib/errors';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { isDuplicateKey } from '@firstmile/persistence';
 import { Brand } from './brand.schema';
 
 @Injectable()
@@ -18,7 +19,7 @@ export class BrandsRepository {
     } catch (err) {
       // Replicas starting together race to insert the same brand; whoever lost finds it there.
       const errors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
-      if (!Array.isArray(errors) || !errors.every((e) => e.code === 11000)) throw err;
+      if (!Array.isArray(errors) || !errors.every(isDuplicateKey)) throw err;
     }
   }
 
@@ -28,7 +29,7 @@ export class BrandsRepository {
       await this.model.create(brand);
       return true;
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }

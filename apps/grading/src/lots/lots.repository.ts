@@ -2,14 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey } from '@firstmile/persistence';
 import { GradingLot } from './lot.schema';
 import { LotOutcome, type MeasuredSnapshot } from './lot-outcome.schema';
 import { type GradeTotals, MeasurementBatch } from './measurement-batch.schema';
 
 export type OutcomeRecord = Omit<LotOutcome, 'outbox' | 'outboxSize'>;
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 /**
  * A lot, its measurement batches and its outcome. Every write is an insert with a natural unique

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { isDuplicateKey } from '@firstmile/persistence';
 import { type JourneyEntry, JourneyStepDoc, Provenance } from './provenance.schema';
 
 /** A step for the sub-lot with this trace code (or sub-lot id), applied once per natural key. */
 export type StepUpdate = ({ traceCode: string } | { subLotId: string }) & { key: string; entry: JourneyEntry };
-
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 @Injectable()
 export class ProvenanceRepository {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { Lot, type GradingSummary } from './lot.schema';
 
 export type LotRecord = Omit<Lot, 'outbox' | 'outboxSize'>;
@@ -19,7 +19,7 @@ export class LotsRepository {
       await this.model.create({ ...lot, ...initialOutbox(events) });
       return true;
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, withEvents } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey, withEvents } from '@firstmile/persistence';
 import { Order } from './order.schema';
 
 export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
@@ -26,7 +26,7 @@ export class OrdersRepository {
       await this.model.create({ ...order, ...initialOutbox(events) });
       return true;
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }

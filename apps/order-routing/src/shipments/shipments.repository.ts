@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, withEvents } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey, withEvents } from '@firstmile/persistence';
 import { Shipment, type TrackingEventDoc } from './shipment.schema';
 
 export type ShipmentRecord = Omit<Shipment, 'outbox' | 'outboxSize'>;
@@ -24,7 +24,7 @@ export class ShipmentsRepository {
       return r.upsertedCount === 1;
     } catch (err) {
       // Two deliveries racing to insert: the loser's insert is the duplicate.
-      if ((err as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { StockItem, StockLevel } from '@firstmile/contracts';
+import { isDuplicateKey } from '@firstmile/persistence';
 import { positionKey, StockPosition } from './stock-position.schema';
-
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 @Injectable()
 export class StockRepository {

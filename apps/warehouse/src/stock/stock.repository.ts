@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { type Change, guardFilter, type LedgerEntry } from './stock-position';
 import { KeyedLock } from './keyed-lock';
 import { Dispatch, type LedgerEntryDoc, StockPosition, UnknownStockAnswer } from './stock-position.schema';
@@ -16,7 +16,6 @@ export type LedgerRow = LedgerEntryDoc & { positionId: string; subLotId: string;
 const WRITE_PATH = { ledger: 0, outbox: 0, appliedEvents: 0 } as const;
 const READ_PATH = { ledger: 0, outbox: 0, appliedEvents: 0, reservations: 0 } as const;
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 export const ledgerEntryId = (positionId: string, e: LedgerEntry, n: number) =>
   `${e.at.toISOString()}|${positionId}|${String(e.version).padStart(9, '0')}|${String(n).padStart(3, '0')}`;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
+import { isDuplicateKey } from '@firstmile/persistence';
 import { Warehouse } from './warehouse.schema';
 
 @Injectable()
@@ -13,7 +14,7 @@ export class WarehousesRepository {
       await this.model.create(w);
       return true;
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }
