@@ -364,6 +364,23 @@ describe('grading service', () => {
     expect((await post(url, { batchId: 'bad', fruits: [{ weightG: -1 }] }, line(LIXIAN_WH))).statusCode).toBe(400);
     expect((await post(url, { batchId: 'a.b', fruits: [premium] }, line(LIXIAN_WH))).statusCode).toBe(400);
     expect((await post(url, { batchId: 'x', fruits: [{ ...premium, sugar: 12 }] }, line(LIXIAN_WH))).statusCode).toBe(400);
+    // The route's JSON schema answers like the ValidationPipe: problem+json naming each field,
+    // unknown fields refused (not dropped), nothing coerced.
+    const bad = await post(url, { batchId: 'y', fruits: [premium, { ...premium, weightG: '245' }, { ...premium, sugar: 12 }], line: 2 }, line(LIXIAN_WH));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json()).toMatchObject({ status: 400, type: 'urn:firstmile:problem:validation' });
+    expect(bad.json().errors).toEqual(
+      expect.arrayContaining([
+        { field: 'line', message: 'is not a known field' },
+        { field: 'fruits.1.weightG', message: 'must be number' },
+        { field: 'fruits.2.sugar', message: 'is not a known field' },
+      ]),
+    );
+    expect((await get(`/v1/lots/${lot.lotId}/grading`)).json().measurements).toMatchObject({ batches: 0 });
+    // Who may post comes before what was posted.
+    expect((await app.inject({ method: 'POST', url, payload: { nope: 1 } })).statusCode).toBe(401);
+    expect((await post(url, { nope: 1 }, bearer({ role: 'buyer', buyer: 'B1' }))).statusCode).toBe(403);
   });
 
   it('serves the standards to any caller and lets ops manage brand programs', async () => {

@@ -2,6 +2,7 @@ export * from './lib/env';
 export * from './lib/problems/problem';
 export * from './lib/problems/problem-details.filter';
 export * from './lib/problems/validation.pipe';
+export * from './lib/problems/json-schema.pipe';
 export * from './lib/auth/auth.decorators';
 export * from './lib/auth/auth.guard';
 export * from './lib/auth/access';

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, JsonSchemaPipe, Roles } from '@firstmile/http';
 import { GradeLotDto } from './dto/grade-lot.dto';
-import { MeasurementBatchDto } from './dto/measurements.dto';
+import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
 import { LotsService } from './lots.service';
 
 @ApiTags('grading')
@@ -22,8 +22,13 @@ export class LotsController {
   @Post('measurements')
   @HttpCode(202)
   @Roles('grading_line')
+  @ApiBody({ schema: MEASUREMENT_BATCH_SCHEMA as never })
   @ApiAcceptedResponse({ description: 'The batch is tallied; `accepted: false` when this batchId was already taken' })
-  measure(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: MeasurementBatchDto) {
+  measure(
+    @CurrentPrincipal() caller: Principal,
+    @Param('lotId') lotId: string,
+    @Body(new JsonSchemaPipe<MeasurementBatch>(MEASUREMENT_BATCH_SCHEMA)) dto: MeasurementBatch,
+  ) {
     return this.lots.measure(caller, lotId, dto);
   }
 

@@ -21,7 +21,7 @@ import { type GradingEnv, parsePairs } from '../grading.env';
 import { ProvenanceService } from '../provenance/provenance.service';
 import { StandardsService } from '../standards/standards.service';
 import type { GradeLotDto } from './dto/grade-lot.dto';
-import type { MeasurementBatchDto } from './dto/measurements.dto';
+import type { MeasurementBatch } from './dto/measurements.schema';
 import type { GradingLot, LotStatus } from './lot.schema';
 import type { GradedOutcome, GradedSubLotDoc, MeasuredSnapshot } from './lot-outcome.schema';
 import { LotsRepository } from './lots.repository';
@@ -120,7 +120,7 @@ export class LotsService {
   }
 
   /** One batch of per-fruit measurements, folded into per-grade tallies. */
-  async measure(caller: Principal, lotId: string, dto: MeasurementBatchDto, now = new Date()) {
+  async measure(caller: Principal, lotId: string, dto: MeasurementBatch, now = new Date()) {
     const lot = await this.visible(lotId, (l) => Access.warehouse(caller, l.originWarehouseId));
     const standard = await this.pendingStandard(lot);
     const tally = tallyBatch(graderFor(standard, lot.variety), dto.fruits);
