@@ -173,6 +173,8 @@ export class StockService {
     if (result.kind === 'refused' && result.refusal === 'unknown_reservation') {
       // Typically it expired first; order-routing already heard ReservationReleasedV1 for it.
       this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found no open reservation`);
+    } else if (result.kind === 'missing') {
+      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
     }
   }
 
