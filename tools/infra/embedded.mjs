@@ -86,6 +86,17 @@ export const FERRETDB_VERSION = readGoModVersion('github.com/FerretDB/FerretDB')
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether `promise` settles within `ms`; the timer is cleared either way, so it holds no process open. */
+export async function settlesWithin(promise, ms) {
+  let timer;
+  const timedOut = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function readPomProperty(name) {
   try {
     const m = fs
@@ -915,11 +926,11 @@ export async function startEmbedded({
       );
       for (const c of procs) signalProcess(c.pid, 'SIGTERM');
       const all = Promise.all(exited);
-      const graceful = await Promise.race([all.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      const graceful = await settlesWithin(all, STOP_GRACE_MS);
       if (!graceful) {
         for (const c of procs)
           if (c.exitCode === null && c.signalCode === null) signalProcess(c.pid, 'SIGKILL');
-        await Promise.race([all, sleep(3000)]);
+        await settlesWithin(all, 3000);
       }
       if (children.watchdog?.pid) signalProcess(children.watchdog.pid, 'SIGKILL');
       children.watchdog?.stdin?.destroy();
@@ -1093,7 +1104,7 @@ export async function startEmbedded({
       if (old.exitCode === null && old.signalCode === null) {
         const gone = new Promise((r) => old.once('exit', r));
         signalProcess(old.pid, signal);
-        if (!(await Promise.race([gone.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]))) {
+        if (!(await settlesWithin(gone, STOP_GRACE_MS))) {
           signalProcess(old.pid, 'SIGKILL');
           await gone;
         }

@@ -29,6 +29,7 @@ import {
   isPortOpen,
   pidAlive,
   REPO_ROOT,
+  settlesWithin,
   signalProcess,
   sleep,
   tailFile,
@@ -282,13 +283,9 @@ export async function startZipkin({
     stopPromise ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
         signalProcess(child.pid, 'SIGTERM');
-        const graceful = await Promise.race([
-          exited.then(() => true),
-          sleep(STOP_GRACE_MS).then(() => false),
-        ]);
-        if (!graceful) {
+        if (!(await settlesWithin(exited, STOP_GRACE_MS))) {
           signalProcess(child.pid, 'SIGKILL');
-          await Promise.race([exited, sleep(3000)]);
+          await settlesWithin(exited, 3000);
         }
       }
       signalProcess(watchdog.pid, 'SIGKILL');
