@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
 import {
   type EventPayload,
   type EventType,
@@ -17,7 +19,7 @@ import {
 } from '@firstmile/contracts';
 import { newEvent } from '@firstmile/messaging';
 import { toHeaders } from '@firstmile/contracts';
-import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
+import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
 
 /** Publishes an event as its producer would: CloudEvents headers, the catalog's topic and key. */
@@ -280,6 +282,31 @@ describe('grading service', () => {
     const refused = await post(`/v1/lots/${voided.lotId}/grading`, { bands: [{ grade: 'premium', quantityKg: 1 }] }, line(LIXIAN_WH));
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ status: 409, type: 'urn:firstmile:problem:lot-not-pending' });
+  });
+
+  it('answers a retry of a grading that died before its answer was stored with that grading, and anyone else with 409', async () => {
+    const lot = logged({ county: 'CN-GS-LIXIAN', quantityKg: 80 });
+    await pendingLot(lot);
+    const url = `/v1/lots/${lot.lotId}/grading`;
+    const body = { bands: [{ grade: 'premium', quantityKg: 50 }, { grade: 'grade_1', quantityKg: 30 }] };
+    const key = { 'idempotency-key': randomUUID(), ...line(LIXIAN_WH) };
+    const first = await post(url, body, key);
+    expect(first.statusCode).toBe(201);
+    // What a crash right after the grading's write leaves: the outcome, and a stale claim in flight.
+    const taken = await app.get<Connection>(getConnectionToken()).collection('idempotency_keys').updateOne(
+      { state: 'done', 'body.lotId': lot.lotId },
+      { $set: { state: 'in_flight', createdAt: new Date(Date.now() - 120_000) }, $unset: { status: '', body: '' } },
+    );
+    expect(taken.modifiedCount).toBe(1);
+
+    const retry = await post(url, body, key);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json()).toEqual(first.json());
+    const other = await post(url, body, { 'idempotency-key': randomUUID(), ...line(LIXIAN_WH) });
+    expect(other.statusCode).toBe(409);
+    const graded = (r: ProbedRecord) => r.key === lot.lotId && r.headers['ce_type'] === LotGradedV1.type;
+    await probe.expect(graded, { what: 'lot.graded' });
+    expect(probe.records.filter(graded)).toHaveLength(1);
   });
 
   it('tells a sub-lot\'s journey from warehouse and shipment events, in the order things happened', async () => {

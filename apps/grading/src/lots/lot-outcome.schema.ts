@@ -38,6 +38,8 @@ export class LotOutcome implements OutboxFields {
   @Prop() voidedAt?: Date;
   @Prop() voidReason?: string;
   @Prop({ required: true }) decidedAt!: Date;
+  /** The Idempotency-Key identity of the request that graded the lot: its retry gets the same answer. */
+  @Prop() requestSeed?: string;
   outbox!: OutboxFields['outbox'];
   outboxSize!: number;
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, JsonSchemaPipe, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles } from '@firstmile/http';
 import { GradeLotDto } from './dto/grade-lot.dto';
 import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
 import { LotsService } from './lots.service';
@@ -36,7 +36,7 @@ export class LotsController {
   @Roles('grading_line')
   @Idempotent()
   @ApiCreatedResponse({ description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })
-  grade(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: GradeLotDto) {
-    return this.lots.grade(caller, lotId, dto);
+  grade(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: GradeLotDto, @IdempotencySeed() seed?: string) {
+    return this.lots.grade(caller, lotId, dto, seed);
   }
 }

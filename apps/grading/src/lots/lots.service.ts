@@ -24,7 +24,7 @@ import type { GradeLotDto } from './dto/grade-lot.dto';
 import type { MeasurementBatch } from './dto/measurements.schema';
 import type { GradingLot, LotStatus } from './lot.schema';
 import type { GradedOutcome, GradedSubLotDoc, MeasuredSnapshot } from './lot-outcome.schema';
-import { LotsRepository } from './lots.repository';
+import { LotsRepository, type OutcomeRecord } from './lots.repository';
 import { newTraceCode } from './trace-code';
 
 export const SOURCE = 'firstmile/grading';
@@ -122,7 +122,8 @@ export class LotsService {
   /** One batch of per-fruit measurements, folded into per-grade tallies. */
   async measure(caller: Principal, lotId: string, dto: MeasurementBatch, now = new Date()) {
     const lot = await this.visible(lotId, (l) => Access.warehouse(caller, l.originWarehouseId));
-    const standard = await this.pendingStandard(lot);
+    if (await this.lots.findOutcome(lotId)) throw notPending(lotId, 'measured');
+    const standard = this.standardOf(lot);
     const tally = tallyBatch(graderFor(standard, lot.variety), dto.fruits);
     const added = await this.lots.insertBatch(lotId, dto.batchId, dto.fruits.length, tally, now);
     if (added && (await this.lots.findOutcome(lotId))) {
@@ -133,14 +134,20 @@ export class LotsService {
     return { lotId, batchId: dto.batchId, accepted: added, fruits: dto.fruits.length };
   }
 
-  async grade(caller: Principal, lotId: string, dto: GradeLotDto, now = new Date()): Promise<GradingView> {
+  /**
+   * `seed`: the request's idempotency identity. A retry of a request that graded the lot and died
+   * before its answer was stored gets that grading, not a 409.
+   */
+  async grade(caller: Principal, lotId: string, dto: GradeLotDto, seed?: string, now = new Date()): Promise<GradingView> {
     const lot = await this.visible(lotId, (l) => Access.warehouse(caller, l.originWarehouseId));
-    return continueTrace(lot.trace, 'grade lot', () => this.gradeLot(lot, dto, now), { 'firstmile.lot_id': lotId });
+    return continueTrace(lot.trace, 'grade lot', () => this.gradeLot(lot, dto, seed, now), { 'firstmile.lot_id': lotId });
   }
 
-  private async gradeLot(lot: GradingLot, dto: GradeLotDto, now: Date): Promise<GradingView> {
+  private async gradeLot(lot: GradingLot, dto: GradeLotDto, seed: string | undefined, now: Date): Promise<GradingView> {
     const lotId = lot._id;
-    const standard = await this.pendingStandard(lot);
+    const done = await this.lots.findOutcome(lotId);
+    if (done) return this.alreadyGraded(lotId, done, seed);
+    const standard = this.standardOf(lot);
     const lotGrams = kgToGrams(lot.quantityKg);
     const order = standard.grades.map((g) => g.grade);
     let split: LotSplit;
@@ -176,6 +183,7 @@ export class LotsService {
       cullKg: gramsToKg(split.cullGrams),
       ...(measured ? { measured } : {}),
       decidedAt: now,
+      ...(seed ? { requestSeed: seed } : {}),
       outbox: [],
       outboxSize: 0,
     };
@@ -201,9 +209,17 @@ export class LotsService {
     const { outbox: _o, outboxSize: _s, ...record } = outcome;
     if (!(await this.lots.decide(record, [newEvent(LotGradedV1.type, graded, { source: SOURCE, time: now })]))) {
       await this.provenance.release(subLots.map((s) => s.traceCode));
+      const winner = await this.lots.findOutcome(lotId);
+      if (winner) return this.alreadyGraded(lotId, winner, seed);
       throw notPending(lotId, 'graded');
     }
     return gradingView(lotId, outcome);
+  }
+
+  /** The lot's outcome is decided: the same answer for the request that decided it, 409 for any other. */
+  private alreadyGraded(lotId: string, outcome: OutcomeRecord, seed: string | undefined): GradingView {
+    if (seed && outcome.requestSeed === seed && outcome.outcome === 'graded') return gradingView(lotId, outcome as GradedOutcome);
+    throw notPending(lotId, 'graded');
   }
 
   /** The lot if the caller may see it; the same 404 as a missing lot otherwise. */
@@ -211,8 +227,7 @@ export class LotsService {
     return Access.orNotFound(await this.lots.findLot(lotId), allowed, 'lot', lotId);
   }
 
-  private async pendingStandard(lot: GradingLot): Promise<GradingStandard> {
-    if (await this.lots.findOutcome(lot._id)) throw notPending(lot._id, 'graded');
+  private standardOf(lot: GradingLot): GradingStandard {
     const standard = lot.standard ? this.standards.byId(lot.standard) : undefined;
     if (!standard) throw ProblemException.conflict(`no grading standard is configured for ${lot.produce}`, 'no-grading-standard');
     return standard;
