@@ -39,12 +39,15 @@ export class OrdersRepository {
     return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<OrderRecord[]>().exec();
   }
 
-  /** Ids of backordered orders with a line of this produce (any, if none given), longest waiting first. */
-  async backordered(produce: readonly string[] | undefined, limit: number): Promise<string[]> {
-    const filter: FilterQuery<Order> = { status: 'backordered' };
-    if (produce) filter['lines.produce'] = { $in: [...produce] };
-    const rows = await this.model.find(filter, { _id: 1 }).sort({ placedAt: 1 }).limit(limit).lean<{ _id: string }[]>().exec();
-    return rows.map((r) => r._id);
+  /** Backordered orders and the produce they wait for, longest waiting first. */
+  async backordered(limit: number): Promise<Array<{ id: string; produce: string[] }>> {
+    const rows = await this.model
+      .find({ status: 'backordered' }, { 'lines.produce': 1 })
+      .sort({ placedAt: 1 })
+      .limit(limit)
+      .lean<Array<{ _id: string; lines: Array<{ produce: string }> }>>()
+      .exec();
+    return rows.map((r) => ({ id: r._id, produce: r.lines.map((l) => l.produce) }));
   }
 
   /**

@@ -66,6 +66,7 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OrdersService.name);
   private readonly routing = new Serial();
   private readonly sweeps = new Serial();
+  private readonly waiting = new WaitingOrders();
   private arrivals?: Subscription;
 
   constructor(
@@ -238,11 +239,22 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
    * longest waiting first, are routed again if the engine now finds a plan for them. An order that
    * still cannot be served is left as it is, without a new event. A re-routed order is `received`
    * again until its reservations are answered.
+   *
+   * An arrival reads only the orders this process knows to be waiting for its produce, each by id:
+   * on FerretDB a query on `status` reads the whole collection, and arrivals come in bursts. The
+   * sweep over every produce queries the store and refreshes what this process knows.
    */
   sweepBackorders(produce?: readonly string[], now = new Date()): Promise<number> {
     return this.sweeps.run(async () => {
+      let ids: string[];
+      if (produce) ids = this.waiting.for(produce, SWEEP_BATCH);
+      else {
+        const rows = await this.orders.backordered(SWEEP_BATCH);
+        for (const r of rows) this.waiting.add(r.id, r.produce);
+        ids = rows.map((r) => r.id);
+      }
       let rerouted = 0;
-      for (const id of await this.orders.backordered(produce, SWEEP_BATCH)) {
+      for (const id of ids) {
         if (await this.reroute(id, now)) rerouted++;
       }
       if (rerouted > 0) this.logger.log(`${rerouted} backordered order(s) routed again${produce ? ` (${produce.join(', ')} arrived)` : ''}`);
@@ -259,8 +271,10 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   private reroute(orderId: string, now: Date): Promise<boolean> {
     return this.routing.run(async () => {
       let holds: AllocationDoc[] = [];
+      let waits = false;
       const changed = await this.orders.transition(orderId, async (o) => {
         if (o.status !== 'backordered') return null;
+        waits = true;
         // A fresh attempt budget: the stock this order waited for is new.
         const next = await this.nextAttempt({ ...o, attempt: 0 }, now);
         if (next.allocations.length === 0 && next.change.set['status'] === 'backordered') return null;
@@ -268,6 +282,7 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
         return next.allocations.length > 0 ? { set: { ...next.change.set, status: 'received' }, events: next.change.events } : next.change;
       });
       if (changed) this.hold(holds);
+      if (changed || !waits) this.waiting.remove(orderId);
       return changed;
     });
   }
@@ -311,6 +326,8 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
           ? decision.reason
           : `reservations refused on ${o.attempt} routing attempt(s)${lastRefusal ? ` (last: ${lastRefusal})` : ''}`;
       const backordered: OrderBackorderedV1 = { orderId: o._id, buyerId: o.buyerId, reason, at };
+      // Known as waiting even if this write loses a race: an arrival's re-route checks the status.
+      this.waiting.add(o._id, o.lines.map((l) => l.produce));
       return {
         change: { set: { status: 'backordered', reason, allocations: [] }, events: [this.event(OrderBackorderedV1.type, backordered, now)] },
         allocations: [],
@@ -429,6 +446,30 @@ function view(o: OrderRecord): OrderView {
     placedAt: new Date(o.placedAt).toISOString(),
     ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
   };
+}
+
+/** Backordered orders by the produce they wait for, in the order they started waiting. */
+class WaitingOrders {
+  private readonly byProduce = new Map<string, Set<string>>();
+
+  add(orderId: string, produce: readonly string[]): void {
+    for (const p of produce) {
+      const ids = this.byProduce.get(p) ?? new Set<string>();
+      ids.add(orderId);
+      this.byProduce.set(p, ids);
+    }
+  }
+
+  remove(orderId: string): void {
+    for (const ids of this.byProduce.values()) ids.delete(orderId);
+  }
+
+  /** Up to `limit` orders waiting for any of this produce. */
+  for(produce: readonly string[], limit: number): string[] {
+    const ids = new Set<string>();
+    for (const p of produce) for (const id of this.byProduce.get(p) ?? []) if (ids.size < limit) ids.add(id);
+    return [...ids];
+  }
 }
 
 /** Runs tasks one after another, each starting when the previous one settled. */
