@@ -10,3 +10,5 @@ export * from './lib/idempotency/idempotency.interceptor';
 export * from './lib/pagination';
 export * from './lib/service.module';
 export * from './lib/bootstrap';
+export * from './lib/auth/token-verifier';
+export { SkipRateLimits } from './lib/rate-limit.guard';

@@ -21,15 +21,26 @@ export class HttpEnv {
 
 /** Token verification. */
 export class AuthEnv {
-  /** HS256 secret for development tokens (`npm run token`). */
+  /** HS256 secret for development tokens (`npm run token`); not used once AUTH_JWKS_URL is set. */
   @IsString() @MinLength(16) AUTH_JWT_SECRET = 'firstmile-dev-secret';
-  /** Identity provider key set; when set, tokens are verified against it (RS256/ES256) instead. */
-  @IsOptional() @IsUrl({ require_tld: false }) AUTH_JWKS_URL?: string;
+  /**
+   * The identity provider's JSON Web Key Set. When set, tokens must be RS256 or ES256, name their key
+   * (`kid`) and be signed by that key of the set; HS256 tokens are refused. Keys are cached (10 min)
+   * and fetched again when a token names an unknown one, at most every 30 s.
+   */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) AUTH_JWKS_URL?: string = undefined;
+  /** When set, tokens must carry exactly this `iss`. */
+  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_ISSUER?: string = undefined;
+  /** When set, a token's `aud` (a string or a list) must include this value. */
+  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_AUDIENCE?: string = undefined;
 }
 
 /**
  * Validates the process environment against an env class at start-up, so a bad setting stops the
- * service with every problem listed instead of failing later.
+ * service with every problem listed instead of failing later. Only the variables an instance of the
+ * class has as properties are read, so an optional one needs an initialiser (`X?: string = undefined`):
+ * the build does not define fields (`useDefineForClassFields: false`), and without one the variable
+ * would be silently ignored (AUTH_JWKS_URL was).
  */
 export function validateEnv<T extends object>(envClass: new () => T) {
   return (raw: Record<string, unknown>): T => {

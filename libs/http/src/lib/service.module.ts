@@ -1,7 +1,6 @@
 import { type DynamicModule, Module, RequestMethod, type Type } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
+import { APP_FILTER } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
@@ -12,8 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { MessagingModule } from '@firstmile/messaging';
 import { MongoModule } from '@firstmile/persistence';
 import { currentTraceIds } from '@firstmile/telemetry';
-import { AuthGuard } from './auth/auth.guard';
-import type { AuthEnv, HttpEnv } from './env';
+import type { HttpEnv } from './env';
 import { validateEnv } from './env';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -21,7 +19,8 @@ import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency/idempo
 import { MetricsController } from './metrics.controller';
 import { TelemetryShutdown } from './observability';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
-import { RateLimitGuard } from './rate-limit.guard';
+import { rateLimits } from './rate-limit.guard';
+import { REQUEST_GUARDS, TOKEN_VERIFIER } from './request-guards';
 
 export interface ServiceModuleOptions {
   /** e.g. `harvest-intake`: names the consumer group, `ce_source` and logs. */
@@ -70,18 +69,9 @@ export class ServiceModule {
         MongoModule.forRoot({ database }),
         MongooseModule.forFeature([{ name: IdempotencyRecord.name, schema: IdempotencyRecordSchema }]),
         MessagingModule.forRoot({ service }),
-        JwtModule.registerAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<AuthEnv, true>) => ({
-            secret: config.get('AUTH_JWT_SECRET', { infer: true }),
-            verifyOptions: { algorithms: ['HS256'] },
-          }),
-        }),
         ThrottlerModule.forRootAsync({
           inject: [ConfigService],
-          useFactory: (config: ConfigService<HttpEnv, true>) => [
-            { ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE', { infer: true }) },
-          ],
+          useFactory: (config: ConfigService<HttpEnv, true>) => rateLimits(config.get('RATE_LIMIT_PER_MINUTE', { infer: true })),
         }),
         ScheduleModule.forRoot(),
         TerminusModule.forRoot({ logger: false }),
@@ -90,12 +80,12 @@ export class ServiceModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        TOKEN_VERIFIER,
+        ...REQUEST_GUARDS,
         IdempotencyInterceptor,
         TelemetryShutdown,
       ],
-      exports: [MongooseModule, IdempotencyInterceptor, JwtModule],
+      exports: [MongooseModule, IdempotencyInterceptor],
     };
   }
 }

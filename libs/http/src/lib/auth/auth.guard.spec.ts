@@ -1,9 +1,10 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import * as jwt from 'jsonwebtoken';
 import { ProblemException } from '../problems/problem';
+import type { AddressRateLimitGuard } from '../rate-limit.guard';
 import { AuthGuard } from './auth.guard';
+import { TokenVerifier } from './token-verifier';
 
 const SECRET = 'a-test-secret-of-some-length';
 
@@ -28,7 +29,9 @@ async function statusOf(guard: AuthGuard, authorization: string): Promise<number
 }
 
 describe('AuthGuard', () => {
-  const guard = new AuthGuard(new JwtService({ secret: SECRET }), new Reflector());
+  const refused = jest.fn(async () => undefined);
+  const guard = new AuthGuard(new TokenVerifier({ secret: SECRET }), new Reflector(), { countRefused: refused } as unknown as AddressRateLimitGuard);
+  beforeEach(() => refused.mockClear());
   const sign = (payload: string | object, opts: jwt.SignOptions = {}) => `Bearer ${jwt.sign(payload, SECRET, { algorithm: 'HS256', ...opts })}`;
 
   it('admits a valid token and sets the principal from its claims', async () => {
@@ -50,5 +53,19 @@ describe('AuthGuard', () => {
   it('answers 401 for an expired token or one of another algorithm', async () => {
     expect(await statusOf(guard, sign({ sub: 'u1', role: 'ops' }, { expiresIn: -10 }))).toBe(401);
     expect(await statusOf(guard, `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, SECRET, { algorithm: 'HS512', expiresIn: '1h' })}`)).toBe(401);
+  });
+
+  it("counts a refused token against the caller's address, and neither a valid one nor a missing one", async () => {
+    expect(await statusOf(guard, sign({ sub: 'u1', role: 'ops' }, { expiresIn: '1h' }))).toBe(200);
+    expect(await statusOf(guard, 'Basic b3BzOm9wcw==')).toBe(401);
+    expect(refused).not.toHaveBeenCalled();
+    expect(await statusOf(guard, `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, 'another-secret-entirely', { expiresIn: '1h' })}`)).toBe(401);
+    expect(await statusOf(guard, sign({ sub: 'u1', role: 'admin' }, { expiresIn: '1h' }))).toBe(401);
+    expect(refused).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers what the address limit throws (429) instead of 401 for a refused token', async () => {
+    refused.mockRejectedValueOnce(new ProblemException({ type: 'urn:x', title: 'Too many requests', status: 429 }));
+    expect(await statusOf(guard, `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, 'another-secret-entirely', { expiresIn: '1h' })}`)).toBe(429);
   });
 });

@@ -1,12 +1,13 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import { plainToInstance } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { ROLES, type Principal, type Role } from '@firstmile/contracts';
 import { problemFor, ProblemException } from '../problems/problem';
+import { AddressRateLimitGuard } from '../rate-limit.guard';
 import { type AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
+import { bearerTokenOf, SigningKeysUnavailable, TokenVerifier } from './token-verifier';
 
 class Claims implements Principal {
   @IsString() @IsNotEmpty() @MaxLength(200) sub!: string;
@@ -22,13 +23,22 @@ const unauthenticated = (detail: string) => new ProblemException(problemFor(401,
 
 /**
  * Global guard: every route needs a valid bearer token unless marked @Public(), and a role listed in
- * @Roles() when it has one. The algorithm is pinned, so `alg: none` or a swapped algorithm fails.
+ * @Roles() when it has one. The algorithms are pinned (see TokenVerifier), so `alg: none` or a swapped
+ * algorithm fails.
+ *
+ * It runs between the two rate limits (see REQUEST_GUARDS): callers without a token were already
+ * counted by address; a token that fails here is counted by address too, and once that address is
+ * over its limit the answer is 429 instead of 401. A valid token is never held back by its address.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger('Auth');
+  private lastKeyWarning = 0;
+
   constructor(
-    private readonly jwt: JwtService,
+    private readonly tokens: TokenVerifier,
     private readonly reflector: Reflector,
+    private readonly addressLimit: AddressRateLimitGuard,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -36,7 +46,9 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
-    const principal = await this.authenticate(request.headers.authorization);
+    const token = bearerTokenOf(request.headers.authorization);
+    if (!token) throw unauthenticated('a bearer token is required');
+    const principal = await this.authenticate(token, ctx);
     request.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(principal.role)) {
@@ -45,19 +57,28 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(header: string | undefined): Promise<Principal> {
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header ?? '');
-    if (!match) throw unauthenticated('a bearer token is required');
+  private async authenticate(token: string, ctx: ExecutionContext): Promise<Principal> {
     let payload: unknown;
     try {
-      payload = await this.jwt.verifyAsync(match[1], { algorithms: ['HS256'] });
+      payload = await this.tokens.verify(token);
     } catch (err) {
+      if (err instanceof SigningKeysUnavailable) {
+        // Every caller is refused while the provider's keys are out of reach: say so in the log (once
+        // a minute, not once a request), and do not count it against the caller's address.
+        if (Date.now() - this.lastKeyWarning > 60_000) {
+          this.lastKeyWarning = Date.now();
+          this.logger.warn(`${err.message}; every token is refused until they can be`);
+        }
+        throw unauthenticated('the token could not be verified now');
+      }
+      await this.addressLimit.countRefused(ctx);
       throw unauthenticated(`invalid token: ${(err as Error).message}`);
     }
-    // A signed payload need not be an object (jws signs any string); only a claims object is a caller.
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw unauthenticated('token claims are not valid');
     const claims = plainToInstance(Claims, payload, { excludeExtraneousValues: false });
-    if (validateSync(claims).length > 0) throw unauthenticated('token claims are not valid');
+    if (validateSync(claims).length > 0) {
+      await this.addressLimit.countRefused(ctx);
+      throw unauthenticated('token claims are not valid');
+    }
     const { sub, role, coop, warehouses, buyer } = claims;
     return { sub, role, coop, warehouses, buyer };
   }

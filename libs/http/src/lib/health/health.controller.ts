@@ -1,16 +1,16 @@
 import { Controller, Get, Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, MongooseHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Admin, Kafka } from 'kafkajs';
 import { KAFKA } from '@firstmile/messaging';
 import { Public } from '../auth/auth.decorators';
+import { SkipRateLimits } from '../rate-limit.guard';
 
 @ApiTags('health')
 @Public()
 // Probes come from one address (the kubelet, a load balancer) as often as they like; rate-limiting
 // them by address would take a healthy instance out of service.
-@SkipThrottle()
+@SkipRateLimits()
 @Controller('health')
 export class HealthController implements OnApplicationShutdown {
   private admin?: Admin;
