@@ -16,6 +16,11 @@ export class WarehouseEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, M
   @Transform(toNumber) @IsInt() @Min(1000) RESERVATION_TTL_MS = 15 * 60_000;
   /** How often the expiry sweep looks for lapsed reservations. */
   @Transform(toNumber) @IsInt() @Min(100) RESERVATION_SWEEP_MS = 30_000;
+  /**
+   * How often positions whose last change has owed documents (reservations, ledger entries) for a
+   * while are settled: written if a crash cut the change short, and the entry cleared.
+   */
+  @Transform(toNumber) @IsInt() @Min(100) SETTLE_SWEEP_MS = 5_000;
   /** How often stock past its best-before is written off. */
   @Transform(toNumber) @IsInt() @Min(1000) WRITE_OFF_SWEEP_MS = 60 * 60_000;
 }

@@ -188,7 +188,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         store.all<{ _id: string; status: string }>('harvest-intake', 'lots'),
         store.all<{ _id: string }>('grading', 'lots'),
         store.all<{ _id: string; status: string }>('order-routing', 'orders'),
-        store.all<{ subLotId: string }>('warehouse', 'stock_positions'),
+        store.all<{ subLotId: string; pendingCount?: number }>('warehouse', 'stock_positions'),
       ]);
       const hStatus = new Map(hLots.map((l) => [l._id, l.status]));
       const gKnown = new Set(gLots.map((l) => l._id));
@@ -199,6 +199,8 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         lotsNotGradedAtIntake: graded.filter((l) => hStatus.get(l.id) !== 'graded').map((l) => l.id),
         subLotsNotStocked: [...gradedSubLots.keys()].filter((id) => !stocked.has(id)),
         ordersNotDecided: orderIds.filter((id) => (oStatus.get(id) ?? 'received') === 'received'),
+        // Reservation and ledger documents a position's changes owe, not yet written and cleared.
+        positionsUnsettled: positions.filter((p) => (p.pendingCount ?? 0) > 0).map((p) => p.subLotId),
         outboxBacklog: await outboxBacklog(),
         lag: (await broker.lag()).filter((g) => g.lag > 0),
       };
@@ -272,7 +274,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       expect({ id, kg: allSubLots.find((x) => x.id === id)?.quantityKg }).toEqual({ id, kg: s.quantityKg });
 
     // Warehouse: one position per graded sub-lot, every ledger balancing and consistent with the reservations.
-    const positions = await store.all<Position>('warehouse', 'stock_positions');
+    const positions = await warehousePositions();
     const ledgerProblems: string[] = [];
     for (const p of positions) ledgerProblems.push(...checkPosition(p));
     const positionsBySubLot = groupBy(positions, (p) => p.subLotId);
@@ -313,7 +315,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       }>
     >();
     for (const p of positions) {
-      for (const r of Object.values(p.reservations ?? {})) {
+      for (const r of p.reservations) {
         if (r.status === 'held' || r.status === 'confirmed') {
           open.set(r.orderId, [
             ...(open.get(r.orderId) ?? []),
@@ -526,9 +528,28 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     expect(explained).toEqual([]);
   }, 400_000);
 
+  /** Every position with its reservations and its ledger (in order), as stored. */
+  async function warehousePositions(): Promise<Position[]> {
+    const [positions, reservations, ledger] = await Promise.all([
+      store.all<Omit<Position, 'reservations' | 'ledger'>>('warehouse', 'stock_positions'),
+      store.all<Position['reservations'][number] & { positionId: string }>('warehouse', 'stock_reservations'),
+      store.all<Position['ledger'][number] & { _id: string; positionId: string; version: number }>('warehouse', 'stock_ledger'),
+    ]);
+    const reservationsOf = groupBy(reservations, (r) => r.positionId);
+    const ledgerOf = groupBy(
+      ledger.sort((a, b) => a.version - b.version || a._id.localeCompare(b._id)),
+      (e) => e.positionId,
+    );
+    return positions.map((p) => ({
+      ...p,
+      reservations: reservationsOf.get(p._id) ?? [],
+      ledger: (ledgerOf.get(p._id) ?? []).map((e) => ({ ...e, id: e._id })),
+    }));
+  }
+
   /** Backordered orders whose kilograms the warehouse has available now (every position is apple, grade_2 or better). */
   async function servableBackorders(): Promise<string[]> {
-    const positions = await store.all<Position>('warehouse', 'stock_positions');
+    const positions = await store.all<Omit<Position, 'reservations' | 'ledger'>>('warehouse', 'stock_positions');
     const available = positions.reduce((s, p) => s + p.availableG, 0);
     const backordered = await store.all<OrderDoc>('order-routing', 'orders', { status: 'backordered' });
     return backordered
@@ -555,7 +576,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
 const OUTBOX_COLLECTIONS: Record<ServiceName, string[]> = {
   'harvest-intake': ['lots', 'cooperatives'],
   grading: ['lot_outcomes'],
-  warehouse: ['stock_positions', 'unknown_stock_answers', 'dispatches', 'transfers'],
+  warehouse: ['stock_positions', 'stock_reservations', 'dispatches', 'transfers'],
   'order-routing': ['orders', 'shipments'],
 };
 
@@ -567,10 +588,13 @@ interface Position {
   reservedG: number;
   availableG: number;
   version: number;
-  reservations: Record<
-    string,
-    { reservationId: string; orderId: string; quantityG: number; status: string; shipmentId: string | null }
-  >;
+  reservations: Array<{
+    reservationId: string;
+    orderId: string;
+    quantityG: number;
+    status: string;
+    shipmentId: string | null;
+  }>;
   ledger: Array<{
     id: string;
     kind: string;
@@ -610,7 +634,7 @@ function checkPosition(p: Position): string[] {
     out.push(`${p._id}: ledger on-hand deltas ${sum(p.ledger.map((e) => e.onHandDeltaG))} ≠ ${p.onHandG}`);
   if (sum(p.ledger.map((e) => e.reservedDeltaG)) !== p.reservedG)
     out.push(`${p._id}: ledger reserved deltas ≠ ${p.reservedG}`);
-  const holding = Object.values(p.reservations ?? {}).filter(
+  const holding = p.reservations.filter(
     (r) => r.status === 'held' || r.status === 'confirmed',
   );
   if (sum(holding.map((r) => r.quantityG)) !== p.reservedG)

@@ -1,11 +1,13 @@
 /**
  * The stock position of one sub-lot at one warehouse, as plain data, and the only way it changes:
- * `apply(position, operation)` → the next position, the ledger entries that explain the change and
- * the guards the stored document must still satisfy for the change to be valid — or a refusal.
+ * `apply(position, operation, known)` → the next figures, the reservations it writes, the ledger
+ * entries that explain the change and the guards the stored figures must still satisfy for the
+ * change to be valid — or a refusal. `known` holds the position's reservations the operation may
+ * touch, as stored (they live in documents of their own: see stock.repository.ts).
  *
- * No Nest, no Mongo, no Kafka here. The repository turns a change into ONE conditional update
- * (`guardFilter` + counter deltas + ledger push), so the rule that decides and the write that
- * enforces it are the same code, and the invariants are tested over random operation sequences.
+ * No Nest, no Mongo, no Kafka here. The repository turns a change into ONE conditional update of
+ * the position (`guardFilter` + version + counter deltas), so the rule that decides and the write
+ * that enforces it are the same code, and the invariants are tested over random operation sequences.
  *
  * Every quantity is an integer number of grams: sums and differences conserve exactly.
  */
@@ -57,19 +59,22 @@ export interface LedgerEntry {
   shipmentId?: string;
 }
 
+/** The figures of a position. Its reservations are not part of it: they are looked up by id. */
 export interface Position {
   onHandG: number;
   reservedG: number;
   /** Kept stored (not derived) so a conditional update can test it: FerretDB has no `$expr`. */
   availableG: number;
-  /** Increments on every change, so read models keep the newest figures. */
+  /**
+   * Increments on every change, reservation status changes included, so read models keep the
+   * newest figures and a write computed from an older read of the position or its reservations fails.
+   */
   version: number;
   bestBefore: Date;
-  /** The earliest expiry among held reservations: what the expiry sweep looks for. */
-  nextExpiryAt: Date | null;
-  /** Keyed by `reservationKey(reservationId)`, so one reservation is one dotted `$set`. */
-  reservations: Record<string, Reservation>;
 }
+
+/** Reservations of one position by reservation id. */
+export type Reservations = Readonly<Record<string, Reservation>>;
 
 export type Operation =
   | { kind: 'receive'; quantityG: number; lotId: string; at: Date }
@@ -85,14 +90,15 @@ export type Operation =
   /** Writes off what is available (all of it unless a quantity is given). */
   | { kind: 'write_off'; reason: string; quantityG?: number; at: Date };
 
-/** Conditions the stored document must meet for a change computed from a read of it to hold. */
+/**
+ * Conditions the stored figures must meet for a change computed from a read of them to hold. What a
+ * change assumes about reservations is covered by the version: every reservation change moves it.
+ */
 export type Guard =
   | { kind: 'atLeast'; field: 'onHandG' | 'reservedG' | 'availableG'; value: number }
   | { kind: 'below'; field: 'availableG'; value: number }
   | { kind: 'bestBeforeAtLeast'; value: Date }
-  | { kind: 'bestBeforeBelow'; value: Date }
-  | { kind: 'reservationAbsent'; key: string }
-  | { kind: 'reservationStatus'; key: string; status: ReservationStatus };
+  | { kind: 'bestBeforeBelow'; value: Date };
 
 export type Answer =
   | { kind: 'reserved'; reservation: Reservation }
@@ -106,7 +112,7 @@ export interface Change {
   next: Position;
   /** Counter deltas, applied with `$inc`. */
   delta: { onHandG: number; reservedG: number; availableG: number; version: number };
-  /** Reservations written by this change, by key. */
+  /** Reservations written by this change, by id. */
   reservations: Record<string, Reservation>;
   entries: LedgerEntry[];
   guards: Guard[];
@@ -125,24 +131,9 @@ export type Refusal =
 export type Outcome = { ok: true; change: Change } | { ok: false; refusal: Refusal };
 
 /** A position before anything was received. */
-export const emptyPosition = (bestBefore: Date): Position => ({
-  onHandG: 0,
-  reservedG: 0,
-  availableG: 0,
-  version: 0,
-  bestBefore,
-  nextExpiryAt: null,
-  reservations: {},
-});
+export const emptyPosition = (bestBefore: Date): Position => ({ onHandG: 0, reservedG: 0, availableG: 0, version: 0, bestBefore });
 
-const SAFE_KEY = /^[A-Za-z0-9_-]{1,120}$/;
-
-/** Reservation ids become document keys; anything that could break a dotted path is encoded. */
-export function reservationKey(reservationId: string): string {
-  return SAFE_KEY.test(reservationId) ? reservationId : `b64_${Buffer.from(reservationId, 'utf8').toString('base64url')}`;
-}
-
-export function apply(p: Position, op: Operation): Outcome {
+export function apply(p: Position, op: Operation, known: Reservations = {}): Outcome {
   switch (op.kind) {
     case 'receive':
     case 'transfer_in': {
@@ -164,45 +155,37 @@ export function apply(p: Position, op: Operation): Outcome {
       );
     }
     case 'reserve':
-      return reserve(p, op);
+      return reserve(p, op, known);
     case 'confirm': {
-      const key = reservationKey(op.reservationId);
-      const r = p.reservations[key];
+      const r = known[op.reservationId];
       if (!r || (r.status !== 'held' && r.status !== 'confirmed')) return refuse('unknown_reservation');
       if (r.status === 'confirmed') return refuse('nothing_to_do');
       const confirmed: Reservation = { ...r, status: 'confirmed', shipmentId: op.shipmentId, expiresAt: null };
-      return change(p, op.at, { onHandG: 0, reservedG: 0 }, [{ kind: 'reservationStatus', key, status: 'held' }], { [key]: confirmed }, [], {
-        kind: 'confirmed',
-        reservation: confirmed,
-      });
+      return change(p, op.at, { onHandG: 0, reservedG: 0 }, [], { [r.reservationId]: confirmed }, [], { kind: 'confirmed', reservation: confirmed });
     }
     case 'release': {
-      const key = reservationKey(op.reservationId);
-      const r = p.reservations[key];
+      const r = known[op.reservationId];
       if (!r) return refuse('unknown_reservation');
       if (r.status !== 'held' && r.status !== 'confirmed') return refuse('nothing_to_do');
-      return releaseAll(p, op.at, [[key, r]], op.reason);
+      return releaseAll(p, op.at, [r], op.reason);
     }
     case 'expire': {
-      const due = Object.entries(p.reservations).filter(
-        ([, r]) => r.status === 'held' && r.expiresAt !== null && r.expiresAt.getTime() <= op.at.getTime(),
-      );
+      const due = Object.values(known).filter((r) => r.status === 'held' && r.expiresAt !== null && r.expiresAt.getTime() <= op.at.getTime());
       if (due.length === 0) return refuse('nothing_to_do');
       return releaseAll(p, op.at, due, 'expired');
     }
     case 'dispatch': {
-      const leaving = Object.entries(p.reservations).filter(([, r]) => r.status === 'confirmed' && r.shipmentId === op.shipmentId);
+      const leaving = Object.values(known).filter((r) => r.status === 'confirmed' && r.shipmentId === op.shipmentId);
       if (leaving.length === 0) return refuse('nothing_to_do');
-      const total = sum(leaving.map(([, r]) => r.quantityG));
+      const total = sum(leaving.map((r) => r.quantityG));
       const written: Record<string, Reservation> = {};
       const guards: Guard[] = [
         { kind: 'atLeast', field: 'reservedG', value: total },
         { kind: 'atLeast', field: 'onHandG', value: total },
       ];
       const entries: EntryDraft[] = [];
-      for (const [key, r] of leaving) {
-        written[key] = { ...r, status: 'dispatched', closedAt: op.at };
-        guards.push({ kind: 'reservationStatus', key, status: 'confirmed' });
+      for (const r of leaving) {
+        written[r.reservationId] = { ...r, status: 'dispatched', closedAt: op.at };
         entries.push({
           kind: 'dispatched',
           quantityG: r.quantityG,
@@ -236,24 +219,23 @@ export function apply(p: Position, op: Operation): Outcome {
   }
 }
 
-function reserve(p: Position, op: Extract<Operation, { kind: 'reserve' }>): Outcome {
-  const key = reservationKey(op.reservationId);
-  if (p.reservations[key]) return refuse('duplicate');
+function reserve(p: Position, op: Extract<Operation, { kind: 'reserve' }>, known: Reservations): Outcome {
+  const key = op.reservationId;
+  if (known[key]) return refuse('duplicate');
   if (!validQuantity(op.quantityG)) return refuse('invalid_quantity');
   const base = { reservationId: op.reservationId, orderId: op.orderId, quantityG: op.quantityG, at: op.at, shipmentId: null };
-  const absent: Guard = { kind: 'reservationAbsent', key };
   // A rejection is an answer too: it is recorded (without touching any figure) so that the same
-  // reservation id is never answered twice, and it is guarded by the condition that justified it.
+  // reservation id is never answered twice, with the condition that justified it.
   const reject = (reason: RejectionReason, guard: Guard): Outcome => {
     const rejected: Reservation = { ...base, status: 'rejected', expiresAt: null, closedAt: op.at, reason };
     return {
       ok: true,
       change: {
-        next: { ...p, reservations: { ...p.reservations, [key]: rejected } },
+        next: p,
         delta: { onHandG: 0, reservedG: 0, availableG: 0, version: 0 },
         reservations: { [key]: rejected },
         entries: [],
-        guards: [absent, guard],
+        guards: [guard],
         answer: { kind: 'rejected', reservation: rejected, reason },
       },
     };
@@ -267,21 +249,23 @@ function reserve(p: Position, op: Extract<Operation, { kind: 'reserve' }>): Outc
     p,
     op.at,
     { onHandG: 0, reservedG: op.quantityG },
-    [absent, { kind: 'atLeast', field: 'availableG', value: op.quantityG }, { kind: 'bestBeforeAtLeast', value: op.mustLastUntil }],
+    [
+      { kind: 'atLeast', field: 'availableG', value: op.quantityG },
+      { kind: 'bestBeforeAtLeast', value: op.mustLastUntil },
+    ],
     { [key]: held },
     [{ kind: 'reserved', quantityG: op.quantityG, onHandDeltaG: 0, reservedDeltaG: op.quantityG, reservationId: op.reservationId, orderId: op.orderId }],
     { kind: 'reserved', reservation: held },
   );
 }
 
-function releaseAll(p: Position, at: Date, items: Array<[string, Reservation]>, reason: 'requested' | 'expired'): Outcome {
-  const total = sum(items.map(([, r]) => r.quantityG));
+function releaseAll(p: Position, at: Date, items: Reservation[], reason: 'requested' | 'expired'): Outcome {
+  const total = sum(items.map((r) => r.quantityG));
   const written: Record<string, Reservation> = {};
   const guards: Guard[] = [{ kind: 'atLeast', field: 'reservedG', value: total }];
   const entries: EntryDraft[] = [];
-  for (const [key, r] of items) {
-    written[key] = { ...r, status: 'released', expiresAt: null, closedAt: at, reason };
-    guards.push({ kind: 'reservationStatus', key, status: r.status });
+  for (const r of items) {
+    written[r.reservationId] = { ...r, status: 'released', expiresAt: null, closedAt: at, reason };
     entries.push({
       kind: 'released',
       quantityG: r.quantityG,
@@ -307,15 +291,12 @@ function change(
   drafts: EntryDraft[],
   answer: Answer,
 ): Outcome {
-  const reservations = { ...p.reservations, ...written };
   const next: Position = {
     onHandG: p.onHandG + d.onHandG,
     reservedG: p.reservedG + d.reservedG,
     availableG: p.availableG + d.onHandG - d.reservedG,
     version: p.version + 1,
     bestBefore: p.bestBefore,
-    nextExpiryAt: earliestExpiry(reservations),
-    reservations,
   };
   let onHandG = p.onHandG;
   let reservedG = p.reservedG;
@@ -337,14 +318,6 @@ function change(
   };
 }
 
-export function earliestExpiry(reservations: Record<string, Reservation>): Date | null {
-  let earliest: Date | null = null;
-  for (const r of Object.values(reservations)) {
-    if (r.status === 'held' && r.expiresAt && (!earliest || r.expiresAt.getTime() < earliest.getTime())) earliest = r.expiresAt;
-  }
-  return earliest;
-}
-
 /** Whether a stored position meets the guards (what the database checks, evaluated in memory). */
 export function guardsHold(p: Position, guards: Guard[]): boolean {
   return guards.every((g) => {
@@ -357,10 +330,6 @@ export function guardsHold(p: Position, guards: Guard[]): boolean {
         return p.bestBefore.getTime() >= g.value.getTime();
       case 'bestBeforeBelow':
         return p.bestBefore.getTime() < g.value.getTime();
-      case 'reservationAbsent':
-        return p.reservations[g.key] === undefined;
-      case 'reservationStatus':
-        return p.reservations[g.key]?.status === g.status;
     }
   });
 }
@@ -383,25 +352,19 @@ export function guardFilter(guards: Guard[]): Record<string, unknown> {
       case 'bestBeforeBelow':
         add('bestBefore', '$lt', g.value);
         break;
-      case 'reservationAbsent':
-        add(`reservations.${g.key}`, '$exists', false);
-        break;
-      case 'reservationStatus':
-        add(`reservations.${g.key}.status`, '$eq', g.status);
-        break;
     }
   }
   return filter;
 }
 
 /** The invariants every position keeps; returns what is broken (empty when all hold). */
-export function invariantViolations(p: Position, ledger: LedgerEntry[]): string[] {
+export function invariantViolations(p: Position, ledger: LedgerEntry[], reservations: Reservations): string[] {
   const broken: string[] = [];
   if (p.onHandG !== p.availableG + p.reservedG) broken.push('onHand ≠ available + reserved');
   if (p.onHandG < 0 || p.reservedG < 0 || p.availableG < 0) broken.push('a figure is negative');
   if (sum(ledger.map((e) => e.onHandDeltaG)) !== p.onHandG) broken.push('ledger does not sum to on hand');
   if (sum(ledger.map((e) => e.reservedDeltaG)) !== p.reservedG) broken.push('ledger does not sum to reserved');
-  const holding = Object.values(p.reservations).filter((r) => r.status === 'held' || r.status === 'confirmed');
+  const holding = Object.values(reservations).filter((r) => r.status === 'held' || r.status === 'confirmed');
   if (sum(holding.map((r) => r.quantityG)) !== p.reservedG) broken.push('reserved ≠ Σ open reservations');
   return broken;
 }

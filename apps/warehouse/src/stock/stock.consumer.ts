@@ -14,20 +14,20 @@ export class StockConsumer {
   }
 
   @OnEvent(ReserveStockV1.type)
-  onReserve(command: ReserveStockV1, ctx: EventContext) {
-    return traced('reserve stock', () => this.stock.reserve(command, ctx.eventId), {
+  onReserve(command: ReserveStockV1) {
+    return traced('reserve stock', () => this.stock.reserve(command), {
       'firstmile.order_id': command.orderId,
       'firstmile.sub_lot_id': command.subLotId,
     });
   }
 
   @OnEvent(ConfirmReservationV1.type)
-  onConfirm(command: ConfirmReservationV1, ctx: EventContext) {
-    return this.stock.confirm(command, ctx.eventId);
+  onConfirm(command: ConfirmReservationV1) {
+    return this.stock.confirm(command);
   }
 
   @OnEvent(ReleaseReservationV1.type)
-  onRelease(command: ReleaseReservationV1, ctx: EventContext) {
-    return this.stock.release(command, ctx.eventId);
+  onRelease(command: ReleaseReservationV1) {
+    return this.stock.release(command);
   }
 }

@@ -17,8 +17,10 @@ import {
 import type { OutboundEvent } from '@firstmile/messaging';
 import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
-import type { LedgerEntryView, StockItemView } from './stock.service';
-import { StockPosition } from './stock-position.schema';
+import { type LedgerEntryView, positionId, StockService, type StockItemView } from './stock.service';
+import { apply, toGrams } from './stock-position';
+import { StockPosition, StockReservation } from './stock-position.schema';
+import { StockRepository } from './stock.repository';
 
 const WH = 'WH-LIXIAN-ORIGIN';
 const operator = bearer({ role: 'warehouse_operator', warehouses: [WH] });
@@ -162,8 +164,7 @@ describe('warehouse stock on the real broker and store', () => {
       .catch(async (err: unknown) => {
         const model = app.get<Model<StockPosition>>(getModelToken(StockPosition.name));
         const d = await model.findById(`${WH}:${subLotId}`).lean<StockPosition & { appliedEvents: string[] }>();
-        const statuses = Object.values(d?.reservations ?? {}).map((r) => r.status);
-        process.stderr.write(`[warehouse] v${d?.version} onHand ${d?.onHandG} reserved ${d?.reservedG} avail ${d?.availableG} outboxSize ${d?.outboxSize} outbox ${d?.outbox.length} applied ${d?.appliedEvents.length} ledger ${d?.ledger.length} reservations ${statuses.length} held ${statuses.filter((x) => x === 'held').length}\n`);
+        process.stderr.write(`[warehouse] v${d?.version} onHand ${d?.onHandG} reserved ${d?.reservedG} avail ${d?.availableG} outboxSize ${d?.outboxSize} outbox ${d?.outbox.length} pending ${d?.pendingCount}\n`);
         const ceIds = answers(ids).map((r) => r.headers['ce_id']);
         process.stderr.write(`[warehouse] records ${ceIds.length} unique ce_ids ${new Set(ceIds).size}\n`);
         throw err;
@@ -248,5 +249,53 @@ describe('warehouse stock on the real broker and store', () => {
     expect(ledger.map((e) => e.kind).sort()).toEqual(['dispatched', 'dispatched', 'received', 'released', 'reserved', 'reserved', 'reserved']);
     expect(sumKg(ledger.map((e) => e.onHandDeltaKg))).toBe(50);
     expect(probe.records.filter((r: ProbedRecord) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(a))).toHaveLength(1);
+  });
+
+  it('writes what a change cut short by a crash still owed, before deciding anything else on that position, and in the recovery sweep', async () => {
+    const lot = await receive([{ grade: 'grade_2', quantityKg: 50 }]);
+    const subLotId = lot.subLots[0].subLotId;
+    const id = positionId(WH, subLotId);
+    const repo = app.get(StockRepository);
+    const reservations = app.get<Model<StockReservation>>(getModelToken(StockReservation.name));
+    const positions = app.get<Model<StockPosition>>(getModelToken(StockPosition.name));
+    /** The position's change as the service commits it, then the process "dies": nothing it owed is written. */
+    const crashAfterCommit = async (reservationId: string, quantityKg: number) => {
+      const p = await repo.load(id);
+      if (!p) throw new Error('no position');
+      const now = new Date();
+      const outcome = apply(p, {
+        kind: 'reserve',
+        reservationId,
+        orderId: `ORD-${reservationId}`,
+        quantityG: toGrams(quantityKg),
+        mustLastUntil: now,
+        expiresAt: new Date(now.getTime() + DAY_MS),
+        at: now,
+      });
+      if (!outcome.ok) throw new Error(outcome.refusal);
+      expect(await repo.commit(p, null, outcome.change, [])).not.toBeNull();
+    };
+
+    // A reservation whose position change committed but whose reservation and ledger documents were never written.
+    await crashAfterCommit(`RES-CRASH-A-${subLotId}`, 5);
+    expect(await reservations.exists({ _id: `RES-CRASH-A-${subLotId}` })).toBeNull();
+    expect((await ledgerOf(subLotId)).map((e) => e.kind)).toEqual(['received']);
+    // Confirming it, as order-routing would after hearing it was reserved, finds it: the position is settled first.
+    const shipmentId = `SHP-CRASH-${subLotId}`;
+    await publish(kafka, [
+      event(ConfirmReservationV1.type, { reservationId: `RES-CRASH-A-${subLotId}`, orderId: `ORD-RES-CRASH-A-${subLotId}`, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() }),
+    ]);
+    await waitFor(async () => (await reservations.findById(`RES-CRASH-A-${subLotId}`).lean())?.status === 'confirmed', { what: 'the cut-short reservation confirmed' });
+    expect((await ledgerOf(subLotId)).map((e) => e.kind)).toEqual(['received', 'reserved']);
+
+    // A position nobody touches again is settled by the sweep.
+    await crashAfterCommit(`RES-CRASH-B-${subLotId}`, 7);
+    expect((await positions.findById(id).lean())?.pendingCount).toBeGreaterThan(0);
+    expect(await app.get(StockService).settleUnsettled()).toBeGreaterThan(0);
+    expect(await reservations.findById(`RES-CRASH-B-${subLotId}`).lean()).toMatchObject({ status: 'held', quantityG: 7000, positionId: id });
+    expect(await positions.findById(id).lean()).toMatchObject({ pendingCount: 0, pending: {}, reservedG: 12_000, availableG: 38_000 });
+    const ledger = await ledgerOf(subLotId);
+    expect(ledger.map((e) => e.kind)).toEqual(['received', 'reserved', 'reserved']);
+    expect(sumKg(ledger.map((e) => e.reservedDeltaKg))).toBe(12);
   });
 });

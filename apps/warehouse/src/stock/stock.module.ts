@@ -5,10 +5,12 @@ import { WarehousesModule } from '../warehouses/warehouses.module';
 import {
   Dispatch,
   DispatchSchema,
+  StockLedgerEntry,
+  StockLedgerEntrySchema,
   StockPosition,
   StockPositionSchema,
-  UnknownStockAnswer,
-  UnknownStockAnswerSchema,
+  StockReservation,
+  StockReservationSchema,
 } from './stock-position.schema';
 import { StockConsumer } from './stock.consumer';
 import { StockController } from './stock.controller';
@@ -18,7 +20,8 @@ import { StockSweeps } from './stock.sweeps';
 
 const models = MongooseModule.forFeature([
   { name: StockPosition.name, schema: StockPositionSchema },
-  { name: UnknownStockAnswer.name, schema: UnknownStockAnswerSchema },
+  { name: StockReservation.name, schema: StockReservationSchema },
+  { name: StockLedgerEntry.name, schema: StockLedgerEntrySchema },
   { name: Dispatch.name, schema: DispatchSchema },
 ]);
 
@@ -26,7 +29,7 @@ const models = MongooseModule.forFeature([
   imports: [
     models,
     WarehousesModule,
-    OutboxRelayModule.forModels([StockPosition.name, UnknownStockAnswer.name, Dispatch.name], [models]),
+    OutboxRelayModule.forModels([StockPosition.name, StockReservation.name, Dispatch.name], [models]),
   ],
   controllers: [StockController, StockConsumer],
   providers: [StockService, StockRepository, StockSweeps],

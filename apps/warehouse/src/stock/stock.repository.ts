@@ -1,52 +1,72 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { FilterQuery, Model, PipelineStage, UpdateQuery } from 'mongoose';
+import type { AnyBulkWriteOperation, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
-import { type Change, guardFilter, type LedgerEntry } from './stock-position';
+import { type Change, guardFilter, type LedgerEntry, type Reservation, type Reservations } from './stock-position';
 import { KeyedLock } from './keyed-lock';
-import { Dispatch, type LedgerEntryDoc, StockPosition, UnknownStockAnswer } from './stock-position.schema';
+import { Dispatch, type PendingWrites, StockLedgerEntry, StockPosition, StockReservation } from './stock-position.schema';
 
-/** A position as the write path reads it: everything but the ledger, the outbox and the applied ids. */
-export type PositionRecord = Omit<StockPosition, 'ledger' | 'outbox' | 'outboxSize'>;
-export type PositionShell = Omit<PositionRecord, 'onHandG' | 'reservedG' | 'availableG' | 'version' | 'nextExpiryAt' | 'reservations' | 'shipments'>;
+/** A position as the write path reads it: everything but the outbox and the applied ids. */
+export type PositionRecord = Omit<StockPosition, 'outbox' | 'outboxSize'>;
+export type PositionShell = Omit<PositionRecord, 'onHandG' | 'reservedG' | 'availableG' | 'version' | 'pending' | 'pendingCount'>;
+export type ReservationRecord = Omit<StockReservation, 'outbox' | 'outboxSize'>;
 export type DispatchRecord = Omit<Dispatch, 'outbox' | 'outboxSize'>;
-export type LedgerRow = LedgerEntryDoc & { positionId: string; subLotId: string; lotId: string };
 
-const WRITE_PATH = { ledger: 0, outbox: 0, appliedEvents: 0 } as const;
-const READ_PATH = { ledger: 0, outbox: 0, appliedEvents: 0, reservations: 0 } as const;
-
+const WRITE_PATH = { outbox: 0, appliedEvents: 0 } as const;
+const READ_PATH = { outbox: 0, appliedEvents: 0, pending: 0 } as const;
+const RESERVATION = { outbox: 0, outboxSize: 0 } as const;
+/** Statements per bulk write: FerretDB 1.24 deadlocks on update commands of ~100 statements (see the outbox relay). */
+const BULK_CHUNK = 25;
 
 export const ledgerEntryId = (positionId: string, e: LedgerEntry, n: number) =>
   `${e.at.toISOString()}|${positionId}|${String(e.version).padStart(9, '0')}|${String(n).padStart(3, '0')}`;
 
+const pendingKey = (version: number) => `v${version}`;
+
+/** The documents a change of this position writes besides the position itself. */
+export function pendingWrites(p: PositionShell, change: Pick<Change, 'reservations' | 'entries'>): PendingWrites {
+  const where = { positionId: p._id, warehouseId: p.warehouseId, subLotId: p.subLotId };
+  return {
+    reservations: Object.values(change.reservations).map((r) => ({ ...r, _id: r.reservationId, ...where })),
+    entries: change.entries.map((e, n) => ({ ...e, _id: ledgerEntryId(p._id, e, n), ...where, lotId: p.lotId })),
+  };
+}
+
+const hasWrites = (w: PendingWrites) => w.reservations.length > 0 || w.entries.length > 0;
+
+/**
+ * Positions, reservations and the ledger. A change of a position is one conditional update of the
+ * position document that also records, under `pending`, the reservation and ledger documents it
+ * writes; `settle` writes those (by id, so writing them twice is writing them once) and clears the
+ * entry. Nothing reads reservations of a position without settling it first.
+ */
 @Injectable()
 export class StockRepository {
-  /** Every update of a position in this process runs under its key: see KeyedLock for why. */
+  /** Every change of a position in this process runs under its key: see KeyedLock for why. */
   private readonly locks = new KeyedLock();
 
   constructor(
     @InjectModel(StockPosition.name) private readonly positions: Model<StockPosition>,
-    @InjectModel(UnknownStockAnswer.name) private readonly answers: Model<UnknownStockAnswer>,
+    @InjectModel(StockReservation.name) private readonly reservations: Model<StockReservation>,
+    @InjectModel(StockLedgerEntry.name) private readonly entries: Model<StockLedgerEntry>,
     @InjectModel(Dispatch.name) private readonly dispatches: Model<Dispatch>,
   ) {}
 
   /**
-   * Creates a position with its first movement and events in one insert. A redelivery hits the
-   * existing id (E11000) and changes nothing; returns whether this call created it.
+   * Creates a position with its first movement and events in one insert, then settles it. A
+   * redelivery hits the existing id (E11000) and changes nothing; returns whether this call created it.
    */
-  async insert(position: PositionRecord & { appliedEvents: string[] }, entries: LedgerEntry[], events: OutboundEvent[]): Promise<boolean> {
+  async insert(position: PositionRecord & { appliedEvents: string[] }, writes: PendingWrites, events: OutboundEvent[]): Promise<boolean> {
+    const pending = hasWrites(writes) ? { [pendingKey(position.version)]: writes } : {};
     try {
-      await this.positions.create({
-        ...position,
-        ledger: entries.map((e, n) => ({ ...e, id: ledgerEntryId(position._id, e, n) })),
-        ...initialOutbox(events),
-      });
-      return true;
+      await this.positions.create({ ...position, pending, pendingCount: Object.keys(pending).length, ...initialOutbox(events) });
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
+    await this.settle({ _id: position._id, pending });
+    return true;
   }
 
   /** Runs read-decide-write work on one position with no other writer of it in this process. */
@@ -59,7 +79,7 @@ export class StockRepository {
     try {
       await this.positions.updateOne(
         { _id: shell._id },
-        { $setOnInsert: { ...shell, onHandG: 0, reservedG: 0, availableG: 0, version: 0, nextExpiryAt: null, reservations: {}, shipments: [], ledger: [], appliedEvents: [], outbox: [], outboxSize: 0 } },
+        { $setOnInsert: { ...shell, onHandG: 0, reservedG: 0, availableG: 0, version: 0, pending: {}, pendingCount: 0, appliedEvents: [], outbox: [], outboxSize: 0 } },
         { upsert: true },
       );
     } catch (err) {
@@ -70,38 +90,36 @@ export class StockRepository {
 
   async load(id: string): Promise<PositionRecord | null> {
     const doc = await this.positions.findById(id, WRITE_PATH).lean<PositionRecord>().exec();
-    return doc ? { ...doc, nextExpiryAt: doc.nextExpiryAt ?? null, reservations: doc.reservations ?? {}, shipments: doc.shipments ?? [] } : null;
+    return doc ? { ...doc, pending: doc.pending ?? {}, pendingCount: doc.pendingCount ?? 0 } : null;
   }
 
-  async loadMany(ids: string[]): Promise<PositionRecord[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.positions.find({ _id: { $in: ids } }, WRITE_PATH).lean<PositionRecord[]>().exec();
-    return docs.map((d) => ({ ...d, reservations: d.reservations ?? {} }));
+  loadMany(ids: string[]): Promise<PositionRecord[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.positions.find({ _id: { $in: ids } }, READ_PATH).lean<PositionRecord[]>().exec();
   }
 
   /**
    * Writes a change computed from the position read at `version`: ONE conditional update that
-   * checks the version, the change's own guards (available ≥ q, best-before, reservation state) and
-   * that `appliedKey` was not applied yet; moves the figures, appends the ledger, records the key
-   * and stages the events. False when the position moved meanwhile (or the key was applied).
-   * Call under `exclusive`.
+   * checks the version, the change's own guards (available ≥ q, best-before) and that `appliedKey`
+   * was not applied yet; moves the figures, records the key, stages the events and records the
+   * reservation and ledger documents the change owes. It also clears the entries of `written`,
+   * which earlier changes owed and `write` has written. Null when the position moved meanwhile (or
+   * the key was applied); otherwise the entry to `write`. Call under `exclusive`.
    */
   async commit(
-    position: Pick<PositionRecord, '_id' | 'version'>,
+    position: Pick<PositionRecord, '_id' | 'version'> & PositionShell,
     appliedKey: string | null,
     change: Change,
     events: OutboundEvent[],
     extraSet: Record<string, unknown> = {},
-  ): Promise<boolean> {
-    const set: Record<string, unknown> = { ...extraSet, nextExpiryAt: change.next.nextExpiryAt };
-    for (const [key, r] of Object.entries(change.reservations)) set[`reservations.${key}`] = r;
-    let update: UpdateQuery<StockPosition> = { $inc: change.delta, $set: set };
-    if (change.entries.length > 0) {
-      update.$push = { ledger: { $each: change.entries.map((e, n) => ({ ...e, id: ledgerEntryId(position._id, e, n) })) } };
-    }
-    if (change.answer.kind === 'confirmed' && change.answer.reservation.shipmentId) {
-      update.$addToSet = { shipments: change.answer.reservation.shipmentId };
-    }
+    written: string[] = [],
+  ): Promise<Pick<PositionRecord, '_id' | 'pending'> | null> {
+    const writes = pendingWrites(position, change);
+    const pending = hasWrites(writes) ? { [pendingKey(change.next.version)]: writes } : {};
+    const set: Record<string, unknown> = { ...extraSet };
+    for (const [key, w] of Object.entries(pending)) set[`pending.${key}`] = w;
+    let update: UpdateQuery<StockPosition> = { $inc: { ...change.delta, pendingCount: Object.keys(pending).length - written.length }, $set: set };
+    if (written.length > 0) update.$unset = Object.fromEntries(written.map((k) => [`pending.${k}`, '']));
     if (appliedKey) update = withApplied(update, appliedKey);
     update = withEvents(update, events);
     const filter = {
@@ -111,7 +129,68 @@ export class StockRepository {
       ...(appliedKey ? notYetApplied(appliedKey) : {}),
     } as FilterQuery<StockPosition>;
     const r = await this.positions.updateOne(filter, update);
-    return r.modifiedCount === 1;
+    return r.modifiedCount === 1 ? { _id: position._id, pending } : null;
+  }
+
+  /**
+   * Writes what a position's changes owe, oldest first. Every write is by id (a reservation is
+   * created once, then set to its state; a ledger entry is inserted once), so writing again after a
+   * crash part-way writes the same documents. Call under `exclusive`.
+   */
+  async write(pending: PositionRecord['pending']): Promise<void> {
+    const keys = Object.keys(pending).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    if (keys.length === 0) return;
+    const latest = new Map<string, PendingWrites['reservations'][number]>();
+    for (const k of keys) for (const r of pending[k].reservations) latest.set(r._id, r);
+    // A held reservation is a new one (only a reservation creates that state): one insert.
+    const created = [...latest.values()].filter((r) => r.status === 'held');
+    const changed = [...latest.values()].filter((r) => r.status !== 'held');
+    await Promise.all([
+      this.insertOnce(this.reservations, created),
+      this.bulk(
+        this.reservations,
+        changed.map(({ _id, ...r }) => ({ updateOne: { filter: { _id }, update: { $set: r }, upsert: true } })),
+      ),
+      this.insertOnce(
+        this.entries,
+        keys.flatMap((k) => pending[k].entries),
+      ),
+    ]);
+  }
+
+  /** Writes what a position's changes owe and clears their entries: after a crash, before anything is decided. Call under `exclusive`. */
+  async settle(p: Pick<PositionRecord, '_id' | 'pending'>): Promise<void> {
+    await this.write(p.pending);
+    await this.bulk(
+      this.positions,
+      Object.keys(p.pending).map((k) => ({
+        updateOne: { filter: { _id: p._id, [`pending.${k}`]: { $exists: true } }, update: { $unset: { [`pending.${k}`]: '' }, $inc: { pendingCount: -1 } } },
+      })),
+    );
+  }
+
+  /** Positions whose changes still owe writes (a crash came between a change and its settling). */
+  async unsettled(limit: number): Promise<string[]> {
+    const docs = await this.positions.find({ pendingCount: { $gt: 0 } }, { _id: 1 }).limit(limit).lean<Array<{ _id: string }>>().exec();
+    return docs.map((d) => d._id);
+  }
+
+  /** The stored reservations among `ids`, by id. Settle their positions first. */
+  async reservationsById(ids: string[]): Promise<Reservations> {
+    // One read by _id each: FerretDB uses the _id index for an equality, not for `$in`.
+    const docs = await Promise.all(ids.map((_id) => this.reservations.findById(_id, RESERVATION).lean<ReservationRecord>().exec()));
+    return Object.fromEntries(docs.flatMap((d) => (d ? [[d._id, toReservation(d)]] : [])));
+  }
+
+  /** Records a refusal that changes no position, with its answer; false if the reservation id was answered before. */
+  async recordRefusal(r: ReservationRecord, events: OutboundEvent[]): Promise<boolean> {
+    try {
+      await this.reservations.create({ ...r, ...initialOutbox(events) });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
   }
 
   async hasApplied(id: string, key: string): Promise<boolean> {
@@ -123,37 +202,17 @@ export class StockRepository {
   }
 
   /** Ledger entries of a warehouse's positions in time order (the entry id sorts by time). */
-  async ledger(warehouseId: string, opts: { subLotId?: string; kind?: string; after?: string; limit: number }): Promise<LedgerRow[]> {
-    const entryMatch: Record<string, unknown> = {};
-    if (opts.after) entryMatch['ledger.id'] = { $gt: opts.after };
-    if (opts.kind) entryMatch['ledger.kind'] = opts.kind;
-    const pipeline: PipelineStage[] = [
-      { $match: { warehouseId, ...(opts.subLotId ? { subLotId: opts.subLotId } : {}) } },
-      { $project: { subLotId: 1, lotId: 1, ledger: 1 } },
-      { $unwind: '$ledger' },
-      ...(Object.keys(entryMatch).length ? [{ $match: entryMatch }] : []),
-      { $sort: { 'ledger.id': 1 } },
-      { $limit: opts.limit },
-    ];
-    const rows = await this.positions.aggregate<{ _id: string; subLotId?: string; lotId?: string; ledger: LedgerEntryDoc }>(pipeline).exec();
-    // FerretDB 1.24's $unwind keeps only _id and the unwound field: the sub-lot and lot come from the positions.
-    const ids = [...new Set(rows.filter((r) => r.subLotId === undefined || r.lotId === undefined).map((r) => r._id))];
-    const names = new Map(
-      ids.length === 0
-        ? []
-        : (await this.positions.find({ _id: { $in: ids } }, { subLotId: 1, lotId: 1 }).lean<Array<{ _id: string; subLotId: string; lotId: string }>>().exec()).map((p) => [p._id, p]),
-    );
-    return rows.map((r) => ({
-      ...r.ledger,
-      positionId: r._id,
-      subLotId: r.subLotId ?? names.get(r._id)?.subLotId ?? '',
-      lotId: r.lotId ?? names.get(r._id)?.lotId ?? '',
-    }));
+  ledger(warehouseId: string, opts: { subLotId?: string; kind?: string; after?: string; limit: number }): Promise<StockLedgerEntry[]> {
+    const filter: FilterQuery<StockLedgerEntry> = { warehouseId };
+    if (opts.subLotId) filter.subLotId = opts.subLotId;
+    if (opts.kind) filter.kind = opts.kind;
+    if (opts.after) filter._id = { $gt: opts.after };
+    return this.entries.find(filter).sort({ _id: 1 }).limit(opts.limit).lean<StockLedgerEntry[]>().exec();
   }
 
-  async dueForExpiry(now: Date, limit: number): Promise<string[]> {
-    const docs = await this.positions.find({ nextExpiryAt: { $lte: now } }, { _id: 1 }).limit(limit).lean<Array<{ _id: string }>>().exec();
-    return docs.map((d) => d._id);
+  /** Held reservations whose time has come, with their positions. */
+  async dueForExpiry(now: Date, limit: number): Promise<Array<{ _id: string; positionId: string }>> {
+    return this.reservations.find({ status: 'held', expiresAt: { $lte: now } }, { positionId: 1 }).limit(limit).lean<Array<{ _id: string; positionId: string }>>().exec();
   }
 
   async dueForWriteOff(now: Date, limit: number): Promise<string[]> {
@@ -165,20 +224,9 @@ export class StockRepository {
     return docs.map((d) => d._id);
   }
 
-  async withShipment(warehouseId: string, shipmentId: string): Promise<string[]> {
-    const docs = await this.positions.find({ warehouseId, shipments: shipmentId }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
-    return docs.map((d) => d._id);
-  }
-
-  /** Records the answer to a reservation for stock that is not here; false if it was answered before. */
-  async answerUnknown(answer: Omit<UnknownStockAnswer, 'outbox' | 'outboxSize'>, events: OutboundEvent[]): Promise<boolean> {
-    try {
-      await this.answers.create({ ...answer, ...initialOutbox(events) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+  /** A shipment's reservations at a warehouse, whatever their status. */
+  withShipment(warehouseId: string, shipmentId: string): Promise<ReservationRecord[]> {
+    return this.reservations.find({ warehouseId, shipmentId }, RESERVATION).lean<ReservationRecord[]>().exec();
   }
 
   findDispatch(id: string): Promise<DispatchRecord | null> {
@@ -197,4 +245,42 @@ export class StockRepository {
       return existing;
     }
   }
+
+  /** Inserts documents that may have been inserted before (a write repeated after a crash): those are left as they are. */
+  private async insertOnce(model: { insertMany(docs: never, options: { ordered: boolean }): Promise<unknown> }, docs: object[]): Promise<void> {
+    for (let i = 0; i < docs.length; i += BULK_CHUNK) {
+      try {
+        await model.insertMany(docs.slice(i, i + BULK_CHUNK) as never, { ordered: false });
+      } catch (err) {
+        if (!onlyDuplicates(err)) throw err;
+      }
+    }
+  }
+
+  private async bulk(model: { bulkWrite(ops: never, options: { ordered: boolean }): Promise<unknown> }, ops: AnyBulkWriteOperation[]): Promise<void> {
+    for (let i = 0; i < ops.length; i += BULK_CHUNK) await model.bulkWrite(ops.slice(i, i + BULK_CHUNK) as never, { ordered: true });
+  }
+}
+
+/** A bulk insert that failed only because some documents were there already. */
+function onlyDuplicates(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const all: unknown[] = writeErrors === undefined ? [err] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  // Mongoose hands the driver's write errors on as `{ err, index }`.
+  return all.length > 0 && all.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err));
+}
+
+/** A stored reservation as the rules know it. */
+export function toReservation(d: ReservationRecord): Reservation {
+  return {
+    reservationId: d.reservationId,
+    orderId: d.orderId,
+    quantityG: d.quantityG,
+    status: d.status,
+    at: d.at,
+    expiresAt: d.expiresAt ?? null,
+    shipmentId: d.shipmentId ?? null,
+    closedAt: d.closedAt ?? null,
+    reason: d.reason ?? null,
+  };
 }

@@ -24,18 +24,21 @@ import type { Warehouse } from '../warehouses/warehouse.schema';
 import { WarehousesService } from '../warehouses/warehouses.service';
 import type { LedgerQuery, StockQuery } from './dto/stock.query';
 import { SOURCE, stockItem, stockLevel } from './stock.events';
-import { type Change, apply, emptyPosition, type Operation, type Outcome, type Refusal, toGrams, toKg } from './stock-position';
+import { type Change, apply, emptyPosition, type Operation, type Outcome, type Refusal, type Reservations, toGrams, toKg } from './stock-position';
 import type { StockPosition } from './stock-position.schema';
-import { type DispatchRecord, type PositionRecord, type PositionShell, StockRepository } from './stock.repository';
+import { type DispatchRecord, type PositionRecord, type PositionShell, pendingWrites, StockRepository } from './stock.repository';
 
 export const positionId = (warehouseId: string, subLotId: string) => `${warehouseId}:${subLotId}`;
 
 export type Mutation =
   | { kind: 'missing' }
-  /** The key (event id, transfer leg) was applied before: nothing changed, nothing to answer. */
+  /** The key (transfer leg) or reservation id was applied or answered before: nothing changed, nothing to answer. */
   | { kind: 'duplicate' }
-  | { kind: 'refused'; refusal: Refusal; position: PositionRecord }
+  | { kind: 'refused'; refusal: Refusal; position: PositionRecord; known: Reservations }
   | { kind: 'applied'; change: Change; position: PositionRecord };
+
+/** What a change decides from: the position's figures and the reservations it asked for, as stored. */
+type Decide = (p: PositionRecord, known: Reservations) => Outcome;
 
 export interface StockItemView {
   subLotId: string;
@@ -83,6 +86,8 @@ export interface DispatchView {
 /** A hot position under concurrent commands retries its compare-and-set this many times before the message is retried. */
 const MAX_ATTEMPTS = 200;
 const SWEEP_BATCH = 200;
+/** Reservations one expiry or dispatch write closes at most (each is owed a reservation and a ledger document). */
+const PER_WRITE = 100;
 const RECENT_POSITIONS = 2000;
 
 @Injectable()
@@ -112,18 +117,18 @@ export class StockService {
       const shell = this.shell(warehouse, { ...e, ...s, bestBefore: new Date(s.bestBefore) }, at);
       const outcome = apply(emptyPosition(shell.bestBefore), { kind: 'receive', quantityG: toGrams(s.quantityKg), lotId: e.lotId, at });
       if (!outcome.ok) throw new NonRetryableError(`sub-lot ${s.subLotId} cannot be received: ${outcome.refusal}`);
-      const { next, entries } = outcome.change;
+      const { next } = outcome.change;
       const received = newEvent(
         StockReceivedV1.type,
         { ...stockItem(shell, next), quantityKg: toKg(toGrams(s.quantityKg)), via: 'grading', receivedAt: at.toISOString() },
         { source: SOURCE, time: at },
       );
-      await this.repo.insert({ ...shell, ...next, shipments: [], appliedEvents: [eventId] }, entries, [received]);
+      await this.repo.insert({ ...shell, ...next, pending: {}, pendingCount: 0, appliedEvents: [eventId] }, pendingWrites(shell, outcome.change), [received]);
     }
   }
 
-  /** ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two. */
-  async reserve(c: ReserveStockV1, eventId: string, now = new Date()): Promise<void> {
+  /** ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two (the reservation id is the key). */
+  async reserve(c: ReserveStockV1, now = new Date()): Promise<void> {
     const op: Operation = {
       kind: 'reserve',
       reservationId: c.reservationId,
@@ -133,7 +138,8 @@ export class StockService {
       expiresAt: new Date(now.getTime() + this.ttlMs),
       at: now,
     };
-    const result = await this.mutate(positionId(c.warehouseId, c.subLotId), eventId, (p) => apply(p, op), (p, change) => {
+    const id = positionId(c.warehouseId, c.subLotId);
+    const result = await this.mutate(id, null, [c.reservationId], (p, known) => apply(p, op, known), (p, change) => {
       const a = change.answer;
       if (a.kind === 'reserved') {
         return [
@@ -155,35 +161,60 @@ export class StockService {
       return [];
     });
     if (result.kind === 'missing') {
-      await this.repo.answerUnknown(
-        { _id: c.reservationId, warehouseId: c.warehouseId, subLotId: c.subLotId, answeredAt: now },
+      await this.repo.recordRefusal(
+        {
+          _id: c.reservationId,
+          reservationId: c.reservationId,
+          positionId: id,
+          warehouseId: c.warehouseId,
+          subLotId: c.subLotId,
+          orderId: c.orderId,
+          quantityG: op.quantityG,
+          status: 'rejected',
+          at: now,
+          expiresAt: null,
+          shipmentId: null,
+          closedAt: now,
+          reason: 'unknown_stock',
+        },
         [this.rejection(c, 'unknown_stock', now)],
       );
     }
   }
 
-  /** ConfirmReservationV1 → the reservation belongs to a shipment and no longer expires. */
-  async confirm(c: ConfirmReservationV1, eventId: string, now = new Date()): Promise<void> {
+  /**
+   * ConfirmReservationV1 → the reservation belongs to a shipment and no longer expires. Order-routing
+   * confirms only reservations this service answered as held, so one that is not here at all is an
+   * inconsistency: it fails (retried, then parked in the dead-letter topic), never passes silently.
+   */
+  async confirm(c: ConfirmReservationV1, now = new Date()): Promise<void> {
     const result = await this.mutate(
       positionId(c.warehouseId, c.subLotId),
-      eventId,
-      (p) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }),
+      null,
+      [c.reservationId],
+      (p, known) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }, known),
       () => [],
     );
+    if (result.kind === 'missing') {
+      throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
+    }
     if (result.kind === 'refused' && result.refusal === 'unknown_reservation') {
-      // Typically it expired first; order-routing already heard ReservationReleasedV1 for it.
-      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found no open reservation`);
-    } else if (result.kind === 'missing') {
-      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
+      const r = result.known[c.reservationId];
+      if (!r || r.status === 'rejected') {
+        throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}): it was never held here (${r ? 'rejected' : 'unknown'})`);
+      }
+      // It expired first (order-routing hears ReservationReleasedV1 for it) or has left already.
+      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found it ${r.status}`);
     }
   }
 
   /** ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens. */
-  async release(c: ReleaseReservationV1, eventId: string, now = new Date()): Promise<void> {
+  async release(c: ReleaseReservationV1, now = new Date()): Promise<void> {
     await this.mutate(
       positionId(c.warehouseId, c.subLotId),
-      eventId,
-      (p) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }),
+      null,
+      [c.reservationId],
+      (p, known) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }, known),
       (p, change) => this.releasedEvents(p, change, now),
     );
   }
@@ -191,11 +222,27 @@ export class StockService {
   /** Releases held reservations whose TTL has passed; returns how many positions changed. */
   async expireDue(now = new Date()): Promise<number> {
     let changed = 0;
-    for (const id of await this.repo.dueForExpiry(now, SWEEP_BATCH)) {
-      const r = await this.mutate(id, null, (p) => apply(p, { kind: 'expire', at: now }), (p, change) => this.releasedEvents(p, change, now));
-      if (r.kind === 'applied') changed++;
+    for (const [id, due] of byPosition(await this.repo.dueForExpiry(now, SWEEP_BATCH))) {
+      for (let i = 0; i < due.length; i += PER_WRITE) {
+        const ids = due.slice(i, i + PER_WRITE);
+        const r = await this.mutate(id, null, ids, (p, known) => apply(p, { kind: 'expire', at: now }, known), (p, change) => this.releasedEvents(p, change, now));
+        if (r.kind === 'applied') changed++;
+      }
     }
     return changed;
+  }
+
+  /** Writes what changes cut short by a crash still owe (their positions are settled on first use too); returns how many positions. */
+  async settleUnsettled(): Promise<number> {
+    const ids = await this.repo.unsettled(SWEEP_BATCH);
+    for (const id of ids) {
+      await this.repo.exclusive(id, async () => {
+        const p = await this.repo.load(id);
+        if (p) await this.repo.settle(p);
+        this.recent.delete(id);
+      });
+    }
+    return ids.length;
   }
 
   /** Writes off what is still available of stock past its best-before; returns how many positions changed. */
@@ -205,6 +252,7 @@ export class StockService {
       const r = await this.mutate(
         id,
         null,
+        [],
         (p): Outcome => (p.bestBefore.getTime() < now.getTime() ? apply(p, { kind: 'write_off', reason: 'expired', at: now }) : { ok: false, refusal: 'nothing_to_do' }),
         (p, change) =>
           change.answer.kind === 'moved'
@@ -227,6 +275,7 @@ export class StockService {
     return this.mutate(
       sourceId,
       `${transferId}:out`,
+      [],
       (p) => apply(p, { kind: 'transfer_out', quantityG, transferId, at: now }),
       (p, change) => [
         newEvent(
@@ -248,6 +297,7 @@ export class StockService {
     return this.mutate(
       shell._id,
       `${transferId}:in`,
+      [],
       (p) => apply(p, { kind: 'transfer_in', quantityG, transferId, at: now }),
       (p, change) => {
         const item = stockItem(p, change.next);
@@ -272,21 +322,23 @@ export class StockService {
     const dispatchId = `${warehouseId}:${shipmentId}`;
     const done = await this.repo.findDispatch(dispatchId);
     if (done) return dispatchView(done);
-    const ids = await this.repo.withShipment(warehouseId, shipmentId);
-    if (ids.length === 0) throw ProblemException.notFound('shipment', `${shipmentId} at warehouse ${warehouseId}`);
-    // Each position leaves in its own conditional write, keyed by the shipment; a retry after a
-    // crash skips the ones done and completes the rest, then the dispatch record carries the event.
-    for (const id of ids) {
-      await this.mutate(id, `dispatch:${shipmentId}`, (p) => apply(p, { kind: 'dispatch', shipmentId, at: now }), () => []);
+    const reservations = await this.repo.withShipment(warehouseId, shipmentId);
+    if (reservations.length === 0) throw ProblemException.notFound('shipment', `${shipmentId} at warehouse ${warehouseId}`);
+    // Each position leaves in its own conditional write; a retry after a crash finds the
+    // reservations already dispatched, completes the rest, then the dispatch record carries the event.
+    for (const [id, ids] of byPosition(reservations)) {
+      for (let i = 0; i < ids.length; i += PER_WRITE) {
+        await this.mutate(id, null, ids.slice(i, i + PER_WRITE), (p, known) => apply(p, { kind: 'dispatch', shipmentId, at: now }, known), () => []);
+      }
     }
-    const positions = await this.repo.loadMany(ids);
-    const items: DispatchedItem[] = positions.flatMap((p) =>
-      Object.values(p.reservations)
-        .filter((r) => r.status === 'dispatched' && r.shipmentId === shipmentId)
-        .map((r) => ({ ...stockItem(p, p), reservationId: r.reservationId, quantityKg: toKg(r.quantityG) })),
-    );
+    const left = (await this.repo.withShipment(warehouseId, shipmentId)).filter((r) => r.status === 'dispatched');
+    const positions = new Map((await this.repo.loadMany([...new Set(left.map((r) => r.positionId))])).map((p) => [p._id, p]));
+    const items: DispatchedItem[] = left.flatMap((r) => {
+      const p = positions.get(r.positionId);
+      return p ? [{ ...stockItem(p, p), reservationId: r.reservationId, quantityKg: toKg(r.quantityG) }] : [];
+    });
     if (items.length === 0) throw ProblemException.conflict(`shipment ${shipmentId} has no confirmed reservations at ${warehouseId}`, 'nothing-to-dispatch');
-    const orderId = positions.flatMap((p) => Object.values(p.reservations)).find((r) => r.shipmentId === shipmentId)?.orderId ?? '';
+    const orderId = reservations[0].orderId;
     const record: DispatchRecord = {
       _id: dispatchId,
       warehouseId,
@@ -319,10 +371,10 @@ export class StockService {
       ...(q.cursor ? { after: Cursor.decode(q.cursor) } : {}),
       limit: q.limit + 1,
     });
-    const page = Cursor.page(rows, q.limit, (r) => r.id);
+    const page = Cursor.page(rows, q.limit, (r) => r._id);
     return {
-      items: page.items.map(({ positionId: _p, id, subLotId, lotId, kind, quantityG, onHandDeltaG, reservedDeltaG, onHandG, reservedG, version, at, ...refs }) => ({
-        id,
+      items: page.items.map(({ _id, positionId: _p, warehouseId: _w, subLotId, lotId, kind, quantityG, onHandDeltaG, reservedDeltaG, onHandG, reservedG, version, at, ...refs }) => ({
+        id: _id,
         subLotId,
         lotId,
         kind,
@@ -366,41 +418,62 @@ export class StockService {
    * Read, decide with the pure rules, write conditionally on the version read (and the rules' own
    * guards): the figures in the events staged with the write are exactly the ones it produced.
    * Writers in this process take turns per position (FerretDB 1.x updates are not atomic); losing
-   * the race to another replica re-reads and decides again.
+   * the race to another replica re-reads and decides again. `reservationIds` are the reservations
+   * the decision needs, read after the position is settled, so as of its version.
    */
   private async mutate(
     id: string,
     appliedKey: string | null,
-    decide: (p: PositionRecord) => Outcome,
+    reservationIds: string[],
+    decide: Decide,
     events: (p: PositionRecord, change: Change) => OutboundEvent[],
     extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
   ): Promise<Mutation> {
-    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, decide, events, extraSet));
+    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, reservationIds, decide, events, extraSet));
   }
 
   private async mutateExclusive(
     id: string,
     appliedKey: string | null,
-    decide: (p: PositionRecord) => Outcome,
+    reservationIds: string[],
+    decide: Decide,
     events: (p: PositionRecord, change: Change) => OutboundEvent[],
     extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
   ): Promise<Mutation> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const cached = this.recent.get(id);
-      const p = cached ?? (await this.repo.load(id));
+      let p = cached ?? (await this.repo.load(id));
       if (!p) return { kind: 'missing' };
-      const outcome = decide(p);
+      if (!cached && p.pendingCount > 0) {
+        // What changes owed may not be written (a crash came in between): write it before deciding.
+        await this.repo.settle(p);
+        p = { ...p, pending: {}, pendingCount: 0 };
+      }
+      const known = await this.repo.reservationsById(reservationIds);
+      const outcome = decide(p, known);
+      // Whether a reservation id was answered is read afresh every time: no stale copy can say so.
+      if (!outcome.ok && outcome.refusal === 'duplicate') return { kind: 'duplicate' };
+      // A refusal or a rejection writes no figure, so no version check would catch a stale copy: decide on a fresh read.
+      if (cached && (!outcome.ok || outcome.change.delta.version === 0)) {
+        this.recent.delete(id);
+        continue;
+      }
       if (!outcome.ok) {
-        // A refusal writes nothing, so no version check would catch a stale copy: decide on a fresh read.
-        if (cached) {
-          this.recent.delete(id);
-          continue;
-        }
-        return appliedKey && (await this.repo.hasApplied(id, appliedKey)) ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: p };
+        return appliedKey && (await this.repo.hasApplied(id, appliedKey)) ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: p, known };
+      }
+      if (outcome.change.delta.version === 0) {
+        // An answer that moves nothing (a rejection) is kept with the reservation it answers.
+        const [r] = pendingWrites(p, outcome.change).reservations;
+        const recorded = await this.repo.recordRefusal(r, events(p, outcome.change));
+        return recorded ? { kind: 'applied', change: outcome.change, position: p } : { kind: 'duplicate' };
       }
       const extra = extraSet?.(p, outcome.change) ?? {};
-      if (await this.repo.commit(p, appliedKey, outcome.change, events(p, outcome.change), extra)) {
-        this.remember(id, afterCommit(p, outcome.change, extra));
+      // The copy in `recent` carries the entries this process wrote and has not cleared: this write clears them.
+      const committed = await this.repo.commit(p, appliedKey, outcome.change, events(p, outcome.change), extra, Object.keys(p.pending));
+      if (committed) {
+        this.recent.delete(id);
+        await this.repo.write(committed.pending);
+        this.remember(id, { ...p, ...extra, ...outcome.change.next, pending: committed.pending, pendingCount: Object.keys(committed.pending).length });
         return { kind: 'applied', change: outcome.change, position: p };
       }
       this.recent.delete(id);
@@ -458,13 +531,6 @@ export class StockService {
   }
 }
 
-/** The stored position after a committed change: what the update's $inc/$set/$addToSet produced. */
-function afterCommit(p: PositionRecord, change: Change, extra: Record<string, unknown>): PositionRecord {
-  const a = change.answer;
-  const shipments = a.kind === 'confirmed' && a.reservation.shipmentId && !p.shipments.includes(a.reservation.shipmentId) ? [...p.shipments, a.reservation.shipmentId] : p.shipments;
-  return { ...p, ...extra, ...change.next, shipments };
-}
-
 function stockView(p: PositionRecord): StockItemView {
   return {
     subLotId: p.subLotId,
@@ -491,6 +557,13 @@ function dispatchView(d: DispatchRecord): DispatchView {
     dispatchedAt: d.dispatchedAt.toISOString(),
     items: d.items.map((i) => ({ subLotId: i.subLotId, reservationId: i.reservationId, quantityKg: toKg(i.quantityG) })),
   };
+}
+
+/** Reservations (or their ids) grouped by position. */
+function byPosition(rows: Array<{ _id: string; positionId: string }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.positionId, [...(out.get(r.positionId) ?? []), r._id]);
+  return out;
 }
 
 const definedOnly = <T extends object>(o: T): Partial<T> =>

@@ -6,10 +6,11 @@ import { StockService } from './stock.service';
 
 const EXPIRY = 'reservation-expiry';
 const WRITE_OFF = 'expiry-write-off';
+const SETTLE = 'unsettled-positions';
 
 /**
  * The scheduled jobs: release reservations nobody confirmed in time, write off stock past its
- * best-before. Registered through @nestjs/schedule's registry because their periods are
+ * best-before, and write what changes cut short by a crash still owe. Registered through @nestjs/schedule's registry because their periods are
  * configuration. Every replica may run them: each change is a conditional write, so two sweeps
  * racing on one position change it once.
  */
@@ -27,10 +28,11 @@ export class StockSweeps implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     this.every(EXPIRY, this.config.get('RESERVATION_SWEEP_MS', { infer: true }), () => this.stock.expireDue());
     this.every(WRITE_OFF, this.config.get('WRITE_OFF_SWEEP_MS', { infer: true }), () => this.stock.writeOffExpired());
+    this.every(SETTLE, this.config.get('SETTLE_SWEEP_MS', { infer: true }), () => this.stock.settleUnsettled());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const name of [EXPIRY, WRITE_OFF]) {
+    for (const name of [EXPIRY, WRITE_OFF, SETTLE]) {
       if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
     }
     await Promise.allSettled(this.running.values());
