@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Prints a development token: npm run token -- --role coop_manager --coop COOP-123
+// Signed with AUTH_JWT_SECRET; carries AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE as iss / aud when they are set.
 import { parseArgs } from 'node:util';
 import jwt from 'jsonwebtoken';
 
@@ -26,5 +27,13 @@ const claims = {
   ...(values.warehouses ? { warehouses: values.warehouses.split(',') } : {}),
   ...(values.buyer ? { buyer: values.buyer } : {}),
 };
+if (process.env.AUTH_JWKS_URL) {
+  console.error('AUTH_JWKS_URL is set: the services accept only the identity provider\'s tokens, not this HS256 one.');
+}
 const secret = process.env.AUTH_JWT_SECRET ?? 'firstmile-dev-secret';
-process.stdout.write(`${jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: values.ttl })}\n`);
+// The services require these claims when their env sets them (see libs/http AuthEnv).
+const required = {
+  ...(process.env.AUTH_JWT_ISSUER ? { issuer: process.env.AUTH_JWT_ISSUER } : {}),
+  ...(process.env.AUTH_JWT_AUDIENCE ? { audience: process.env.AUTH_JWT_AUDIENCE } : {}),
+};
+process.stdout.write(`${jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: values.ttl, ...required })}\n`);

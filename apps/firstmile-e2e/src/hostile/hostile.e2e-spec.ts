@@ -66,9 +66,41 @@ describe('hostile input', () => {
       }
     });
 
-    // The services verify HS256 with AUTH_JWT_SECRET and pin nothing else; API.md configures no issuer
-    // or audience, so there is no wrong one to send. Add the cases when AUTH_JWT_ISSUER/AUDIENCE exist.
-    it.skip('wrong issuer / audience → 401 (no issuer or audience is configured)', () => undefined);
+    it('wrong, missing issuer / audience → 401 once AUTH_JWT_ISSUER/AUDIENCE are set (one service restarted with them, then restored)', async () => {
+      const service: ServiceName = 'harvest-intake';
+      const path = '/v1/lots';
+      const [issuer, audience] = ['https://idp.firstmile.test/', 'firstmile-api'];
+      const call = (opts: Parameters<typeof token>[1]) => send(stack, { method: 'GET', service, path, authorization: `Bearer ${token({ role: 'ops', sub: 'hostile-iss' }, opts)}` });
+      const t0 = Date.now();
+      await stack.kill(service, 'SIGTERM');
+      stack.restart(service, { AUTH_JWT_ISSUER: issuer, AUTH_JWT_AUDIENCE: audience });
+      try {
+        await stack.ready(60_000);
+        process.stderr.write(`[iss/aud] ${service} restarted with an issuer and audience in ${Date.now() - t0} ms\n`);
+        const cases: Array<[string, Parameters<typeof token>[1], number]> = [
+          ['right iss and aud', { issuer, audience }, 200],
+          ['aud a list that includes ours', { issuer, audience: ['billing', audience] }, 200],
+          ['wrong iss', { issuer: 'https://idp.evil.test/', audience }, 401],
+          ['wrong aud', { issuer, audience: 'another-api' }, 401],
+          ['no iss', { audience }, 401],
+          ['no aud', { issuer }, 401],
+          ['neither (a plain development token)', {}, 401],
+        ];
+        for (const [name, opts, status] of cases) {
+          const a = await call(opts);
+          if (status === 401) expectProblem(a, 401, name);
+          else expect({ name, status: a.status }).toEqual({ name, status });
+        }
+      } finally {
+        const t1 = Date.now();
+        await stack.kill(service, 'SIGTERM');
+        stack.restart(service);
+        await stack.ready(60_000);
+        process.stderr.write(`[iss/aud] ${service} restored in ${Date.now() - t1} ms\n`);
+      }
+      // Restored: tokens without iss/aud reach it again, so the refusals above were the setting.
+      expect((await call({})).status).toBe(200);
+    });
   });
 
   describe('BOLA: every role against every object endpoint of tenant A', () => {
@@ -283,6 +315,17 @@ describe('hostile input', () => {
         // Another caller is not held back by this one's burst.
         const other = await send(stack, { method: 'GET', service, path: GETS[service], authorization: `Bearer ${token({ role: 'ops', sub: `calm-${randomUUID()}` })}` });
         expect(other.status).toBe(200);
+        // Callers without a valid token are limited by address before any verification (they never
+        // were: the 401 came first) — and a valid token from that same address still gets through.
+        const bad = ['Bearer garbage', undefined, `Bearer ${token({ role: 'ops', sub: 'forger' }, { secret: 'a-secret-that-is-not-ours' })}`];
+        const flood = await Promise.all(Array.from({ length: LIMIT + 10 }, (_, i) => send(stack, { method: 'GET', service, path: GETS[service], authorization: bad[i % bad.length] })));
+        expect({ service, refused: flood.filter((a) => a.status === 401).length, limited: flood.filter((a) => a.status === 429).length }).toEqual({ service, refused: LIMIT, limited: 10 });
+        for (const a of flood.filter((x) => x.status === 429)) {
+          expectProblem(a, 429, `${service} anonymous`);
+          expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+        const afterFlood = await send(stack, { method: 'GET', service, path: GETS[service], authorization: `Bearer ${token({ role: 'ops', sub: `same-address-${randomUUID()}` })}` });
+        expect({ service, status: afterFlood.status }).toEqual({ service, status: 200 });
         // Anonymous callers are limited by address, and a made-up X-Forwarded-For per request does not
         // make a new one (it did: every proxy was trusted).
         if (service === 'grading') {
