@@ -409,6 +409,52 @@ async function readOrders(
   return ok;
 }
 
+/** Σ and count of a service's handler and outbox histograms, by series, from its /metrics. */
+type Sums = Map<string, { sum: number; count: number }>;
+const TIMED = /^(firstmile_event_handler_duration_seconds|firstmile_outbox_publish_latency_seconds)_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/;
+
+async function timings(stack: StackHandle, services: readonly ServiceName[]): Promise<Sums> {
+  const sums: Sums = new Map();
+  for (const service of services) {
+    const res = await fetch(stack.url(service, '/metrics')).catch(() => undefined);
+    if (!res?.ok) continue;
+    for (const line of (await res.text()).split('\n')) {
+      const m = TIMED.exec(line);
+      if (!m) continue;
+      const type = /type="([^"]+)"/.exec(m[3])?.[1] ?? '?';
+      if (/outcome="error"/.test(m[3])) continue;
+      const what = m[1].startsWith('firstmile_event_handler') ? 'handling' : 'outbox → broker';
+      const key = `${service} ${what} ${type.replace(/^firstmile\./, '')}`;
+      const e = sums.get(key) ?? { sum: 0, count: 0 };
+      if (m[2] === 'sum') e.sum += Number(m[4]);
+      else e.count += Number(m[4]);
+      sums.set(key, e);
+    }
+  }
+  return sums;
+}
+
+/** Per handler and outbox event type, what the burst cost: mean ms and the total of seconds spent. */
+function timeRows(before: Sums, after: Sums, results: Results): void {
+  const rows = [...after]
+    .map(([key, a]) => {
+      const b = before.get(key) ?? { sum: 0, count: 0 };
+      return { key, sum: a.sum - b.sum, count: a.count - b.count };
+    })
+    .filter((r) => r.count > 0)
+    .sort((x, y) => y.sum - x.sum);
+  for (const r of rows) {
+    results.set({
+      key: `time.${r.key.replace(/[^a-z0-9.]+/gi, '_')}`,
+      section: 'Where the order burst spends its time',
+      label: r.key,
+      unit: 'ms',
+      value: (r.sum / r.count) * 1000,
+      detail: `mean of ${r.count.toLocaleString('en-US')}; ${r.sum.toFixed(1)} s in all`,
+    });
+  }
+}
+
 const ms = (a?: string, b?: string) => (a && b ? new Date(b).getTime() - new Date(a).getTime() : Number.NaN);
 
 export async function ordersLoad(
@@ -482,6 +528,7 @@ export async function ordersLoad(
     const burst = cfg.quick ? 300 : 3000;
     const eventsBefore = await eventsWritten(kafka);
     const ordersBefore = await eventsWritten(kafka, ['orders']);
+    const timedBefore = await timings(stack, ['order-routing', 'warehouse']);
     const t0 = performance.now();
     const placed = await placeOrders(cfg, stack, s.buyerToken, { amount: burst });
     results.set({
@@ -491,6 +538,7 @@ export async function ordersLoad(
     });
     const d = await drained(kafka, ordersBefore, placed.ids.length, 60_000);
     const drainS = (performance.now() - t0) / 1000;
+    timeRows(timedBefore, await timings(stack, ['order-routing', 'warehouse']), results);
     const eventsDelta = (await eventsWritten(kafka)) - eventsBefore;
     const views = await readOrders(stack, s.buyerToken, placed.ids);
     const routed = views.filter((v) => v.status === 'routed' && v.placedAt && v.routedAt);
