@@ -20,7 +20,7 @@ import path from 'node:path';
 import { httpBaseline, kafkaBaseline, mongoBaseline, type BenchConfig } from './baselines';
 import { lotsLoad, ordersLoad, seed, type ServiceName, type StackHandle } from './firstmile';
 import { gradingIngest } from './grading';
-import { cpuShares, cpuSnapshot, errorText, out, RssSampler, rssMiB, sleep } from './lib';
+import { cpuShares, cpuSnapshot, errorText, out, processTicks, RssSampler, rssMiB, sleep } from './lib';
 import { markdownTables, phaseTable, Results, textTable, type Section } from './results';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -128,16 +128,37 @@ async function main(): Promise<number> {
   let gradingPid: number | undefined;
   let phase = 'infra';
   let phaseCpu = cpuSnapshot();
+  /** The processes whose CPU each phase records one by one (filled in once they run). */
+  let named: () => Record<string, number | undefined> = () => ({ 'bench (load generator)': process.pid });
+  let phaseTicks = processTicks(named());
   const setPhase = (p: string) => {
     const now = cpuSnapshot();
     const shares = cpuShares(phaseCpu, now);
+    const ticks = processTicks(named());
+    const byProcess = Object.fromEntries(
+      Object.entries(ticks).map(([k, t]) => [k, (100 * (t - (phaseTicks[k] ?? t))) / Math.max(1, now.total - phaseCpu.total)]),
+    );
     results.run.phases.push({
       name: phase,
       seconds: (now.at - phaseCpu.at) / 1000,
       oursCpuPct: shares.oursPct,
       othersCpuPct: shares.othersPct,
+      byProcess,
     });
+    if (phase === 'orders-max') {
+      for (const [k, pct] of Object.entries(byProcess).sort((a, b) => b[1] - a[1])) {
+        results.set({
+          key: `time.cpu.${k.replace(/[^a-z0-9]+/gi, '_')}`,
+          section: 'Where the order burst spends its time',
+          label: `CPU: ${k}`,
+          unit: '%',
+          value: pct,
+          detail: 'share of the whole machine (100 % = all cores) during the burst',
+        });
+      }
+    }
     phaseCpu = now;
+    phaseTicks = ticks;
     phase = p;
     out(`[bench] ${p}… (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   };
@@ -300,6 +321,8 @@ async function main(): Promise<number> {
       FerretDB: infraPids.ferretdb,
       ...Object.fromEntries(SERVICES.map((s) => [s, stack?.pid(s)])),
     });
+    named = () => ({ ...allPids(), 'bench (load generator)': process.pid });
+    phaseTicks = processTicks(named());
 
     const alive = (s: ServiceName) => stack?.pid(s) !== undefined && rssMiB(stack.pid(s)) !== undefined;
     const seedMissing = (why: string) => {

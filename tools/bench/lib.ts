@@ -206,6 +206,16 @@ export function cpuSnapshot(): CpuSnapshot {
   return { at: Date.now(), total, busy: total - idle, ours };
 }
 
+/** CPU ticks so far of each named process (with its waited-for children). */
+export function processTicks(pids: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const t = pid === undefined ? undefined : procTimes(pid);
+    if (t) out[name] = t.ticks;
+  }
+  return out;
+}
+
 /** Percent of the whole machine (all cores = 100 %) used by others and by us between two snapshots. */
 export function cpuShares(a: CpuSnapshot, b: CpuSnapshot): { othersPct: number; oursPct: number } {
   const total = Math.max(1, b.total - a.total);

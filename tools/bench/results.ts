@@ -28,7 +28,7 @@ export interface RunResults {
   settings: Record<string, string | number>;
   figures: Figure[];
   /** Each phase's wall time and CPU use: ours (this run's processes) and everyone else's on the box. */
-  phases: Array<{ name: string; seconds: number; oursCpuPct: number; othersCpuPct: number }>;
+  phases: Array<{ name: string; seconds: number; oursCpuPct: number; othersCpuPct: number; byProcess?: Record<string, number> }>;
   notes: string[];
 }
 
