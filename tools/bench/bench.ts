@@ -11,7 +11,8 @@
  * and stops everything it started, also on error or Ctrl-C. Load only ever targets 127.0.0.1.
  *
  * Env: BENCH_KAFKA_PORT (39092), BENCH_KAFKA_CONTROLLER_PORT (39093), BENCH_MONGO_PORT (27317),
- * BENCH_PORT_OFFSET (30000: services on 33101…), BENCH_SECONDS (15), BENCH_CONNECTIONS (32).
+ * BENCH_PORT_OFFSET (30000: services on 33101…), BENCH_SECONDS (15), BENCH_CONNECTIONS (32),
+ * BENCH_ORDERS (600: the order burst; it must drain within the run).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
