@@ -57,9 +57,9 @@ const SWEEP_BATCH = 200;
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * The order saga. Routing decisions run one at a time in this process, each holding the stock it
- * allocates before the next one looks (a burst is absorbed by the `orders` topic, not by racing for
- * the same sub-lots); reading and writing the orders, and reservation answers, run concurrently.
+ * The order saga. Routing decisions run one at a time in this process (a burst is absorbed by the
+ * `orders` topic, not by racing for the same sub-lots); reservation answers only flip states of
+ * one order and run concurrently.
  */
 @Injectable()
 export class OrdersService implements OnModuleInit, OnModuleDestroy {
@@ -167,8 +167,17 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** orders: the order's own order.placed → first routing attempt. */
-  async route(orderId: string, now = new Date()): Promise<void> {
-    await this.attempt(orderId, async (o) => (o.status !== 'received' || o.attempt > 0 ? null : this.nextAttempt(o, now)));
+  route(orderId: string, now = new Date()): Promise<void> {
+    return this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      const changed = await this.orders.transition(orderId, async (o) => {
+        if (o.status !== 'received' || o.attempt > 0) return null;
+        const next = await this.nextAttempt(o, now);
+        holds = next.allocations;
+        return next.change;
+      });
+      if (changed) this.hold(holds);
+    });
   }
 
   /** warehouse.stock: a reservation held. The last one of an attempt routes the order. */
@@ -195,15 +204,20 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   /** warehouse.stock: a reservation was refused. Release the attempt's others and route again. */
   async rejected(e: ReservationRejectedV1, now = new Date()): Promise<void> {
     await this.stock.rejected(e);
-    await this.attempt(e.orderId, async (o) => {
-      const state = o.reservations[e.reservationId];
-      if (state === 'abandoned') return { change: { set: { [`reservations.${e.reservationId}`]: 'rejected' }, events: [] }, allocations: [] };
-      const current = o.allocations.some((a) => a.reservationId === e.reservationId);
-      if (state !== 'pending' || !current || o.status !== 'received') return null;
-      const ended = this.endAttempt(o, `reservation ${e.reservationId} refused: ${e.reason}`, now);
-      ended.set[`reservations.${e.reservationId}`] = 'rejected';
-      const next = await this.nextAttempt(o, now, e.reason);
-      return { change: { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] }, allocations: next.allocations };
+    await this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      const changed = await this.orders.transition(e.orderId, async (o) => {
+        const state = o.reservations[e.reservationId];
+        if (state === 'abandoned') return { set: { [`reservations.${e.reservationId}`]: 'rejected' }, events: [] };
+        const current = o.allocations.some((a) => a.reservationId === e.reservationId);
+        if (state !== 'pending' || !current || o.status !== 'received') return null;
+        const ended = this.endAttempt(o, `reservation ${e.reservationId} refused: ${e.reason}`, now);
+        ended.set[`reservations.${e.reservationId}`] = 'rejected';
+        const next = await this.nextAttempt(o, now, e.reason);
+        holds = next.allocations;
+        return { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] };
+      });
+      if (changed) this.hold(holds);
     });
   }
 
@@ -254,51 +268,23 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
     await this.sweepBackorders().catch((err: unknown) => this.sweepFailed(err));
   }
 
-  private async reroute(orderId: string, now: Date): Promise<boolean> {
-    let waits = false;
-    const changed = await this.attempt(orderId, async (o) => {
-      if (o.status !== 'backordered') return null;
-      waits = true;
-      // A fresh attempt budget: the stock this order waited for is new.
-      const next = await this.nextAttempt({ ...o, attempt: 0 }, now);
-      if (next.allocations.length === 0 && next.change.set['status'] === 'backordered') return null;
-      return next.allocations.length > 0 ? { ...next, change: { set: { ...next.change.set, status: 'received' }, events: next.change.events } } : next;
-    });
-    if (changed || !waits) this.waiting.remove(orderId);
-    return changed;
-  }
-
-  /**
-   * One routing step of an order: `decide` runs in turn with every other routing decision of this
-   * process, and the stock it allocates is held at once, so the next decision does not promise it
-   * again. Reading and writing the order happen outside that turn (the write is conditional on the
-   * order's revision): a decision whose write loses a race, or is not needed, gives its holds back.
-   */
-  private async attempt(orderId: string, decide: (o: OrderRecord) => Promise<{ change: OrderChange; allocations: AllocationDoc[] } | null>): Promise<boolean> {
-    let held: AllocationDoc[] = [];
-    const giveBack = () => {
-      for (const a of held) this.stock.release(a.reservationId);
-      held = [];
-    };
-    try {
+  private reroute(orderId: string, now: Date): Promise<boolean> {
+    return this.routing.run(async () => {
+      let holds: AllocationDoc[] = [];
+      let waits = false;
       const changed = await this.orders.transition(orderId, async (o) => {
-        giveBack();
-        const next = await this.routing.run(async () => {
-          const decided = await decide(o);
-          if (decided) {
-            this.hold(decided.allocations);
-            held = decided.allocations;
-          }
-          return decided;
-        });
-        return next?.change ?? null;
+        if (o.status !== 'backordered') return null;
+        waits = true;
+        // A fresh attempt budget: the stock this order waited for is new.
+        const next = await this.nextAttempt({ ...o, attempt: 0 }, now);
+        if (next.allocations.length === 0 && next.change.set['status'] === 'backordered') return null;
+        holds = next.allocations;
+        return next.allocations.length > 0 ? { set: { ...next.change.set, status: 'received' }, events: next.change.events } : next.change;
       });
-      if (!changed) giveBack();
+      if (changed) this.hold(holds);
+      if (changed || !waits) this.waiting.remove(orderId);
       return changed;
-    } catch (err) {
-      giveBack();
-      throw err;
-    }
+    });
   }
 
   private sweepFailed(err: unknown): void {
