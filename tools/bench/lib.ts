@@ -70,6 +70,9 @@ export function tokenFor(claims: Claims): string {
   return jwt.sign({ sub: `${claims.role}-bench`, ...claims }, secret, {
     algorithm: 'HS256',
     expiresIn: '2h',
+    // The same issuer and audience the services are told to require (AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE).
+    ...(process.env['AUTH_JWT_ISSUER'] ? { issuer: process.env['AUTH_JWT_ISSUER'] } : {}),
+    ...(process.env['AUTH_JWT_AUDIENCE'] ? { audience: process.env['AUTH_JWT_AUDIENCE'] } : {}),
   });
 }
 

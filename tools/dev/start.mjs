@@ -80,7 +80,13 @@ try {
 
 function tokenFor(claims) {
   const secret = process.env.AUTH_JWT_SECRET ?? 'firstmile-dev-secret';
-  return jwt.sign({ sub: `${claims.role}-demo`, ...claims }, secret, { algorithm: 'HS256', expiresIn: '7d' });
+  // The same issuer and audience the services are told to require (AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE).
+  return jwt.sign({ sub: `${claims.role}-demo`, ...claims }, secret, {
+    algorithm: 'HS256',
+    expiresIn: '7d',
+    ...(process.env.AUTH_JWT_ISSUER ? { issuer: process.env.AUTH_JWT_ISSUER } : {}),
+    ...(process.env.AUTH_JWT_AUDIENCE ? { audience: process.env.AUTH_JWT_AUDIENCE } : {}),
+  });
 }
 
 async function api(stack, service, method, p, token, body) {
