@@ -53,9 +53,8 @@ export class ProvenanceRepository {
     try {
       await this.steps.insertMany([...docs.values()], { ordered: false });
     } catch (err) {
-      const errors = (err as { writeErrors?: unknown[] }).writeErrors;
-      const onlyDuplicates = Array.isArray(errors) && errors.length > 0 && errors.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err));
-      if (!onlyDuplicates && !isDuplicateKey(err)) throw err;
+      // Steps recorded before (a redelivery) are left as they are; any other failure is not.
+      if (!isDuplicateKey(err)) throw err;
     }
   }
 

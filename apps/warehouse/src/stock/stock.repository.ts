@@ -252,7 +252,7 @@ export class StockRepository {
       try {
         await model.insertMany(docs.slice(i, i + BULK_CHUNK) as never, { ordered: false });
       } catch (err) {
-        if (!onlyDuplicates(err)) throw err;
+        if (!isDuplicateKey(err)) throw err;
       }
     }
   }
@@ -260,14 +260,6 @@ export class StockRepository {
   private async bulk(model: { bulkWrite(ops: never, options: { ordered: boolean }): Promise<unknown> }, ops: AnyBulkWriteOperation[]): Promise<void> {
     for (let i = 0; i < ops.length; i += BULK_CHUNK) await model.bulkWrite(ops.slice(i, i + BULK_CHUNK) as never, { ordered: true });
   }
-}
-
-/** A bulk insert that failed only because some documents were there already. */
-function onlyDuplicates(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  const all: unknown[] = writeErrors === undefined ? [err] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-  // Mongoose hands the driver's write errors on as `{ err, index }`.
-  return all.length > 0 && all.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err));
 }
 
 /** A stored reservation as the rules know it. */

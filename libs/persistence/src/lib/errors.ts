@@ -1,2 +1,12 @@
-/** The write hit a unique index (E11000): the document, or one with the same key, exists. */
-export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | null)?.code === 11000;
+const code = (e: unknown) => (e as { code?: unknown } | null)?.code;
+
+/**
+ * The write hit a unique index (E11000): the document, or one with the same key, exists. For a bulk
+ * write, only when every one of its write errors is that (mongoose hands FerretDB's on as `{ err, index }`).
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (writeErrors === undefined) return code(err) === 11000;
+  const all: unknown[] = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return all.length > 0 && all.every((e) => code(e) === 11000 || code((e as { err?: unknown }).err) === 11000);
+}
