@@ -990,7 +990,11 @@ export async function startEmbedded({
     const classpath = `${kafkaLibs}${path.sep}*`;
 
     if (!fs.existsSync(path.join(logDirs, 'meta.properties'))) {
-      const clusterId = crypto.randomBytes(16).toString('base64url'); // the 22-char form of Kafka's Uuid
+      // The 22-char form of Kafka's Uuid; like Kafka's own Uuid.randomUuid(), never one starting with
+      // '-', which the storage tool would read as an option (1 start in 64 failed before).
+      let clusterId;
+      do clusterId = crypto.randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-'));
       log(`[infra] formatting Kafka storage in ${logDirs} (cluster ${clusterId})…`);
       await runToCompletion(
         'java',
