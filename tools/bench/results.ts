@@ -3,7 +3,13 @@
  * value or with the reason it could not be measured, so a partial run still says what is missing.
  */
 
-export type Section = 'Baselines' | 'Firstmile' | 'Where the order burst spends its time' | 'Memory (RSS, MiB)' | 'Start-up';
+export type Section =
+  | 'Baselines'
+  | 'Firstmile'
+  | 'Where the order burst spends its time'
+  | 'Store commands per order of the burst'
+  | 'Memory (RSS, MiB)'
+  | 'Start-up';
 
 export interface Figure {
   /** Stable id, used by the ratios and by docs/benchmarks.md across runs. */
@@ -77,7 +83,14 @@ export class Results {
   }
 }
 
-export const SECTIONS: Section[] = ['Baselines', 'Firstmile', 'Where the order burst spends its time', 'Memory (RSS, MiB)', 'Start-up'];
+export const SECTIONS: Section[] = [
+  'Baselines',
+  'Firstmile',
+  'Where the order burst spends its time',
+  'Store commands per order of the burst',
+  'Memory (RSS, MiB)',
+  'Start-up',
+];
 
 function fmtValue(f: Figure): string {
   if (f.value === undefined) return 'not measured';

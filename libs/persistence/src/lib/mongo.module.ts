@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { MongoEnv } from './mongo.env';
+import { instrumentStoreCommands } from './store-metrics';
 
 export const databaseName = (prefix: string, name: string) => `${prefix}firstmile_${name}`;
 
@@ -22,6 +23,9 @@ export class MongoModule {
             // Indexes are part of the schema; creating them at start-up keeps every query served.
             autoIndex: true,
             autoCreate: true,
+            // Feeds firstmile_store_command_duration_seconds: round trips per collection and command.
+            monitorCommands: true,
+            connectionFactory: instrumentStoreCommands,
           }),
         }),
       ],
