@@ -31,8 +31,7 @@ export class StockPosition {
   @Prop({ required: true }) updatedAt!: Date;
 }
 
+// No secondary index: the router reads the view from memory (StockRepository).
 export const StockPositionSchema = SchemaFactory.createForClass(StockPosition);
-// Serves the router's read: the positions of an order's produce that still hold stock.
-StockPositionSchema.index({ produce: 1, onHandKg: 1 });
 
 export const positionKey = (warehouseId: string, subLotId: string) => `${warehouseId}|${subLotId}`;

@@ -5,8 +5,18 @@ import type { StockItem, StockLevel } from '@firstmile/contracts';
 import { isDuplicateKey } from '@firstmile/persistence';
 import { positionKey, StockPosition } from './stock-position.schema';
 
+/**
+ * The stock view: stored, and kept in memory for the router. Every routing attempt reads the
+ * positions of its produce; on FerretDB such a query reads the whole collection, so the router
+ * reads memory instead. Memory is loaded from the store once, then follows every write this process
+ * makes; `refresh` merges in what other processes (a replica) wrote. Both only ever move a position
+ * to a newer version, so the order in which they meet does not matter.
+ */
 @Injectable()
 export class StockRepository {
+  private readonly view = new Map<string, StockPosition>();
+  private loaded?: Promise<void>;
+
   constructor(@InjectModel(StockPosition.name) private readonly model: Model<StockPosition>) {}
 
   /**
@@ -15,50 +25,68 @@ export class StockRepository {
    * so does a concurrent first insert. Either way, retrying as a plain conditional update is right.
    */
   async apply(item: StockItem, at: Date): Promise<void> {
-    const _id = positionKey(item.warehouseId, item.subLotId);
-    const filter = { _id, version: { $lt: item.stock.version } };
-    const update = {
-      $set: {
-        warehouseId: item.warehouseId,
-        warehouseLocation: { lat: item.warehouseLocation.lat, lon: item.warehouseLocation.lon },
-        subLotId: item.subLotId,
-        lotId: item.lotId,
-        produce: item.produce,
-        variety: item.variety,
-        grade: item.grade,
-        brand: item.brand ?? null,
-        traceCode: item.traceCode,
-        bestBefore: new Date(item.bestBefore),
-        ...levelFields(item.stock),
-        updatedAt: at,
-      },
+    const position: StockPosition = {
+      _id: positionKey(item.warehouseId, item.subLotId),
+      warehouseId: item.warehouseId,
+      warehouseLocation: { lat: item.warehouseLocation.lat, lon: item.warehouseLocation.lon },
+      subLotId: item.subLotId,
+      lotId: item.lotId,
+      produce: item.produce,
+      variety: item.variety,
+      grade: item.grade,
+      brand: item.brand ?? null,
+      traceCode: item.traceCode,
+      bestBefore: new Date(item.bestBefore),
+      ...levelFields(item.stock),
+      updatedAt: at,
     };
+    const { _id, ...fields } = position;
+    const filter = { _id, version: { $lt: item.stock.version } };
     try {
-      await this.model.updateOne(filter, update, { upsert: true });
+      await this.model.updateOne(filter, { $set: fields }, { upsert: true });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await this.model.updateOne(filter, update);
+      await this.model.updateOne(filter, { $set: fields });
     }
+    this.remember(position);
   }
 
   /** Figures only (a refused reservation reports them); a position never seen stays unknown. */
   async applyLevel(warehouseId: string, subLotId: string, level: StockLevel, at: Date): Promise<void> {
-    await this.model.updateOne(
-      { _id: positionKey(warehouseId, subLotId), version: { $lt: level.version } },
-      { $set: { ...levelFields(level), updatedAt: at } },
-    );
+    const _id = positionKey(warehouseId, subLotId);
+    await this.model.updateOne({ _id, version: { $lt: level.version } }, { $set: { ...levelFields(level), updatedAt: at } });
+    const known = this.view.get(_id);
+    if (known) this.remember({ ...known, ...levelFields(level), updatedAt: at });
   }
 
   /** Positions of these produce that hold stock (reserved or not: "never" is judged on all of it). */
-  holding(produce: string[]): Promise<StockPosition[]> {
-    return this.model
-      .find({ produce: { $in: produce }, onHandKg: { $gt: 0 } })
-      .lean<StockPosition[]>()
-      .exec();
+  async holding(produce: string[]): Promise<StockPosition[]> {
+    await this.load();
+    return [...this.view.values()].filter((p) => p.onHandKg > 0 && produce.includes(p.produce));
   }
 
-  findByWarehouse(warehouseId: string): Promise<StockPosition | null> {
-    return this.model.findOne({ warehouseId }).lean<StockPosition>().exec();
+  async findByWarehouse(warehouseId: string): Promise<StockPosition | undefined> {
+    await this.load();
+    for (const p of this.view.values()) if (p.warehouseId === warehouseId) return p;
+    return undefined;
+  }
+
+  /** Merges in the stored view: what another replica applied, which this process never saw. */
+  async refresh(): Promise<void> {
+    for (const p of await this.model.find().lean<StockPosition[]>().exec()) this.remember(p);
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= this.refresh().catch((err: unknown) => {
+      this.loaded = undefined;
+      throw err;
+    });
+    return this.loaded;
+  }
+
+  private remember(p: StockPosition): void {
+    const known = this.view.get(p._id);
+    if (!known || known.version < p.version) this.view.set(p._id, p);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { Subject } from 'rxjs';
 import type { ReservationRejectedV1, StockItem, StockReservedV1 } from '@firstmile/contracts';
 import { type StockPosition as RoutingPosition, toGrams } from '@firstmile/routing';
@@ -6,8 +7,13 @@ import { positionKey } from './stock-position.schema';
 import { StockHolds } from './stock-holds';
 import { StockRepository } from './stock.repository';
 
+/** How often the in-memory view merges in the stored one (what a replica applied). */
+const REFRESH_EVERY_MS = 60_000;
+
 @Injectable()
 export class StockService {
+  private readonly logger = new Logger(StockService.name);
+
   constructor(
     private readonly stock: StockRepository,
     private readonly holds: StockHolds,
@@ -63,6 +69,11 @@ export class StockService {
       onHandGrams: toGrams(p.onHandKg),
       availableGrams: Math.max(0, toGrams(p.availableKg) - (held.get(p._id) ?? 0)),
     }));
+  }
+
+  @Interval('stock-view-refresh', REFRESH_EVERY_MS)
+  async refresh(): Promise<void> {
+    await this.stock.refresh().catch((err: unknown) => this.logger.warn(`stock view refresh failed (retried in ${REFRESH_EVERY_MS / 1000} s): ${String(err)}`));
   }
 
   async warehouseLocation(warehouseId: string): Promise<{ lat: number; lon: number } | undefined> {
