@@ -124,6 +124,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
   let probe: TopicProbe;
   let db: mongoose.Connection;
   const injected: Injected[] = [];
+  // The service's name on the broker: `x-consumer-group` of what it parks; its groups are `<name>.<topic>` and `<name>.retry`.
   const groupOf = (service: ServiceName) => physical(service);
   const tag = randomUUID().slice(0, 8).toUpperCase();
 
@@ -183,7 +184,8 @@ describe('poison messages on every topic, and replaying dead letters', () => {
     // Which group reads which topic, as the broker has it (one member per group: it holds every partition).
     const readers = await waitFor(
       async () => {
-        const described = await admin.describeGroups([...SERVICES.map(groupOf), ...SERVICES.map((s) => `${groupOf(s)}.retry`)]);
+        const main = ALL_TOPICS.flatMap((t) => READERS[t].map((s) => `${groupOf(s)}.${t}`));
+        const described = await admin.describeGroups([...main, ...SERVICES.map((s) => `${groupOf(s)}.retry`)]);
         const map = new Map<string, string[]>();
         for (const g of described.groups) {
           if (g.state !== 'Stable' || g.members.length === 0) return undefined;
@@ -198,7 +200,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
       { what: 'every consumer group stable' },
     );
     for (const topic of ALL_TOPICS) {
-      expect(readers.get(physical(topic))).toEqual(READERS[topic].map(groupOf).sort());
+      expect(readers.get(physical(topic))).toEqual(READERS[topic].map((s) => `${groupOf(s)}.${topic}`).sort());
       expect(readers.get(physical(`${topic}.retry.1`))).toEqual(READERS[topic].map((s) => `${groupOf(s)}.retry`).sort());
     }
     expect([...readers.keys()].filter((t) => !t.includes('.retry.')).sort()).toEqual(ALL_TOPICS.map(physical).sort());
@@ -333,7 +335,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
     // and every retry group past the poison on the retry topic.
     for (const topic of ALL_TOPICS) {
       for (const service of READERS[topic]) {
-        await waitFor(async () => (await committed(groupOf(service), topic, partitions[topic])) > BigInt(valid.get(topic) ?? 'none'), { what: `${service} past the valid record on ${topic}` });
+        await waitFor(async () => (await committed(`${groupOf(service)}.${topic}`, topic, partitions[topic])) > BigInt(valid.get(topic) ?? 'none'), { what: `${service} past the valid record on ${topic}` });
         await waitFor(async () => (await committed(`${groupOf(service)}.retry`, `${topic}.retry.1`, partitions[topic])) > BigInt(lastPoison(`${topic}.retry.1`)), {
           what: `${service} past the poison on ${topic}.retry.1`,
         });
