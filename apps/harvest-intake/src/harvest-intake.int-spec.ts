@@ -238,25 +238,19 @@ describe('harvest-intake against the real broker and store', () => {
     await waitFor(() => probe.records.filter((r) => r.key === first.body['id']).length === 1, { what: 'one lot.logged' });
   });
 
-  it('creates one lot when the first request died after its write but before its answer was stored', async () => {
-    const c = await setUpCooperative('Crash window cooperative');
+  it('creates one lot for concurrent requests with the same Idempotency-Key: its insert is the claim', async () => {
+    const c = await setUpCooperative('Racing keys cooperative');
     const key = randomUUID();
     const body = lotBody(c);
-    const first = await call('POST', '/v1/lots', { ...c.manager, 'idempotency-key': key }, body);
-    expect(first.status).toBe(201);
-    // What a crash right after the lot's insert leaves: the lot, and a claim still in flight that
-    // has gone stale (older than a minute), so a retry may take it over.
-    const keys = app.get<Connection>(getConnectionToken()).collection('idempotency_keys');
-    const taken = await keys.updateOne({ state: 'done', bodyHash: { $exists: true }, 'body.id': first.body['id'] }, {
-      $set: { state: 'in_flight', createdAt: new Date(Date.now() - 120_000) },
-      $unset: { status: '', body: '' },
-    });
-    expect(taken.modifiedCount).toBe(1);
-
-    const retry = await call('POST', '/v1/lots', { ...c.manager, 'idempotency-key': key }, body);
-    expect(retry.status).toBe(201);
-    expect(retry.body['id']).toBe(first.body['id']);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/v1/lots', { ...c.manager, 'idempotency-key': key }, body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((a) => a.body['id'])).size).toBe(1);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    for (const a of answers) expect(a.body).toEqual(answers[0].body);
     expect((await call('GET', `/v1/lots?cooperativeId=${c.id}`, ops)).body['items']).toHaveLength(1);
-    await waitFor(() => probe.records.filter((r) => r.key === first.body['id']).length === 1, { what: 'one lot.logged' });
+    // Nothing stored beside the lot: no claim, no answer.
+    const keys = app.get<Connection>(getConnectionToken()).collection('idempotency_keys');
+    expect(await keys.countDocuments({ 'body.id': answers[0].body['id'] })).toBe(0);
+    await waitFor(() => probe.records.filter((r) => r.key === answers[0].body['id']).length === 1, { what: 'one lot.logged' });
   });
 });

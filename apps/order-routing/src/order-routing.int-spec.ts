@@ -444,22 +444,19 @@ describe('order-routing on the real broker and store', () => {
     await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === waiting.id);
   });
 
-  it('places one order when the first request died after its write but before its answer was stored', async () => {
+  it('places one order for concurrent requests with the same Idempotency-Key, and refuses another body with it', async () => {
     const key = { 'idempotency-key': randomUUID(), ...buyer };
-    const body = { channel: 'retail', destination: { ...HANGZHOU, address: `crash window ${randomUUID()}` }, lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 1 }] };
-    const first = await place(body, key);
-    expect(first.statusCode).toBe(202);
-    // What a crash right after the order's insert leaves: the order, and a stale claim in flight.
-    const taken = await orders.db.collection('idempotency_keys').updateOne({ state: 'done', 'body.id': first.json().id }, {
-      $set: { state: 'in_flight', createdAt: new Date(Date.now() - 120_000) },
-      $unset: { status: '', body: '' },
-    });
-    expect(taken.modifiedCount).toBe(1);
-
-    const retry = await place(body, key);
-    expect(retry.statusCode).toBe(202);
-    expect(retry.json().id).toBe(first.json().id);
+    const body = { channel: 'retail', destination: { ...HANGZHOU, address: `racing keys ${randomUUID()}` }, lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 1 }] };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => place(body, key)));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(8).fill(202));
+    expect(new Set(answers.map((a) => a.json().id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
     expect(await orders.countDocuments({ 'destination.address': body.destination.address })).toBe(1);
+    expect(await orders.db.collection('idempotency_keys').countDocuments({ 'body.id': answers[0].json().id })).toBe(0);
+
+    const other = await place({ ...body, lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 2 }] }, key);
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ type: expect.stringContaining('idempotency-key-reused') });
   });
 
   it('lists a buyer its own orders only, and ops anyone\'s, with filters and a cursor', async () => {

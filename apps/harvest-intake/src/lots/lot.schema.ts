@@ -32,6 +32,8 @@ export class Lot implements OutboxFields {
   @Prop() voidedAt?: Date;
   @Prop({ type: GradingSummary }) grading?: GradingSummary;
   @Prop({ required: true }) createdAt!: Date;
+  /** Hash of the request body that logged it under an Idempotency-Key: a retry with another body is 422. */
+  @Prop() requestHash?: string;
   outbox!: OutboxFields['outbox'];
   outboxSize!: number;
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, IdempotencySeed, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { LogLotDto, VoidLotDto } from './dto/log-lot.dto';
 import { LotsService } from './lots.service';
@@ -14,10 +14,10 @@ export class LotsController {
 
   @Post()
   @Roles('coop_manager')
-  @Idempotent()
+  @Idempotent({ byResource: true })
   @ApiCreatedResponse({ description: 'The lot, status "logged"; lot.logged is published' })
-  log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto, @IdempotencySeed() seed?: string) {
-    return this.lots.log(caller, dto, seed);
+  log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto, @IdempotencyOf() claim?: IdempotencyClaim) {
+    return this.lots.log(caller, dto, claim);
   }
 
   @Get()

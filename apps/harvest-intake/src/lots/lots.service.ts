@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LotLoggedV1, LotVoidedV1, type LotGradedV1, type Principal } from '@firstmile/contracts';
-import { Access, type FieldError, newestFirst, type Page, ProblemException } from '@firstmile/http';
+import { Access, type FieldError, type IdempotencyClaim, newestFirst, type Page, ProblemException, type Replayed, replayOf } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
 import { derivedId, newId } from '@firstmile/persistence';
 import type { FilterQuery } from 'mongoose';
@@ -17,7 +17,7 @@ const NEWEST = newestFirst<LotRecord>('createdAt');
 export const SOURCE = 'firstmile/harvest-intake';
 const DAY_MS = 86_400_000;
 
-export type LotView = Omit<LotRecord, '_id' | 'appliedEvents'> & { id: string };
+export type LotView = Omit<LotRecord, '_id' | 'appliedEvents' | 'requestHash'> & { id: string };
 
 @Injectable()
 export class LotsService {
@@ -34,7 +34,12 @@ export class LotsService {
   }
 
   /** `seed`: the request's idempotency identity; a retry of a request that died after this write finds its lot. */
-  async log(caller: Principal, dto: LogLotDto, seed?: string, now = new Date()): Promise<LotView> {
+  /**
+   * `claim`: the request's Idempotency-Key, hashed. The lot's id derives from it and the lot records
+   * the body's hash, so this one insert is the key's claim and its stored answer: a retry finds the
+   * lot and gets the first answer again, the lot as it was logged (another body: 422).
+   */
+  async log(caller: Principal, dto: LogLotDto, claim?: IdempotencyClaim, now = new Date()): Promise<LotView | Replayed<LotView>> {
     const coop = await this.cooperatives.get(caller, dto.cooperativeId);
     const errors: FieldError[] = [];
     const harvestedAt = new Date(dto.harvestedAt);
@@ -53,7 +58,7 @@ export class LotsService {
     if (errors.length > 0 || !orchard) throw ProblemException.validation(errors);
 
     const lot: LotRecord = {
-      _id: seed ? derivedId('LOT', seed) : newId('LOT'),
+      _id: claim ? derivedId('LOT', claim.seed) : newId('LOT'),
       cooperativeId: coop._id,
       growerId: dto.growerId,
       orchardId: dto.orchardId,
@@ -80,8 +85,12 @@ export class LotsService {
       originWarehouseId: lot.originWarehouseId,
       loggedAt: now.toISOString(),
     };
-    if (await this.lots.insert(lot, [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })])) return view(lot);
-    return this.get(caller, lot._id);
+    const events = [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })];
+    if (await this.lots.insert({ ...lot, ...(claim ? { requestHash: claim.bodyHash } : {}) }, events)) return view(lot);
+    // Only a claim derives an existing id: this is a retry (or a request racing it).
+    const first = await this.lots.findById(lot._id);
+    if (!first) throw new Error(`lot ${lot._id} exists and cannot be read`);
+    return replayOf(claim as IdempotencyClaim, first.requestHash, view(asLogged(first)));
   }
 
   async get(caller: Principal, id: string): Promise<LotView> {
@@ -133,7 +142,12 @@ export class LotsService {
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-function view({ _id, ...rest }: LotRecord): LotView {
-  const { appliedEvents: _a, ...visible } = rest as LotRecord & { appliedEvents?: unknown };
+function view({ _id, requestHash: _h, ...rest }: LotRecord): LotView {
+  const { appliedEvents: _a, ...visible } = rest as Omit<LotRecord, '_id' | 'requestHash'> & { appliedEvents?: unknown };
   return { id: _id, ...visible };
+}
+
+/** The lot as it was logged: what the first answer to its Idempotency-Key showed. */
+function asLogged({ voidReason: _r, voidedAt: _v, grading: _g, ...lot }: LotRecord): LotRecord {
+  return { ...lot, status: 'logged' };
 }

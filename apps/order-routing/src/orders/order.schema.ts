@@ -50,6 +50,8 @@ export class AllocationDoc {
 export class Order implements OutboxFields {
   @Prop({ type: String, required: true }) _id!: string;
   @Prop({ required: true }) buyerId!: string;
+  /** Hash of the request body that placed it under an Idempotency-Key: a retry with another body is 422. */
+  @Prop() requestHash?: string;
   @Prop({ type: String, required: true, enum: ORDER_CHANNELS }) channel!: OrderChannel;
   @Prop({ type: DestinationDoc, required: true }) destination!: DestinationDoc;
   @Prop() deliverBy?: Date;

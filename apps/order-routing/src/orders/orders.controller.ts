@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, IdempotencySeed, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
 import { OrdersService } from './orders.service';
@@ -15,10 +15,10 @@ export class OrdersController {
   @Post()
   @HttpCode(202)
   @Roles('buyer')
-  @Idempotent()
+  @Idempotent({ byResource: true })
   @ApiAcceptedResponse({ description: '`{ id, status: "received" }`; routing happens asynchronously (poll GET /v1/orders/:id)' })
-  place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto, @IdempotencySeed() seed?: string) {
-    return this.orders.place(caller, dto, seed);
+  place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto, @IdempotencyOf() claim?: IdempotencyClaim) {
+    return this.orders.place(caller, dto, claim);
   }
 
   @Get()

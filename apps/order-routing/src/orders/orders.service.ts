@@ -19,7 +19,7 @@ import {
   type ShipmentStatusChangedV1,
   type StockReservedV1,
 } from '@firstmile/contracts';
-import { Access, newestFirst, type Page, problemFor, ProblemException } from '@firstmile/http';
+import { Access, type IdempotencyClaim, newestFirst, type Page, problemFor, ProblemException, type Replayed, replayOf } from '@firstmile/http';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { derivedId, newId } from '@firstmile/persistence';
 import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
@@ -88,8 +88,17 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
     this.arrivals?.unsubscribe();
   }
 
-  /** `seed`: the request's idempotency identity; a retry of a request that died after this write finds its order. */
-  async place(caller: Principal, dto: PlaceOrderDto, seed?: string, now = new Date()): Promise<{ id: string; status: OrderStatus }> {
+  /**
+   * `claim`: the request's Idempotency-Key, hashed. The order's id derives from it and the order
+   * records the body's hash, so this one insert is the key's claim and its stored answer: a retry
+   * finds the order and gets the first answer again (another body: 422).
+   */
+  async place(
+    caller: Principal,
+    dto: PlaceOrderDto,
+    claim?: IdempotencyClaim,
+    now = new Date(),
+  ): Promise<{ id: string; status: OrderStatus } | Replayed<{ id: string; status: OrderStatus }>> {
     if (!caller.buyer) throw new ProblemException(problemFor(403, 'a buyer token must carry the buyer claim'));
     const destination = {
       city: dto.destination.city,
@@ -103,7 +112,8 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
       quantityKg: l.quantityKg,
     }));
     const order: OrderRecord = {
-      _id: seed ? derivedId('ORD', seed) : newId('ORD'),
+      _id: claim ? derivedId('ORD', claim.seed) : newId('ORD'),
+      ...(claim ? { requestHash: claim.bodyHash } : {}),
       buyerId: caller.buyer,
       channel: dto.channel,
       destination,
@@ -128,9 +138,11 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
       lines,
       placedAt: now.toISOString(),
     };
-    if (await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })])) return { id: order._id, status: order.status };
-    // The first attempt wrote it and died before answering: answer as it would have.
-    return { id: order._id, status: 'received' };
+    const answer = { id: order._id, status: 'received' as const };
+    if (await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })])) return answer;
+    // Only a claim derives an existing id: this is a retry (or a request racing it).
+    const first = await this.orders.findById(order._id);
+    return replayOf(claim as IdempotencyClaim, first?.requestHash, answer);
   }
 
   async get(caller: Principal, id: string): Promise<OrderView> {

@@ -5,6 +5,7 @@ import {
   type ExecutionContext,
   Injectable,
   type NestInterceptor,
+  SetMetadata,
   UseInterceptors,
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
@@ -14,12 +15,14 @@ import { ApiHeader } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from 'mongoose';
-import { catchError, from, mergeMap, type Observable, of, throwError } from 'rxjs';
+import { catchError, from, map, mergeMap, type Observable, of, throwError } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { problemFor, problemType, ProblemException } from '../problems/problem';
 import { IdempotencyRecord } from './idempotency-record.schema';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
+/** Metadata of a handler that answers for its own idempotency (see `Idempotent`). */
+const BY_RESOURCE = 'firstmile:idempotency:by-resource';
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** An in-flight claim older than this belongs to a request that died; a retry may take it over. */
 const STALE_CLAIM_MS = 60_000;
@@ -38,10 +41,18 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const reused = () =>
+  new ProblemException(problemFor(422, 'this Idempotency-Key was used with a different body', { type: problemType('idempotency-key-reused') }));
+
 /**
  * `Idempotency-Key` on creating POSTs: the first answer (status and body) is stored in the service's
  * own database and replayed for the same key and body, across restarts, for 24 h. The same key with
  * another body is 422; the same key while the first request is still running is 409.
+ *
+ * A handler marked `@Idempotent({ byResource: true })` answers for itself instead: the resource it
+ * creates has an id derived from the key and records the body's hash, so its one insert is the claim
+ * and the stored answer at once (two writes fewer per request). A retry finds the resource and
+ * returns `replayOf(...)`; another body is 422; there is no "still in progress" state to answer 409.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -61,14 +72,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const bodyHash = hash(canonical(request.body ?? null));
     const now = new Date();
 
-    (request as IdempotentRequest).idempotencySeed = id;
+    (request as IdempotentRequest).idempotency = { seed: id, bodyHash };
+    if (Reflect.getMetadata(BY_RESOURCE, ctx.getHandler())) {
+      return next.handle().pipe(
+        map((body: unknown) => {
+          if (!(body instanceof Replayed)) return body;
+          void reply.header('idempotent-replayed', 'true');
+          return body.body;
+        }),
+      );
+    }
     const existing = await this.claim(id, bodyHash, now);
     if (existing) {
-      if (existing.bodyHash !== bodyHash) {
-        throw new ProblemException(
-          problemFor(422, 'this Idempotency-Key was used with a different body', { type: problemType('idempotency-key-reused') }),
-        );
-      }
+      if (existing.bodyHash !== bodyHash) throw reused();
       if (existing.state === 'in_flight') {
         throw ProblemException.conflict('a request with this Idempotency-Key is still in progress', 'idempotency-key-in-flight');
       }
@@ -120,28 +136,55 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
+/** A request's idempotency identity (caller, route and key, hashed) and its body's hash. */
+export interface IdempotencyClaim {
+  seed: string;
+  bodyHash: string;
+}
+
 interface IdempotentRequest {
-  idempotencySeed?: string;
+  idempotency?: IdempotencyClaim;
 }
 
 /**
- * The request's idempotency identity (caller, route and key, hashed) when it carries an
- * `Idempotency-Key`, else undefined. A handler that derives the id of what it creates from it
- * (`derivedId`) makes the create itself idempotent: a retry that takes over the claim of a request
- * that died after its write — but before its answer was stored — finds the first one's document
- * instead of creating a second.
+ * The request's idempotency identity when it carries an `Idempotency-Key`, else undefined. A handler
+ * that derives the id of what it creates from it (`derivedId`) makes the create itself idempotent: a
+ * retry that takes over the claim of a request that died after its write — but before its answer was
+ * stored — finds the first one's document instead of creating a second.
  */
 export const IdempotencySeed = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): string | undefined => ctx.switchToHttp().getRequest<IdempotentRequest>().idempotencySeed,
+  (_: unknown, ctx: ExecutionContext): string | undefined => ctx.switchToHttp().getRequest<IdempotentRequest>().idempotency?.seed,
 );
 
-/** Marks a creating POST as honouring `Idempotency-Key`. */
-export const Idempotent = () =>
+/** The whole claim, for a handler marked `@Idempotent({ byResource: true })`. */
+export const IdempotencyOf = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): IdempotencyClaim | undefined => ctx.switchToHttp().getRequest<IdempotentRequest>().idempotency,
+);
+
+/** What a `byResource` handler returns when the key's resource already exists: sent with `idempotent-replayed`. */
+export class Replayed<T> {
+  constructor(readonly body: T) {}
+}
+
+/** The answer to replay for the resource this key created, or 422 when it was created from another body. */
+export function replayOf<T>(claim: IdempotencyClaim, createdFrom: string | undefined, body: T): Replayed<T> {
+  if (createdFrom !== claim.bodyHash) throw reused();
+  return new Replayed(body);
+}
+
+/**
+ * Marks a creating POST as honouring `Idempotency-Key`. `byResource`: the handler's own insert is
+ * the claim (see `IdempotencyInterceptor`).
+ */
+export const Idempotent = (options: { byResource?: boolean } = {}) =>
   applyDecorators(
+    ...(options.byResource ? [SetMetadata(BY_RESOURCE, true)] : []),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description: 'Replays the first answer for 24 h; same key with another body → 422; while in flight → 409.',
+      description: options.byResource
+        ? 'Replays the first answer for the same key and body; same key with another body → 422.'
+        : 'Replays the first answer for 24 h; same key with another body → 422; while in flight → 409.',
     }),
   );
