@@ -61,10 +61,15 @@ export class OrdersRepository {
       if (!order) return false;
       const change = await decide(order);
       if (!change) return false;
-      const update: UpdateQuery<Order> = { $set: { ...change.set, updatedAt: new Date() }, $inc: { rev: 1 } };
-      const r = await this.model.updateOne({ _id: id, rev: order.rev }, withEvents<Order>(update, change.events));
-      if (r.modifiedCount === 1) return true;
+      if (await this.write(order, change)) return true;
     }
     throw new Error(`order ${id}: gave up after ${MAX_CONFLICTS} concurrent write conflicts`);
+  }
+
+  /** Applies a change decided on `order` if nobody wrote the order since it was read. */
+  async write(order: OrderRecord, change: OrderChange): Promise<boolean> {
+    const update: UpdateQuery<Order> = { $set: { ...change.set, updatedAt: new Date() }, $inc: { rev: 1 } };
+    const r = await this.model.updateOne({ _id: order._id, rev: order.rev }, withEvents<Order>(update, change.events));
+    return r.modifiedCount === 1;
   }
 }

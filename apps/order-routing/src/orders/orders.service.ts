@@ -57,14 +57,16 @@ const SWEEP_BATCH = 200;
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * The order saga. Routing decisions run one at a time in this process (a burst is absorbed by the
- * `orders` topic, not by racing for the same sub-lots); reservation answers only flip states of
- * one order and run concurrently.
+ * The order saga. Routing steps run one at a time in this process (a burst is absorbed by the
+ * `orders` topic, not by racing for the same sub-lots); first attempts that arrive together are
+ * decided one after another in one step, their reads and writes made at once. Reservation answers
+ * only flip states of one order and run concurrently.
  */
 @Injectable()
 export class OrdersService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OrdersService.name);
   private readonly routing = new Serial();
+  private readonly firstRoutes = new Batches<string>(this.routing, (ids) => this.routeTogether(ids));
   private readonly sweeps = new Serial();
   private readonly waiting = new WaitingOrders();
   private arrivals?: Subscription;
@@ -178,18 +180,50 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
     return view(await this.owned(caller, id));
   }
 
-  /** orders: the order's own order.placed → first routing attempt. */
-  route(orderId: string, now = new Date()): Promise<void> {
-    return this.routing.run(async () => {
-      let holds: AllocationDoc[] = [];
-      const changed = await this.orders.transition(orderId, async (o) => {
-        if (o.status !== 'received' || o.attempt > 0) return null;
-        const next = await this.nextAttempt(o, now);
-        holds = next.allocations;
-        return next.change;
-      });
-      if (changed) this.hold(holds);
+  /**
+   * orders: the order's own order.placed → first routing attempt. Orders that arrive while a routing
+   * step runs are routed together in the next one (see `routeTogether`).
+   */
+  route(orderId: string): Promise<void> {
+    return this.firstRoutes.add(orderId);
+  }
+
+  /**
+   * First attempts of several orders as one routing step: the orders are read at once, decided one
+   * after another on the stock view (each decision's holds count for the next), and written at once,
+   * each conditional on the revision it was decided on. One that changed in between is routed again
+   * on its own. Returns each order's failure, if any. Runs as a step of `routing`.
+   */
+  private async routeTogether(ids: string[], now = new Date()): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const orders = await Promise.all([...new Set(ids)].map((id) => this.orders.findById(id)));
+    const decided: Array<{ order: OrderRecord; change: OrderChange; holds: AllocationDoc[] }> = [];
+    for (const o of orders) {
+      if (!o || o.status !== 'received' || o.attempt > 0) continue;
+      const next = await this.nextAttempt(o, now);
+      this.hold(next.allocations);
+      decided.push({ order: o, change: next.change, holds: next.allocations });
+    }
+    const written = await Promise.all(decided.map((d) => this.orders.write(d.order, d.change).catch((err: unknown) => err)));
+    for (const [i, d] of decided.entries()) {
+      if (written[i] === true) continue;
+      for (const a of d.holds) this.stock.release(a.reservationId);
+      if (written[i] !== false) failed.set(d.order._id, written[i]);
+      else await this.routeFirst(d.order._id, now).catch((err: unknown) => failed.set(d.order._id, err));
+    }
+    return failed;
+  }
+
+  /** One order's first attempt, read and written until no concurrent write intervenes. */
+  private async routeFirst(orderId: string, now: Date): Promise<void> {
+    let holds: AllocationDoc[] = [];
+    const changed = await this.orders.transition(orderId, async (o) => {
+      if (o.status !== 'received' || o.attempt > 0) return null;
+      const next = await this.nextAttempt(o, now);
+      holds = next.allocations;
+      return next.change;
     });
+    if (changed) this.hold(holds);
   }
 
   /** warehouse.stock: a reservation held. The last one of an attempt routes the order. */
@@ -481,6 +515,38 @@ class WaitingOrders {
     const ids = new Set<string>();
     for (const p of produce) for (const id of this.byProduce.get(p) ?? []) if (ids.size < limit) ids.add(id);
     return [...ids];
+  }
+}
+
+/**
+ * Gathers keys into steps of a `Serial`: a key added while no step of this kind waits to start opens
+ * one; keys added before it starts join it. `run` answers each key's failure; a key without one
+ * resolves.
+ */
+class Batches<K> {
+  private open?: { keys: K[]; result: Promise<Map<K, unknown>> };
+
+  constructor(
+    private readonly serial: Serial,
+    private readonly run: (keys: K[]) => Promise<Map<K, unknown>>,
+  ) {}
+
+  async add(key: K): Promise<void> {
+    let batch = this.open;
+    if (!batch) {
+      const keys: K[] = [];
+      const opened = {
+        keys,
+        result: this.serial.run(() => {
+          if (this.open === opened) this.open = undefined;
+          return this.run(keys);
+        }),
+      };
+      this.open = batch = opened;
+    }
+    batch.keys.push(key);
+    const failed = await batch.result;
+    if (failed.has(key)) throw failed.get(key);
   }
 }
 
