@@ -8,8 +8,12 @@ import { outboxSignal, type OutboxFields } from './outbox';
 const BULK_CHUNK = 25;
 /** Hinted documents read at once. */
 const FETCH_CONCURRENCY = 16;
+/** Published events whose pull may lag behind before publishing waits for it. */
+const MAX_UNPULLED = 2_000;
 
 type PendingDoc = { _id: unknown; outbox: OutboundEvent[] };
+/** Published entries of one document, to pull from its outbox. */
+type Pull = { model: Model<OutboxFields>; _id: unknown; outbox: OutboundEvent[] };
 
 export interface OutboxRelayOptions {
   /** How often every collection is scanned, for events no write of this process announced. */
@@ -36,6 +40,11 @@ const publishLatency = () =>
  * Publishes what aggregates staged in their outbox, then pulls exactly what it published.
  * A crash between the two publishes again on restart: consumers dedupe by event id, so the effect
  * is exactly once. Events of one aggregate leave in the order they were staged.
+ *
+ * The pulls run beside the publishing, not in its way: a pull rewrites the document, the slowest
+ * step by far on FerretDB, and an event waiting for the previous pass's pulls waited seconds in a
+ * burst. Published entries are remembered until pulled, so a pass that reads the document again
+ * in between does not publish them twice.
  */
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -43,21 +52,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wake?: () => void;
   private loop?: Promise<void>;
   private draining?: Promise<number>;
-  /** Documents this process staged events in and the relay has not looked at yet, per collection. */
-  private readonly hinted = new Map<string, Set<unknown>>();
+  /**
+   * Documents this process staged events in and the relay has not looked at yet, per collection,
+   * with the whole outbox when an insert handed it over (null: read the document).
+   */
+  private readonly hinted = new Map<string, Map<unknown, OutboundEvent[] | null>>();
   /** When the last scan of every collection started; 0 = scan at the next pass. */
   private scannedAt = 0;
-  private readonly onSignal = (collection?: string, ids?: unknown[]) => {
+  private readonly onSignal = (collection?: string, ids?: unknown[], outbox?: OutboundEvent[]) => {
     if (collection && this.collections.has(collection)) {
       if (ids) {
-        const set = this.hinted.get(collection) ?? new Set<unknown>();
-        for (const id of ids) set.add(id);
-        this.hinted.set(collection, set);
+        const docs = this.hinted.get(collection) ?? new Map<unknown, OutboundEvent[] | null>();
+        // An insert's outbox is the document's whole outbox only while nothing else was staged in it.
+        for (const id of ids) docs.set(id, outbox && ids.length === 1 && !docs.has(id) ? outbox : null);
+        this.hinted.set(collection, docs);
       } else this.scannedAt = 0;
     }
     this.wake?.();
   };
   private readonly collections: Set<string>;
+  /** Published and not yet pulled: event id → its collection. */
+  private readonly unpulled = new Map<string, string>();
+  /**
+   * Pulled since the current pass began: a read that started before such a pull finished may still
+   * show the entry, and publishing it again would also pull it twice (and count it down twice).
+   */
+  private pulledSincePass = new Set<string>();
+  private readonly pulls: Pull[] = [];
+  private pulling?: Promise<void>;
 
   constructor(
     private readonly models: Model<OutboxFields>[],
@@ -82,28 +104,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     outboxSignal.off('staged', this.onSignal);
     this.wake?.();
     await this.loop;
+    await this.pulled();
   }
 
-  /** Events waiting per collection: Σ outboxSize over the documents that have any. */
+  /** Events waiting per collection: Σ outboxSize over the documents that have any, less those published and not yet pulled. */
   async backlog(): Promise<Array<{ collection: string; pending: number }>> {
     return Promise.all(
       this.models.map(async (model) => {
+        const collection = model.collection.collectionName;
         const [row] = await model
           .aggregate<{ n: number }>([{ $match: { outboxSize: { $gt: 0 } } }, { $group: { _id: null, n: { $sum: '$outboxSize' } } }])
           .exec();
-        return { collection: model.collection.collectionName, pending: row?.n ?? 0 };
+        let unpulled = 0;
+        for (const c of this.unpulled.values()) if (c === collection) unpulled++;
+        return { collection, pending: Math.max(0, (row?.n ?? 0) - unpulled) };
       }),
     );
   }
 
   /**
-   * One pass over every model, scanning each collection for pending events; returns how many
-   * events left. Concurrent callers share one pass.
+   * One pass over every model, scanning each collection for pending events, and the pulls of what
+   * it published; returns how many events left. Concurrent callers share one pass.
    */
   async drain(): Promise<number> {
     await this.draining?.catch(() => undefined);
     this.scannedAt = 0;
-    return this.pass();
+    const published = await this.pass();
+    await this.pulled();
+    return published;
   }
 
   private pass(): Promise<number> {
@@ -116,9 +144,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * Publishes what the hinted documents hold; every `pollMs` (and after a write that named no
    * document) it scans the collections instead, for what other processes, or this one before a
    * restart, staged. A scan reads the whole collection on FerretDB, where only `_id` is indexed,
-   * so the hints keep a busy relay's cost proportional to what it publishes.
+   * so the hints keep a busy relay's cost proportional to what it publishes. A new document's
+   * events are published as its insert handed them over: they are the first of its outbox, so
+   * whatever was staged in it since comes after them.
    */
   private async relay(): Promise<number> {
+    // Publishing runs ahead of the pulls, but not without bound.
+    while (this.unpulled.size > MAX_UNPULLED && this.pulling) await this.pulling;
+    // Every read of this pass starts after the pulls finished so far: those cannot show up in it.
+    this.pulledSincePass = new Set();
     const scan = Date.now() - this.scannedAt >= this.options.pollMs;
     if (scan) this.scannedAt = Date.now();
     let published = 0;
@@ -126,14 +160,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const hinted = this.hinted.get(model.collection.collectionName);
       this.hinted.delete(model.collection.collectionName);
       let docs: PendingDoc[];
+      let full = false;
       if (scan) {
         docs = await model.find({ outboxSize: { $gt: 0 } }, { outbox: 1 }).limit(this.options.batchSize).lean<PendingDoc[]>();
-        // A full batch may leave more behind: scan again at once.
-        if (docs.length === this.options.batchSize) this.scannedAt = 0;
+        full = docs.length === this.options.batchSize;
       } else {
         if (!hinted?.size) continue;
+        // Inserts handed over their outbox: only the others are read back.
         docs = [];
-        const ids = [...hinted];
+        const ids: unknown[] = [];
+        for (const [_id, outbox] of hinted) {
+          if (outbox) docs.push({ _id, outbox });
+          else ids.push(_id);
+        }
         for (let i = 0; i < ids.length; i += FETCH_CONCURRENCY) {
           const found = await Promise.all(
             ids.slice(i, i + FETCH_CONCURRENCY).map((_id) => model.findOne({ _id, outboxSize: { $gt: 0 } }, { outbox: 1 }).lean<PendingDoc>()),
@@ -141,21 +180,53 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           for (const d of found) if (d) docs.push(d);
         }
       }
-      if (docs.length === 0) continue;
-      const events = docs.flatMap((d) => d.outbox);
+      // What an earlier pass published is only waiting for its pull.
+      const fresh = docs
+        .map((d) => ({ _id: d._id, outbox: d.outbox.filter((e) => !this.unpulled.has(e.id) && !this.pulledSincePass.has(e.id)) }))
+        .filter((d) => d.outbox.length > 0);
+      if (fresh.length === 0) continue;
+      // A full batch may leave more behind: scan again at once (not when it only met pending pulls).
+      if (full) this.scannedAt = 0;
+      const events = fresh.flatMap((d) => d.outbox);
       await this.publisher.publish(events);
       const now = Date.now();
       for (const e of events) publishLatency().observe({ type: e.type }, Math.max(0, now - (e.stagedAt ?? Date.parse(e.time))) / 1000);
+      const collection = model.collection.collectionName;
+      for (const d of fresh) {
+        for (const e of d.outbox) this.unpulled.set(e.id, collection);
+        this.pulls.push({ model, ...d });
+      }
+      this.pulling ??= this.pullAll().finally(() => (this.pulling = undefined));
+      published += events.length;
+    }
+    return published;
+  }
+
+  /** Until every published entry is pulled (or its pull failed, and a scan will find it again). */
+  private async pulled(): Promise<void> {
+    while (this.pulling) await this.pulling;
+  }
+
+  /** Pulls what was published, in bulk writes of one collection each, until none is left. */
+  private async pullAll(): Promise<void> {
+    while (this.pulls.length > 0) {
+      const model = this.pulls[0].model;
+      const chunk: Pull[] = [];
       // In chunks: FerretDB 1.24 keeps every statement's SQLite cursor of one `update` command open
       // until the command ends and needs another connection per statement to write, so a command
       // of ~100 statements exhausts its pool of 100 and deadlocks the whole database.
-      for (let i = 0; i < docs.length; i += BULK_CHUNK) {
+      for (let i = 0; i < this.pulls.length && chunk.length < BULK_CHUNK; ) {
+        if (this.pulls[i].model === model) chunk.push(...this.pulls.splice(i, 1));
+        else i++;
+      }
+      let done = false;
+      try {
         await model.bulkWrite(
-          docs.slice(i, i + BULK_CHUNK).map((d) => ({
+          chunk.map((d) => ({
             updateOne: {
-              // Entries are appended and only ever removed as a prefix, so "my first entry is still
-              // there" means "all I read is still there": another relay (a replica) that got here
-              // first makes this a no-op instead of a double decrement.
+              // Entries are appended and removed in the order they were published, so "my first
+              // entry is still there" means "all I published is still there": another relay (a
+              // replica) that got here first makes this a no-op instead of a double decrement.
               filter: { _id: d._id, 'outbox.id': d.outbox[0].id },
               // $pullAll with the exact entries read: portable to FerretDB 1.x, where $pull with a
               // condition on a sub-document field silently removes nothing.
@@ -164,10 +235,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           })) as never,
           { ordered: false },
         );
+        done = true;
+      } catch (err) {
+        // What stays in the outboxes is published again by the next scan; consumers dedupe.
+        this.scannedAt = 0;
+        this.wake?.();
+        this.logger.warn(`outbox pull failed (the next scan publishes those ${chunk.length} document(s)' events again): ${String(err)}`);
+      } finally {
+        for (const d of chunk) {
+          for (const e of d.outbox) {
+            this.unpulled.delete(e.id);
+            if (done) this.pulledSincePass.add(e.id);
+          }
+        }
       }
-      published += events.length;
     }
-    return published;
   }
 
   private async run(): Promise<void> {

@@ -149,6 +149,10 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     const mine = voided('staged by this process');
     await model().create({ _id: `mine-${lotId}`, count: 0, ...initialOutbox([mine]) });
     await probe.expect((r) => r.headers['ce_id'] === mine.id, { what: 'the event this process staged' });
+    // Published as the insert handed it over, without reading the document back: the pull must
+    // still match the stored entry exactly.
+    await waitFor(async () => (await model().findById(`mine-${lotId}`).lean())?.outboxSize === 0, { what: 'the insert\'s outbox emptied' });
+    expect(await model().findById(`mine-${lotId}`).lean()).toMatchObject({ outbox: [] });
 
     // Written past this process's models (another replica, or the mongo shell): no hint, no scan
     // for an hour — so it stays until the relay is asked to scan.
@@ -161,6 +165,21 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     expect(copiesOf(theirs.id)).toBe(0);
     await live().get(OutboxRelay).drain();
     await probe.expect((r) => r.headers['ce_id'] === theirs.id, { what: 'the other process\'s event, from the scan' });
+  });
+
+  it('publishes each of a busy document\'s events once and in order, while earlier ones still wait for their pull', async () => {
+    const id = `busy-${lotId}`;
+    await model().create({ _id: id, count: 0, ...initialOutbox([]) });
+    const events = Array.from({ length: 60 }, (_, i) => voided(`busy ${i}`));
+    // Each write wakes the relay: its passes read the document again while the pulls of what they
+    // published before are still under way.
+    for (const e of events) await model().updateOne({ _id: id }, { $push: { outbox: e }, $inc: { outboxSize: 1 } });
+    await live().get(OutboxRelay).drain();
+    expect(await model().findById(id).lean()).toMatchObject({ outbox: [], outboxSize: 0 });
+    await probe.expect((r) => r.headers['ce_id'] === events[59].id, { what: 'the last event' });
+    await new Promise((r) => setTimeout(r, 500)); // same key, same partition: a second copy would be here by now
+    const published = probe.records.map((r) => r.headers['ce_id']).filter((ceId) => events.some((e) => e.id === ceId));
+    expect(published).toEqual(events.map((e) => e.id));
   });
 
   it('drains a backlog across many aggregates at once (one relay pass touches 150 documents)', async () => {
