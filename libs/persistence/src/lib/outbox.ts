@@ -32,8 +32,9 @@ const OutboundEventSchema = new Schema<OutboundEvent>(
 
 /**
  * Tells the relay which documents a write of this process staged events in: `('staged', collection,
- * ids)`, ids undefined when the write did not say (the relay then scans). Publishing neither waits
- * for the next poll nor scans the collection for what this process just wrote.
+ * ids, outbox?)`, ids undefined when the write did not say (the relay then scans). Publishing neither
+ * waits for the next poll nor scans the collection for what this process just wrote. An insert also
+ * hands over the new document's whole outbox as it was stored, so the relay need not read it back.
  */
 export const outboxSignal = new EventEmitter().setMaxListeners(100);
 
@@ -50,9 +51,20 @@ export function outboxPlugin(schema: Schema): void {
   schema.add({ outbox: { type: [OutboundEventSchema], default: [] }, outboxSize: { type: Number, default: 0 } });
   // Serves the relay's scan: { outboxSize: { $gt: 0 } }.
   schema.index({ outboxSize: 1 });
-  const staged = (collection: string, ids?: unknown[]) => outboxSignal.emit('staged', collection, ids);
-  schema.post('save', function (doc: { outboxSize?: number; _id: unknown; collection: { collectionName: string } }) {
-    if (doc.outboxSize) staged(doc.collection.collectionName, [doc._id]);
+  const staged = (collection: string, ids?: unknown[], outbox?: OutboundEvent[]) => outboxSignal.emit('staged', collection, ids, outbox);
+  schema.pre('save', function (this: { isNew: boolean; $locals: Record<string, unknown> }) {
+    this.$locals['outboxInsert'] = this.isNew;
+  });
+  schema.post('save', function (doc: {
+    outboxSize?: number;
+    _id: unknown;
+    collection: { collectionName: string };
+    $locals: Record<string, unknown>;
+    toBSON(): { outbox?: OutboundEvent[] };
+  }) {
+    if (!doc.outboxSize) return;
+    // toBSON is what the insert sent: the very entries a $pullAll must match.
+    staged(doc.collection.collectionName, [doc._id], doc.$locals['outboxInsert'] ? doc.toBSON().outbox : undefined);
   });
   const insertedMany = function (this: { collection: { collectionName: string } }, docs: Array<{ outboxSize?: number; _id: unknown }>) {
     const ids = docs.filter((d) => d.outboxSize).map((d) => d._id);
