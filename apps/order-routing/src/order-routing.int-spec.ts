@@ -457,6 +457,10 @@ describe('order-routing on the real broker and store', () => {
     const other = await place({ ...body, lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg: 2 }] }, key);
     expect(other.statusCode).toBe(422);
     expect(other.json()).toMatchObject({ type: expect.stringContaining('idempotency-key-reused') });
+    // The key belongs to the token's subject; the same subject acting for another buyer gets nothing of the first's.
+    const sameSubject = await place(body, { ...key, ...bearer({ role: 'buyer', buyer: 'BUYER-3', sub: 'buyer-1' }) });
+    expect(sameSubject.statusCode).toBe(422);
+    expect(JSON.stringify(sameSubject.json())).not.toContain(answers[0].json().id);
   });
 
   it('lists a buyer its own orders only, and ops anyone\'s, with filters and a cursor', async () => {

@@ -88,9 +88,11 @@ export class LotsService {
     const events = [newEvent(LotLoggedV1.type, logged, { source: SOURCE, time: now })];
     if (await this.lots.insert({ ...lot, ...(claim ? { requestHash: claim.bodyHash } : {}) }, events)) return view(lot);
     // Only a claim derives an existing id: this is a retry (or a request racing it).
+    // The key's identity is the token's subject, which may act for another cooperative by now: then
+    // the key was used for another request (422), and nothing of the first lot is shown.
     const first = await this.lots.findById(lot._id);
-    if (!first) throw new Error(`lot ${lot._id} exists and cannot be read`);
-    return replayOf(claim as IdempotencyClaim, first.requestHash, view(asLogged(first)));
+    const visible = first && Access.coop(caller, first.cooperativeId);
+    return replayOf(claim as IdempotencyClaim, visible ? first.requestHash : undefined, () => view(asLogged(first as LotRecord)));
   }
 
   async get(caller: Principal, id: string): Promise<LotView> {

@@ -143,8 +143,10 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
     const answer = { id: order._id, status: 'received' as const };
     if (await this.orders.insert(order, [newEvent(OrderPlacedV1.type, placed, { source: SOURCE, time: now })])) return answer;
     // Only a claim derives an existing id: this is a retry (or a request racing it).
+    // The key's identity is the token's subject, which may act for another buyer by now: then the
+    // key was used for another request (422), and nothing of the first order is shown.
     const first = await this.orders.findById(order._id);
-    return replayOf(claim as IdempotencyClaim, first?.requestHash, answer);
+    return replayOf(claim as IdempotencyClaim, first && Access.buyer(caller, first.buyerId) ? first.requestHash : undefined, () => answer);
   }
 
   async get(caller: Principal, id: string): Promise<OrderView> {

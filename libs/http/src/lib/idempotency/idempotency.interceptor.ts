@@ -166,10 +166,13 @@ export class Replayed<T> {
   constructor(readonly body: T) {}
 }
 
-/** The answer to replay for the resource this key created, or 422 when it was created from another body. */
-export function replayOf<T>(claim: IdempotencyClaim, createdFrom: string | undefined, body: T): Replayed<T> {
+/**
+ * The answer to replay for the resource this key created, or 422 when it was created from another
+ * body (`createdFrom`: the hash it recorded, undefined when the caller may not see it).
+ */
+export function replayOf<T>(claim: IdempotencyClaim, createdFrom: string | undefined, answer: () => T): Replayed<T> {
   if (createdFrom !== claim.bodyHash) throw reused();
-  return new Replayed(body);
+  return new Replayed(answer());
 }
 
 /**
