@@ -25,6 +25,13 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const SETTLE_MS = 60_000;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+/** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
+const summary = (left: Record<string, unknown>) =>
+  Object.entries(left)
+    .map(([k, v]) => [k, Array.isArray(v) ? v.length : typeof v === 'number' ? v : 1] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 /** The services consumer groups belong to: `<service>.<topic>` and `<service>.retry`. */
 const servicesOf = (groups: string[]) => [...new Set(groups.map((g) => g.split('.')[0]))].sort();
 
@@ -209,9 +216,13 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       return Object.values(left).every((v) => (Array.isArray(v) ? v.length === 0 : v === 0)) ? null : left;
     };
     let last: unknown;
+    let said = '';
     const settled = await waitFor(
       async () => {
         last = await pending().catch((err: unknown) => ({ error: String(err) }));
+        // What is still on its way, when that changes: where the time to settle goes.
+        const now = last === null ? 'nothing' : summary(last as Record<string, unknown>);
+        if (now !== said) log(`t+${Math.round((Date.now() - t0) / 1000)}s (last fault +${Math.round((Date.now() - lastFault) / 1000)}s) pending: ${(said = now)}`);
         return last === null ? Date.now() : undefined;
       },
       {
