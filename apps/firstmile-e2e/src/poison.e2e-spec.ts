@@ -124,7 +124,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
   let probe: TopicProbe;
   let db: mongoose.Connection;
   const injected: Injected[] = [];
-  // The service's name on the broker: `x-consumer-group` of what it parks; its groups are `<name>.<topic>` and `<name>.retry`.
+  // The service's name on the broker: `x-consumer-group` of what it parks; its groups are `<name>.<topic>` and `<name>.retry.<n>`.
   const groupOf = (service: ServiceName) => physical(service);
   const tag = randomUUID().slice(0, 8).toUpperCase();
 
@@ -185,7 +185,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
     const readers = await waitFor(
       async () => {
         const main = ALL_TOPICS.flatMap((t) => READERS[t].map((s) => `${groupOf(s)}.${t}`));
-        const described = await admin.describeGroups([...main, ...SERVICES.map((s) => `${groupOf(s)}.retry`)]);
+        const described = await admin.describeGroups([...main, ...SERVICES.map((s) => `${groupOf(s)}.retry.1`)]);
         const map = new Map<string, string[]>();
         for (const g of described.groups) {
           if (g.state !== 'Stable' || g.members.length === 0) return undefined;
@@ -201,7 +201,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
     );
     for (const topic of ALL_TOPICS) {
       expect(readers.get(physical(topic))).toEqual(READERS[topic].map((s) => `${groupOf(s)}.${topic}`).sort());
-      expect(readers.get(physical(`${topic}.retry.1`))).toEqual(READERS[topic].map((s) => `${groupOf(s)}.retry`).sort());
+      expect(readers.get(physical(`${topic}.retry.1`))).toEqual(READERS[topic].map((s) => `${groupOf(s)}.retry.1`).sort());
     }
     expect([...readers.keys()].filter((t) => !t.includes('.retry.')).sort()).toEqual(ALL_TOPICS.map(physical).sort());
 
@@ -336,7 +336,7 @@ describe('poison messages on every topic, and replaying dead letters', () => {
     for (const topic of ALL_TOPICS) {
       for (const service of READERS[topic]) {
         await waitFor(async () => (await committed(`${groupOf(service)}.${topic}`, topic, partitions[topic])) > BigInt(valid.get(topic) ?? 'none'), { what: `${service} past the valid record on ${topic}` });
-        await waitFor(async () => (await committed(`${groupOf(service)}.retry`, `${topic}.retry.1`, partitions[topic])) > BigInt(lastPoison(`${topic}.retry.1`)), {
+        await waitFor(async () => (await committed(`${groupOf(service)}.retry.1`, `${topic}.retry.1`, partitions[topic])) > BigInt(lastPoison(`${topic}.retry.1`)), {
           what: `${service} past the poison on ${topic}.retry.1`,
         });
       }

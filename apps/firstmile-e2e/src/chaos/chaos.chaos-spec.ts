@@ -32,7 +32,7 @@ const summary = (left: Record<string, unknown>) =>
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-/** The services consumer groups belong to: `<service>.<topic>` and `<service>.retry`. */
+/** The services consumer groups belong to: `<service>.<topic>` and `<service>.retry.<n>`. */
 const servicesOf = (groups: string[]) => [...new Set(groups.map((g) => g.split('.')[0]))].sort();
 
 interface Fault {
@@ -479,9 +479,9 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     expect(viewProblems).toEqual([]);
     expect(deadLetters).toEqual({});
     expect(groups.filter((g) => g.lag > 0)).toEqual([]);
-    // Every service's groups (one per topic it reads, and its retry group) are there and settled.
+    // Every service's groups (one per topic it reads, one per retry level) are there and settled.
     expect(servicesOf(groups.map((g) => g.group))).toEqual(expect.arrayContaining(SERVICES));
-    expect(groups.map((g) => g.group)).toEqual(expect.arrayContaining(SERVICES.map((s) => `${s}.retry`)));
+    expect(groups.map((g) => g.group)).toEqual(expect.arrayContaining(SERVICES.map((s) => `${s}.retry.1`)));
   }, 600_000);
 
   it('replays every consumer group from the earliest offset to the very same state', async () => {

@@ -72,7 +72,8 @@ const typeLabel = (type: string | undefined): string => (type && isEventType(typ
  * - Each topic is read by a consumer group of its own, `<service>.<topic>`, so a slow topic never
  *   holds back another.
  * - A handler that throws is retried through `<topic>.retry.<n>` (each with its delay, consumed by
- *   the group `<service>.retry` so waiting never blocks fresh events), then parked in `<topic>.dlt` with the
+ *   the group `<service>.retry.<n>` so waiting never blocks fresh events, nor a shorter delay
+ *   behind a longer one), then parked in `<topic>.dlt` with the
  *   error in headers. Malformed or contract-violating records (including an unknown type, or a type
  *   on the wrong topic) go to the dead-letter topic at once. Either way the partition keeps moving.
  * - Retry hops, and replays from the dead-letter topic, carry `x-consumer-group`: every service that
@@ -176,14 +177,22 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     await this.topics.ensure(topics);
 
     const delays = this.options.retryDelaysMs;
-    const retryTopics = topics.flatMap((t) => delays.map((_, i) => retryTopic(t, i + 1)));
     // One consumer, and so one group, per topic: kafkajs fetches from a broker and waits until every
     // batch of the fetch is handled before it fetches again, so one consumer of two topics makes the
     // fast one wait for the slow one. Order-routing's reservation answers waited behind a whole
     // fetch of orders to route (the bench's burst routed 28 of 600 orders in 24 s that way).
     const joins = [
       ...topics.map((t) => this.consume(`${this.groupId}.${t}`, [t], (c, p) => this.deliver(c, p, 0))),
-      ...(retryTopics.length ? [this.consume(`${this.groupId}.retry`, retryTopics, (c, p) => this.redeliver(c, p))] : []),
+      // And one per retry level: its records all wait the same delay, so none waits behind a longer one.
+      ...delays.map((_, i) =>
+        this.consume(
+          `${this.groupId}.retry.${i + 1}`,
+          topics.map((t) => retryTopic(t, i + 1)),
+          (c, p) => this.redeliver(c, p),
+          // Its records wait a second or more anyway: a slower poll costs the broker less.
+          1000,
+        ),
+      ),
     ];
     consumerLag();
     lagSources.add(this);
@@ -195,11 +204,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
+    maxWaitTimeInMs = 250,
   ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs,
       sessionTimeout: this.options.sessionTimeoutMs,
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
       heartbeatInterval: Math.min(1000, Math.floor(this.options.sessionTimeoutMs / 3)),

@@ -22,7 +22,7 @@ class VoidedConsumer {
   @OnEvent(LotVoidedV1.type)
   onVoided(event: LotVoidedV1, ctx: EventContext) {
     VoidedConsumer.attempts.set(event.lotId, [...(VoidedConsumer.attempts.get(event.lotId) ?? []), ctx.attempt]);
-    if (event.reason === 'explode') throw new Error(`boom for ${event.lotId}`);
+    if (event.reason === 'explode' || (event.reason === 'explode-once' && ctx.attempt === 0)) throw new Error(`boom for ${event.lotId}`);
     VoidedConsumer.seen.push(event.lotId);
   }
 }
@@ -37,20 +37,36 @@ class Rethrow implements RpcExceptionFilter {
 const pickKnown = (raw: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(raw).filter(([k]) => k in new KafkaEnv()));
 
-@Module({
-  imports: [
-    ConfigModule.forRoot({
-      isGlobal: true,
-      ignoreEnvFile: true,
-      // The run's broker, prefix and retry delays from the environment, defaults for the rest.
-      validate: (raw) => plainToInstance(KafkaEnv, pickKnown(raw), { exposeDefaultValues: true }),
-    }),
-    MessagingModule.forRoot({ service: 'messaging-test' }),
-  ],
-  controllers: [VoidedConsumer],
-  providers: [{ provide: APP_FILTER, useClass: Rethrow }],
-})
-class TestModule {}
+const testModule = (service: string) => {
+  @Module({
+    imports: [
+      ConfigModule.forRoot({
+        isGlobal: true,
+        ignoreEnvFile: true,
+        // The run's broker, prefix and retry delays from the environment, defaults for the rest.
+        validate: (raw) => plainToInstance(KafkaEnv, pickKnown(raw), { exposeDefaultValues: true }),
+      }),
+      MessagingModule.forRoot({ service }),
+    ],
+    controllers: [VoidedConsumer],
+    providers: [{ provide: APP_FILTER, useClass: Rethrow }],
+  })
+  class TestModule {}
+  return TestModule;
+};
+
+const start = async (service: string) => {
+  const app = await NestFactory.create(testModule(service), new FastifyAdapter(), { logger: ['error'] });
+  app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
+  await app.startAllMicroservices();
+  await app.init();
+  await app.get(KafkaEventServer).joined;
+  return app;
+};
+
+const voided = (lotId: string, reason: string) =>
+  newEvent(LotVoidedV1.type, { lotId, cooperativeId: 'COOP-1', reason, voidedAt: new Date().toISOString() }, { source: 'test' });
+
 
 describe('KafkaEventServer on a real broker', () => {
   let app: INestApplication;
@@ -59,17 +75,10 @@ describe('KafkaEventServer on a real broker', () => {
   const topic = TopicProbe.physical(Topics.harvestLots);
   const key = `LOT-${randomUUID()}`; // one key → one partition: ordering is what is under test
 
-  const voided = (lotId: string, reason: string) =>
-    newEvent(LotVoidedV1.type, { lotId, cooperativeId: 'COOP-1', reason, voidedAt: new Date().toISOString() }, { source: 'test' });
-
   const send = (value: string, headers: Record<string, string>) => producer.send({ topic, messages: [{ key, value, headers }] });
 
   beforeAll(async () => {
-    app = await NestFactory.create(TestModule, new FastifyAdapter(), { logger: ['error'] });
-    app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
-    await app.startAllMicroservices();
-    await app.init();
-    await app.get(KafkaEventServer).joined;
+    app = await start('messaging-test');
     const kafka = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
@@ -117,5 +126,44 @@ describe('KafkaEventServer on a real broker', () => {
 
     expect(byKind['malformed'].headers['x-error']).toContain('not JSON');
     expect(byKind['contract'].headers['x-error']).toContain('reason');
+  });
+});
+
+describe('KafkaEventServer retry levels on a real broker', () => {
+  let app: INestApplication;
+  let producer: Producer;
+  const topic = TopicProbe.physical(Topics.harvestLots);
+  const delays = process.env['KAFKA_RETRY_DELAYS_MS'];
+
+  beforeAll(async () => {
+    // A long second delay: what waits it out must not hold a first retry back.
+    process.env['KAFKA_RETRY_DELAYS_MS'] = '200,6000';
+    app = await start('messaging-levels-test');
+    process.env['KAFKA_RETRY_DELAYS_MS'] = delays;
+    producer = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await app.close();
+  });
+
+  it('retries a record at its first level while another waits out a longer delay at the second', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const [slowLot, quickLot] = [`LOT-SLOW-${tag}`, `LOT-QUICK-${tag}`];
+    const slow = voided(slowLot, 'explode');
+    const quick = voided(quickLot, 'explode-once');
+    await producer.send({ topic, messages: [{ key: slow.key, value: JSON.stringify(slow.data), headers: toHeaders(slow) }] });
+    // The slow one failed twice: it now waits 6 s on its second retry topic.
+    await waitFor(() => VoidedConsumer.attempts.get(slowLot)?.length === 2, { what: 'the slow record at its second retry' });
+    const sent = Date.now();
+    await producer.send({ topic, messages: [{ key: quick.key, value: JSON.stringify(quick.data), headers: toHeaders(quick) }] });
+
+    await waitFor(() => VoidedConsumer.seen.includes(quickLot), { what: 'the quick record handled on its first retry', timeoutMs: 5_000 });
+    expect(Date.now() - sent).toBeLessThan(4_000);
+    expect(VoidedConsumer.attempts.get(quickLot)).toEqual([0, 1]);
+    // Still waiting: it was not what the quick one was waiting for.
+    expect(VoidedConsumer.attempts.get(slowLot)).toEqual([0, 1]);
   });
 });
