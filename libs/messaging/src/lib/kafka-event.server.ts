@@ -189,7 +189,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           `${this.groupId}.retry.${i + 1}`,
           topics.map((t) => retryTopic(t, i + 1)),
           (c, p) => this.redeliver(c, p),
-          // Its records wait a second or more anyway: a slower poll costs the broker less.
+          // Its records wait out their delay anyway (1 s or more by default): a slower poll costs the broker less.
           1000,
         ),
       ),
