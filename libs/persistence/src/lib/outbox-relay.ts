@@ -10,6 +10,8 @@ const BULK_CHUNK = 25;
 const FETCH_CONCURRENCY = 16;
 /** Published events whose pull may lag behind before publishing waits for it. */
 const MAX_UNPULLED = 2_000;
+/** Pulled event ids remembered, newest kept (see `pulledRecently`). */
+const PULLED_REMEMBERED = 10_000;
 
 type PendingDoc = { _id: unknown; outbox: OutboundEvent[] };
 /** Published entries of one document, to pull from its outbox. */
@@ -74,10 +76,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Published and not yet pulled: event id → its collection. */
   private readonly unpulled = new Map<string, string>();
   /**
-   * Pulled since the current pass began: a read that started before such a pull finished may still
-   * show the entry, and publishing it again would also pull it twice (and count it down twice).
+   * Recently pulled: what a pass holds may be older than a pull that finished since. A read may
+   * have started before it; an insert's outbox may reach the relay after a scan already published
+   * and pulled it. Publishing such an entry again would also pull it twice (and count it down
+   * twice). A pulled id never comes back, so remembering more is only memory.
    */
-  private pulledSincePass = new Set<string>();
+  private readonly pulledRecently = new Set<string>();
   private readonly pulls: Pull[] = [];
   private pulling?: Promise<void>;
 
@@ -151,8 +155,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async relay(): Promise<number> {
     // Publishing runs ahead of the pulls, but not without bound.
     while (this.unpulled.size > MAX_UNPULLED && this.pulling) await this.pulling;
-    // Every read of this pass starts after the pulls finished so far: those cannot show up in it.
-    this.pulledSincePass = new Set();
     const scan = Date.now() - this.scannedAt >= this.options.pollMs;
     if (scan) this.scannedAt = Date.now();
     let published = 0;
@@ -182,7 +184,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       // What an earlier pass published is only waiting for its pull.
       const fresh = docs
-        .map((d) => ({ _id: d._id, outbox: d.outbox.filter((e) => !this.unpulled.has(e.id) && !this.pulledSincePass.has(e.id)) }))
+        .map((d) => ({ _id: d._id, outbox: d.outbox.filter((e) => !this.unpulled.has(e.id) && !this.pulledRecently.has(e.id)) }))
         .filter((d) => d.outbox.length > 0);
       if (fresh.length === 0) continue;
       // A full batch may leave more behind: scan again at once (not when it only met pending pulls).
@@ -200,6 +202,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       published += events.length;
     }
     return published;
+  }
+
+  private rememberPulled(id: string): void {
+    this.pulledRecently.add(id);
+    if (this.pulledRecently.size <= PULLED_REMEMBERED) return;
+    for (const oldest of this.pulledRecently) {
+      this.pulledRecently.delete(oldest);
+      break;
+    }
   }
 
   /** Until every published entry is pulled (or its pull failed, and a scan will find it again). */
@@ -245,7 +256,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         for (const d of chunk) {
           for (const e of d.outbox) {
             this.unpulled.delete(e.id);
-            if (done) this.pulledSincePass.add(e.id);
+            if (done) this.rememberPulled(e.id);
           }
         }
       }
