@@ -284,11 +284,13 @@ describe('order-routing on the real broker and store', () => {
     app.inject({ method: 'POST', url: `/v1/shipments/${id}/events`, headers: logistics, payload: body });
 
   it('routes an order to the nearest warehouse, creates its shipment and tracks it to fulfilled', async () => {
-    const near = await warehouse.seed('DC-SHANGHAI', 500);
-    await warehouse.seed('DC-BEIJING', 500);
-    await viewHas(2, 'apple');
+    // A brand of its own: the run's other suites stock apples nearer to Hangzhou on the same topics.
+    const brand = 'Tianshui Huaniu Apple (天水花牛苹果)';
+    const near = await warehouse.seed('DC-SHANGHAI', 500, { brand });
+    await warehouse.seed('DC-BEIJING', 500, { brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 2, { what: 'the brand in the view' });
 
-    const res = await place({ channel: 'livestream', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', quantityKg: 20.5 }] });
+    const res = await place({ channel: 'livestream', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 20.5 }] });
     expect(res.statusCode).toBe(202);
     const { id, status } = res.json();
     expect(status).toBe('received');
@@ -296,7 +298,7 @@ describe('order-routing on the real broker and store', () => {
     const routed = await settled(id);
     expect(routed).toMatchObject({
       status: 'routed',
-      lines: [{ produce: 'apple', minGrade: 'grade_1', quantityKg: 20.5 }],
+      lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 20.5 }],
       allocations: [{ line: 0, warehouseId: 'DC-SHANGHAI', subLotId: near, quantityKg: 20.5 }],
     });
     expect(routed.shipments).toHaveLength(1);
