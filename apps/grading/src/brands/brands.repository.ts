@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from '@firstmile/persistence';
+import { createOnce, isDuplicateKey } from '@firstmile/persistence';
 import { Brand } from './brand.schema';
 
 @Injectable()
@@ -25,13 +25,7 @@ export class BrandsRepository {
 
   /** Inserts a brand; false when its name is taken. */
   async insert(brand: Brand): Promise<boolean> {
-    try {
-      await this.model.create(brand);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.model, brand);
   }
 
   list(): Promise<Brand[]> {

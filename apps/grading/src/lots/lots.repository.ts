@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, isDuplicateKey } from '@firstmile/persistence';
+import { createOnce, initialOutbox, isDuplicateKey } from '@firstmile/persistence';
 import { GradingLot } from './lot.schema';
 import { LotOutcome, type MeasuredSnapshot } from './lot-outcome.schema';
 import { type GradeTotals, MeasurementBatch } from './measurement-batch.schema';
@@ -41,24 +41,12 @@ export class LotsRepository {
 
   /** Decides the lot's outcome (and stages its events) once; false when it was already decided. */
   async decide(outcome: Omit<LotOutcome, 'outbox' | 'outboxSize'>, events: OutboundEvent[]): Promise<boolean> {
-    try {
-      await this.outcomes.create({ ...outcome, ...initialOutbox(events) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.outcomes, { ...outcome, ...initialOutbox(events) });
   }
 
   /** One batch's tallies in one insert; false when this batch id was already taken for the lot. */
   async insertBatch(lotId: string, batchId: string, fruits: number, byGrade: Record<string, GradeTotals>, at: Date): Promise<boolean> {
-    try {
-      await this.batches.create({ _id: batchKey(lotId, batchId), lotId, batchId, fruits, byGrade, at });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.batches, { _id: batchKey(lotId, batchId), lotId, batchId, fruits, byGrade, at });
   }
 
   /** Takes back a batch that landed after the lot's outcome was decided. */

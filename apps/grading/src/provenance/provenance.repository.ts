@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from '@firstmile/persistence';
+import { createOnce, isDuplicateKey } from '@firstmile/persistence';
 import { type JourneyEntry, JourneyStepDoc, Provenance } from './provenance.schema';
 
 /** A step for the sub-lot with this trace code (or sub-lot id), applied once per natural key. */
@@ -16,13 +16,7 @@ export class ProvenanceRepository {
 
   /** Claims a trace code; false when the code is already taken (the caller draws another). */
   async reserve(doc: Provenance): Promise<boolean> {
-    try {
-      await this.model.create(doc);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.model, doc);
   }
 
   /** Gives back codes of a grading that did not happen; confirmed ones are never removed. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { createOnce, initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { Lot, type GradingSummary } from './lot.schema';
 
 export type LotRecord = Omit<Lot, 'outbox' | 'outboxSize'>;
@@ -15,13 +15,7 @@ export class LotsRepository {
 
   /** The lot and its lot.logged event, in one write; false when a lot with its id exists. */
   async insert(lot: LotRecord, events: OutboundEvent[]): Promise<boolean> {
-    try {
-      await this.model.create({ ...lot, ...initialOutbox(events) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.model, { ...lot, ...initialOutbox(events) });
   }
 
   findById(id: string): Promise<LotRecord | null> {

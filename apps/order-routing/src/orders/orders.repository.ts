@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, isDuplicateKey, withEvents } from '@firstmile/persistence';
+import { createOnce, initialOutbox, withEvents } from '@firstmile/persistence';
 import { Order } from './order.schema';
 
 export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
@@ -22,13 +22,7 @@ export class OrdersRepository {
 
   /** The order and its order.placed event, in one write; false when an order with its id exists. */
   async insert(order: OrderRecord, events: OutboundEvent[]): Promise<boolean> {
-    try {
-      await this.model.create({ ...order, ...initialOutbox(events) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.model, { ...order, ...initialOutbox(events) });
   }
 
   findById(id: string): Promise<OrderRecord | null> {

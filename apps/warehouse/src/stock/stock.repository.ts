@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { createOnce, initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { type Change, guardFilter, type LedgerEntry, type Reservation, type Reservations } from './stock-position';
 import { KeyedLock } from './keyed-lock';
 import { Dispatch, type PendingWrites, StockLedgerEntry, StockPosition, StockReservation } from './stock-position.schema';
@@ -59,12 +59,7 @@ export class StockRepository {
    */
   async insert(position: PositionRecord & { appliedEvents: string[] }, writes: PendingWrites, events: OutboundEvent[]): Promise<boolean> {
     const pending = hasWrites(writes) ? { [pendingKey(position.version)]: writes } : {};
-    try {
-      await this.positions.create({ ...position, pending, pendingCount: Object.keys(pending).length, ...initialOutbox(events) });
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    if (!(await createOnce(this.positions, { ...position, pending, pendingCount: Object.keys(pending).length, ...initialOutbox(events) }))) return false;
     await this.settle({ _id: position._id, pending });
     return true;
   }
@@ -184,13 +179,7 @@ export class StockRepository {
 
   /** Records a refusal that changes no position, with its answer; false if the reservation id was answered before. */
   async recordRefusal(r: ReservationRecord, events: OutboundEvent[]): Promise<boolean> {
-    try {
-      await this.reservations.create({ ...r, ...initialOutbox(events) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.reservations, { ...r, ...initialOutbox(events) });
   }
 
   async hasApplied(id: string, key: string): Promise<boolean> {

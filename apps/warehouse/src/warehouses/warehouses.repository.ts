@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
-import { isDuplicateKey } from '@firstmile/persistence';
+import { createOnce } from '@firstmile/persistence';
 import { Warehouse } from './warehouse.schema';
 
 @Injectable()
@@ -10,13 +10,7 @@ export class WarehousesRepository {
 
   /** Inserts a warehouse; false when the id is taken. */
   async insert(w: Warehouse): Promise<boolean> {
-    try {
-      await this.model.create(w);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return createOnce(this.model, w);
   }
 
   /** Upserts by id: reference data is the truth for the fields it names; createdAt is kept. */

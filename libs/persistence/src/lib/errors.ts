@@ -10,3 +10,17 @@ export function isDuplicateKey(err: unknown): boolean {
   const all: unknown[] = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
   return all.length > 0 && all.every((e) => code(e) === 11000 || code((e as { err?: unknown }).err) === 11000);
 }
+
+/**
+ * Inserts a document whose id (or other unique key) makes the insert idempotent: true when this call
+ * created it, false when it exists already. Any other failure is thrown.
+ */
+export async function createOnce(model: { create(doc: object): Promise<unknown> }, doc: object): Promise<boolean> {
+  try {
+    await model.create(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
