@@ -134,19 +134,24 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       });
       const admin = await this.admin;
       const rows: Array<{ group: string; topic: string; partition: number; lag: number }> = [];
-      for (const [group, topics] of this.subscriptions) {
-        const committed = await admin.fetchOffsets({ groupId: group, topics });
-        for (const { topic, partitions } of committed) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          for (const end of ends) {
-            const c = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-            // Nothing committed yet: the group starts from the beginning (fromBeginning: true).
-            const from = c === '-1' ? BigInt(end.low) : BigInt(c);
-            const lag = BigInt(end.high) - from;
-            rows.push({ group, topic: this.topics.logical(topic), partition: end.partition, lag: Number(lag > 0n ? lag : 0n) });
-          }
-        }
-      }
+      // Every group and topic at once: a service has a group per topic and per retry level, and the
+      // whole read must fit in LAG_TIMEOUT_MS.
+      await Promise.all(
+        [...this.subscriptions].map(async ([group, topics]) => {
+          const committed = await admin.fetchOffsets({ groupId: group, topics });
+          await Promise.all(
+            committed.map(async ({ topic, partitions }) => {
+              for (const end of await admin.fetchTopicOffsets(topic)) {
+                const c = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+                // Nothing committed yet: the group starts from the beginning (fromBeginning: true).
+                const from = c === '-1' ? BigInt(end.low) : BigInt(c);
+                const lag = BigInt(end.high) - from;
+                rows.push({ group, topic: this.topics.logical(topic), partition: end.partition, lag: Number(lag > 0n ? lag : 0n) });
+              }
+            }),
+          );
+        }),
+      );
       return rows;
     };
     let timer: NodeJS.Timeout | undefined;
