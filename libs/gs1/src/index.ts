@@ -1,0 +1,2 @@
+export * from './lib/gtin';
+export * from './lib/digital-link';
