@@ -8,6 +8,7 @@ export type Section =
   | 'Firstmile'
   | 'Where the order burst spends its time'
   | 'Store commands per order of the burst'
+  | 'Growth: list pages as the store fills (p50)'
   | 'Memory (RSS, MiB)'
   | 'Start-up';
 
@@ -88,6 +89,7 @@ export const SECTIONS: Section[] = [
   'Firstmile',
   'Where the order burst spends its time',
   'Store commands per order of the burst',
+  'Growth: list pages as the store fills (p50)',
   'Memory (RSS, MiB)',
   'Start-up',
 ];

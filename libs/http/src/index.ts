@@ -7,6 +7,7 @@ export * from './lib/auth/auth.decorators';
 export * from './lib/auth/auth.guard';
 export * from './lib/auth/access';
 export * from './lib/idempotency/idempotency.interceptor';
+export { IdempotencyRecordSchema } from './lib/idempotency/idempotency-record.schema';
 export * from './lib/pagination';
 export * from './lib/service.module';
 export * from './lib/bootstrap';

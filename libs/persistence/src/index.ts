@@ -1,6 +1,3 @@
-// Registers the per-document write lock on every schema before any model is compiled.
-import './lib/write-serializer';
-
 export * from './lib/mongo.env';
 export * from './lib/mongo.module';
 export * from './lib/outbox';

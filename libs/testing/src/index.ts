@@ -3,3 +3,4 @@ export * from './lib/auth';
 export * from './lib/wait';
 export * from './lib/topic-probe';
 export * from './lib/app';
+export * from './lib/query-plans';

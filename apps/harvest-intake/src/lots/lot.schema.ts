@@ -41,5 +41,10 @@ export class Lot implements OutboxFields {
 export const LotSchema = SchemaFactory.createForClass(Lot);
 LotSchema.plugin(outboxPlugin);
 LotSchema.plugin(appliedEventsPlugin);
-// Serves GET /v1/lots for a cooperative, newest first.
+// Serves GET /v1/lots for a cooperative, newest first (the cursor is createdAt then _id; the other
+// filters are read off the cooperative's lots in that order).
 LotSchema.index({ cooperativeId: 1, createdAt: -1, _id: -1 });
+// Serve ops' GET /v1/lots across cooperatives: everything, ?status=…, ?produce=…, newest first.
+LotSchema.index({ createdAt: -1, _id: -1 });
+LotSchema.index({ status: 1, createdAt: -1, _id: -1 });
+LotSchema.index({ produce: 1, createdAt: -1, _id: -1 });

@@ -78,7 +78,10 @@ export class Order implements OutboxFields {
 
 export const OrderSchema = SchemaFactory.createForClass(Order);
 OrderSchema.plugin(outboxPlugin);
-// Serves a buyer's own orders, newest first.
+// Serves a buyer's own orders, newest first (?status and ?channel are read off them in that order).
 OrderSchema.index({ buyerId: 1, placedAt: -1, _id: -1 });
-// Serves the backorder sweep: waiting orders, longest first.
-OrderSchema.index({ status: 1, placedAt: 1 });
+// Serves ops' GET /v1/orders across buyers, newest first (?channel read off in that order).
+OrderSchema.index({ placedAt: -1, _id: -1 });
+// Serves the backorder sweep (waiting orders, longest first) and ops' ?status=… (newest first:
+// the same index read backwards).
+OrderSchema.index({ status: 1, placedAt: 1, _id: 1 });

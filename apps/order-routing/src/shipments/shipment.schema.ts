@@ -47,6 +47,9 @@ export class Shipment implements OutboxFields {
 
 export const ShipmentSchema = SchemaFactory.createForClass(Shipment);
 ShipmentSchema.plugin(outboxPlugin);
-// Serve GET /v1/shipments?status=… and ?warehouseId=…(&status=…), newest first.
+// Serve GET /v1/shipments (all, ?status=…, ?warehouseId=…, both, ?orderId=…), newest first.
+ShipmentSchema.index({ createdAt: -1, _id: -1 });
 ShipmentSchema.index({ status: 1, createdAt: -1, _id: -1 });
+ShipmentSchema.index({ warehouseId: 1, createdAt: -1, _id: -1 });
 ShipmentSchema.index({ warehouseId: 1, status: 1, createdAt: -1, _id: -1 });
+ShipmentSchema.index({ orderId: 1, createdAt: -1, _id: -1 });

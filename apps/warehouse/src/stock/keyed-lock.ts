@@ -1,11 +1,11 @@
 /**
  * Serializes async work per key within this process.
  *
- * Why: a position's change is read → decide (pure, stock-position.ts) → conditional write. The
- * platform already serializes single writes per document (FerretDB 1.x does not isolate concurrent
- * updates — see libs/persistence write-serializer); this lock keeps the whole sequence together so
- * concurrent commands for one sub-lot do not keep failing each other's version check. The version
- * check in the filter still guards other replicas on a real MongoDB.
+ * Why: a position's change is read → decide (pure, stock-position.ts) → conditional write. Every
+ * document write is atomic on both stores, and the version in the write's filter is what keeps
+ * concurrent writers (other replicas) correct. This lock is a throughput choice, not a correctness
+ * one: it keeps one process's concurrent commands for one sub-lot from failing each other's
+ * version check and re-reading.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();

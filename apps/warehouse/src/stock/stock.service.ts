@@ -417,8 +417,8 @@ export class StockService {
   /**
    * Read, decide with the pure rules, write conditionally on the version read (and the rules' own
    * guards): the figures in the events staged with the write are exactly the ones it produced.
-   * Writers in this process take turns per position (FerretDB 1.x updates are not atomic); losing
-   * the race to another replica re-reads and decides again. `reservationIds` are the reservations
+   * Writers in this process take turns per position (a throughput choice: they would otherwise lose
+   * each other's compare-and-set); losing the race to another replica re-reads and decides again. `reservationIds` are the reservations
    * the decision needs, read after the position is settled, so as of its version.
    */
   private async mutate(

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { Collection, Db, Document } from 'mongodb';
 import { databaseName } from '@firstmile/persistence';
 import { runEnv } from '../lib/infra';
+import { queryPlan } from '../lib/query-plans';
 
 /**
  * What the services rely on from the store, held to MongoDB's behaviour on whichever store the run
@@ -138,21 +139,6 @@ describe('store conformance: single-document atomicity', () => {
   });
 });
 
-/** Whether the plan of a query reads an index range in the sort's order, on either store. */
-async function planOf(db: Db, find: Document): Promise<{ indexed: boolean; sortedByIndex: boolean; plan: string }> {
-  const explained = await db.command({ explain: find, verbosity: 'queryPlanner' });
-  const planner = explained['queryPlanner'] as Document;
-  if (Array.isArray(planner['Plan'])) {
-    // The embedded store: SQLite's EXPLAIN QUERY PLAN lines.
-    const lines = (planner['Plan'] as string[]).map((l) => l.replace(/^.*detail=/, ''));
-    const plan = lines.join(' | ');
-    return { indexed: lines.some((l) => /^SEARCH .* USING (COVERING )?INDEX /.test(l)), sortedByIndex: !/TEMP B-TREE/.test(plan), plan };
-  }
-  // MongoDB: the winning plan's stages.
-  const plan = JSON.stringify(planner['winningPlan']);
-  return { indexed: plan.includes('IXSCAN') && !plan.includes('COLLSCAN'), sortedByIndex: !plan.includes('"SORT"'), plan };
-}
-
 describe('store conformance: secondary indexes', () => {
   let conn: mongoose.Connection;
   let db: Db;
@@ -210,7 +196,7 @@ describe('store conformance: secondary indexes', () => {
         ...(cursor ? { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, _id: { $lt: cursor._id } }] } : {}),
       };
       const page = await lots.find(filter).sort({ createdAt: -1, _id: -1 }).limit(25).toArray();
-      const plan = await planOf(db, { find: 'lots', filter, sort: { createdAt: -1, _id: -1 }, limit: 25 });
+      const plan = await queryPlan(db, { collection: 'lots', filter, sort: { createdAt: -1, _id: -1 }, limit: 25 });
       expect(plan).toMatchObject({ indexed: true, sortedByIndex: true });
       seen.push(...page);
       if (page.length < 25) break;
@@ -225,7 +211,7 @@ describe('store conformance: secondary indexes', () => {
     const got = await lots.find(filter).sort({ createdAt: 1 }).limit(40).toArray();
     const expected = all.filter((l) => l.status === 'graded' && l.createdAt >= from).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     expect(got.map((l) => l.createdAt.getTime())).toEqual(expected.slice(0, 40).map((l) => l.createdAt.getTime()));
-    expect(await planOf(db, { find: 'lots', filter, sort: { createdAt: 1 }, limit: 40 })).toMatchObject({ indexed: true, sortedByIndex: true });
+    expect(await queryPlan(db, { collection: 'lots', filter, sort: { createdAt: 1 }, limit: 40 })).toMatchObject({ indexed: true, sortedByIndex: true });
   });
 
   it('serves $in and numeric ranges from the index, with numbers compared as numbers', async () => {
@@ -233,13 +219,13 @@ describe('store conformance: secondary indexes', () => {
     const got = await lots.find(filter).toArray();
     expect(got.length).toBe(all.filter((l) => l.kg > 99.5 && l.kg <= 105).length);
     expect(got.every((l) => l.kg === 105)).toBe(true);
-    expect((await planOf(db, { find: 'lots', filter })).indexed).toBe(true);
+    expect((await queryPlan(db, { collection: 'lots', filter })).indexed).toBe(true);
 
     const ids = ['L00007', 'L01234', 'L02999', 'L99999'];
     expect((await lots.find({ _id: { $in: ids } }).toArray()).map((l) => l._id).sort()).toEqual(ids.slice(0, 3));
     const statuses = { status: { $in: ['voided', 'graded'] } };
     expect(await lots.countDocuments(statuses)).toBe(2000);
-    expect((await planOf(db, { find: 'lots', filter: statuses })).indexed).toBe(true);
+    expect((await queryPlan(db, { collection: 'lots', filter: statuses })).indexed).toBe(true);
   });
 
   it('matches array elements in an indexed field as MongoDB does (multikey)', async () => {

@@ -1,0 +1,73 @@
+import mongoose, { type Schema } from 'mongoose';
+import type { Db, Document } from 'mongodb';
+import { runEnv } from './infra';
+
+/** One query a service makes: the filter, sort and limit it sends, and the method that sends it. */
+export interface QueryShape {
+  /** Where the code makes it, e.g. `LotsService.list (coop manager)`. */
+  name: string;
+  collection: string;
+  filter: Document;
+  sort?: Document;
+  limit?: number;
+}
+
+export interface QueryPlan {
+  /** The store reads an index range (or walks an index in order, stopping at the limit), not the collection. */
+  indexed: boolean;
+  /** The sort comes from the index: no sort of every match in memory. */
+  sortedByIndex: boolean;
+  plan: string;
+}
+
+/** How a store would run a `find`, on the embedded store (SQLite's plan) or on MongoDB (the winning plan). */
+export async function queryPlan(db: Db, shape: Omit<QueryShape, 'name'>): Promise<QueryPlan> {
+  const find = { find: shape.collection, filter: shape.filter, ...(shape.sort ? { sort: shape.sort } : {}), ...(shape.limit ? { limit: shape.limit } : {}) };
+  const explained = await db.command({ explain: find, verbosity: 'queryPlanner' });
+  const planner = explained['queryPlanner'] as Document;
+  if (Array.isArray(planner['Plan'])) {
+    const lines = (planner['Plan'] as string[]).map((l) => l.replace(/^.*detail=/, ''));
+    const plan = lines.join(' | ');
+    const sortedByIndex = !/TEMP B-TREE/.test(plan);
+    // SEARCH: an index range. SCAN … USING INDEX: the index walked in the sort's order, which the
+    // limit stops; without a limit that is a read of everything, so it does not count then.
+    const indexed = lines.some((l) => /^SEARCH .* USING (COVERING )?INDEX /.test(l) || (shape.limit !== undefined && /^SCAN .* USING (COVERING )?INDEX /.test(l)));
+    return { indexed, sortedByIndex, plan };
+  }
+  const plan = JSON.stringify(planner['winningPlan']);
+  return { indexed: plan.includes('IXSCAN') && !plan.includes('COLLSCAN'), sortedByIndex: !plan.includes('"SORT"'), plan };
+}
+
+/**
+ * A database of this run with the given schemas' collections and indexes, each holding `docs`
+ * documents made by `sample` (so the store knows the fields' value types, as it would in use).
+ */
+export async function indexedCollections(
+  database: string,
+  schemas: Record<string, { schema: Schema; sample: (i: number) => Document }>,
+  docs = 200,
+): Promise<{ db: Db; close(): Promise<void> }> {
+  const conn = await mongoose.createConnection(runEnv('MONGO_URL'), { dbName: `${runEnv('MONGO_DB_PREFIX')}${database}` }).asPromise();
+  const db = conn.getClient().db(conn.name);
+  for (const [collection, { schema, sample }] of Object.entries(schemas)) {
+    await conn.model(collection, schema, collection).init(); // creates the schema's indexes, as the service does at start
+    await db.collection(collection).insertMany(Array.from({ length: docs }, (_, i) => sample(i)));
+  }
+  return {
+    db,
+    close: async () => {
+      await db.dropDatabase();
+      await conn.close();
+    },
+  };
+}
+
+/** Every shape's plan, for one assertion that names the shapes a store would scan. */
+export async function unindexedShapes(db: Db, shapes: QueryShape[]): Promise<string[]> {
+  const bad: string[] = [];
+  for (const s of shapes) {
+    const p = await queryPlan(db, s);
+    if (!p.indexed || !p.sortedByIndex) bad.push(`${s.name}: ${p.plan}`);
+  }
+  return bad;
+}
