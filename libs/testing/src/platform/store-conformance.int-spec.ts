@@ -244,6 +244,16 @@ describe('store conformance: secondary indexes', () => {
     expect(kinds).toEqual([...kinds].sort((a, b) => a - b));
   });
 
+  it('builds an index over documents already stored, and serves queries from it', async () => {
+    const late = db.collection<{ _id: string; warehouseId: string; at: Date }>('late_index');
+    await late.insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: `e${String(i).padStart(3, '0')}`, warehouseId: `W${i % 3}`, at: new Date(1.7e12 + i) })));
+    await late.createIndex({ warehouseId: 1, at: -1 });
+    const filter = { warehouseId: 'W1', at: { $lt: new Date(1.7e12 + 100) } };
+    const got = await late.find(filter).sort({ at: -1 }).limit(5).toArray();
+    expect(got.map((d) => d._id)).toEqual(['e097', 'e094', 'e091', 'e088', 'e085']);
+    expect(await queryPlan(db, { collection: 'late_index', filter, sort: { at: -1 }, limit: 5 })).toMatchObject({ indexed: true, sortedByIndex: true });
+  });
+
   it('keeps answers right when a field changes type after queries were served from its index', async () => {
     const probe = db.collection<{ _id: string; v: unknown }>('type_change');
     await probe.createIndex({ v: 1 });
