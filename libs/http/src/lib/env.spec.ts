@@ -19,3 +19,31 @@ describe('AuthEnv', () => {
     expect(() => parse({ AUTH_JWKS_URL: 'file:///etc/jwks.json' })).toThrow(/AUTH_JWKS_URL/);
   });
 });
+
+describe('AuthEnv outside development (issue 22.1: the public dev secret worked in production)', () => {
+  const parse = validateEnv(AuthEnv);
+  const strong = 'k3Yq9v-7f2W_xR8pL0mN4sT6uZ1aB5cD'; // 32 bytes
+
+  it('refuses to start in production without a key set or a secret of its own', () => {
+    expect(() => parse({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET: NODE_ENV=production is not development/);
+    expect(() => parse({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'firstmile-dev-secret' })).toThrow(/AUTH_JWT_SECRET/);
+    expect(() => parse({ NODE_ENV: 'staging', AUTH_JWT_SECRET: '' })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it('refuses a secret shorter than 32 bytes outside development', () => {
+    expect(() => parse({ NODE_ENV: 'production', AUTH_JWT_SECRET: strong.slice(0, 31) })).toThrow(/at least 32 bytes/);
+  });
+
+  it('starts with a long secret of its own, or with an identity provider', () => {
+    expect(parse({ NODE_ENV: 'production', AUTH_JWT_SECRET: strong }).AUTH_JWT_SECRET).toBe(strong);
+    expect(parse({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'firstmile' }).AUTH_JWKS_URL).toBe(
+      'https://idp.example/jwks.json',
+    );
+  });
+
+  it('keeps the development default where npm start and the tests run', () => {
+    expect(parse({}).AUTH_JWT_SECRET).toBe('firstmile-dev-secret');
+    expect(parse({ NODE_ENV: 'development' }).AUTH_JWT_SECRET).toBe('firstmile-dev-secret');
+    expect(parse({ NODE_ENV: 'test' }).AUTH_JWT_SECRET).toBe('firstmile-dev-secret');
+  });
+});

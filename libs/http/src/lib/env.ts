@@ -1,5 +1,19 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Min,
+  MinLength,
+  Validate,
+  validateSync,
+  type ValidationArguments,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 
 /** HTTP surface settings. */
 export class HttpEnv {
@@ -19,10 +33,45 @@ export class HttpEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 }
 
+/** The published secret of development tokens: anyone can mint any role with it. */
+export const DEV_JWT_SECRET = 'firstmile-dev-secret';
+
+/** Environments where the development secret is allowed: `npm start` (unset) and jest (`test`). */
+export const isDevelopment = (nodeEnv: string | undefined) => nodeEnv === undefined || nodeEnv === 'development' || nodeEnv === 'test';
+
+/**
+ * Outside development a service needs a real way to check tokens: an identity provider's key set, or
+ * an HS256 secret of at least 32 bytes that is not the published development one. Without it the
+ * service refuses to start (validateEnv throws, the process exits non-zero).
+ */
+@ValidatorConstraint({ name: 'deploymentSecret' })
+class DeploymentSecret implements ValidatorConstraintInterface {
+  validate(secret: unknown, { object }: ValidationArguments): boolean {
+    const env = object as AuthEnv;
+    if (isDevelopment(env.NODE_ENV) || env.AUTH_JWKS_URL) return true;
+    return typeof secret === 'string' && secret !== DEV_JWT_SECRET && Buffer.byteLength(secret, 'utf8') >= 32;
+  }
+
+  defaultMessage({ object }: ValidationArguments): string {
+    return (
+      `NODE_ENV=${(object as AuthEnv).NODE_ENV} is not development: set AUTH_JWKS_URL (the identity provider's key set), ` +
+      `or AUTH_JWT_SECRET to a random secret of at least 32 bytes (the development default is public)`
+    );
+  }
+}
+
 /** Token verification. */
 export class AuthEnv {
-  /** HS256 secret for development tokens (`npm run token`); not used once AUTH_JWKS_URL is set. */
-  @IsString() @MinLength(16) AUTH_JWT_SECRET = 'firstmile-dev-secret';
+  /**
+   * `development` (the default) or `test` accept the development secret; any other value (the
+   * Docker image sets `production`) is a deployment and needs AUTH_JWKS_URL or a secret of its own.
+   */
+  @IsString() NODE_ENV = 'development';
+  /**
+   * HS256 secret of development tokens (`npm run token`); not used once AUTH_JWKS_URL is set. Outside
+   * development it must be at least 32 bytes and not the development default.
+   */
+  @IsString() @MinLength(16) @Validate(DeploymentSecret) AUTH_JWT_SECRET = DEV_JWT_SECRET;
   /**
    * The identity provider's JSON Web Key Set. When set, tokens must be RS256 or ES256, name their key
    * (`kid`) and be signed by that key of the set; HS256 tokens are refused. Keys are cached (10 min)
