@@ -398,6 +398,28 @@ describe('order-routing on the real broker and store', () => {
     expect((await track(shipmentId, { status: 'in_transit', at: at(0) })).statusCode).toBe(201);
   });
 
+  // Issue 22.11: the same Idempotency-Key and body on another `:id` replayed the first answer and did nothing.
+  it('scopes an Idempotency-Key to the resolved path: the same key and body on another shipment tracks that one', async () => {
+    const brand = 'Keyed Path Apple';
+    await warehouse.seed('DC-HANGZHOU', 20, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    const shipmentOf = async () => {
+      const { id } = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 2 }] })).json();
+      const shipmentId: string = (await settled(id, 'routed')).shipments[0];
+      await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: logistics })).statusCode === 200, { what: 'shipment created' });
+      return shipmentId;
+    };
+    const [one, two] = [await shipmentOf(), await shipmentOf()];
+    const headers = { ...logistics, 'idempotency-key': randomUUID() };
+    const body = { status: 'exception', at: new Date(Date.now() - 60_000).toISOString(), note: 'crate damaged' };
+    const first = await app.inject({ method: 'POST', url: `/v1/shipments/${one}/events`, headers, payload: body });
+    expect([first.statusCode, first.json().id]).toEqual([201, one]);
+    const second = await app.inject({ method: 'POST', url: `/v1/shipments/${two}/events`, headers, payload: body });
+    expect([second.statusCode, second.headers['idempotent-replayed'], second.json().id, second.json().status]).toEqual([201, undefined, two, 'exception']);
+    const again = await app.inject({ method: 'POST', url: `/v1/shipments/${one}/events`, headers, payload: body });
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.json()]).toEqual([201, 'true', first.json()]);
+  });
+
   it('routes again when a reservation is refused because stock moved meanwhile', async () => {
     // A brand of its own keeps this test's stock apart from the others'.
     const brand = { grade: 'grade_1', brand: 'Jingning Apple (静宁苹果)' };
