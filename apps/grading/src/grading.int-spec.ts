@@ -428,5 +428,13 @@ describe('grading service', () => {
     expect(created.json()).toMatchObject({ id: expect.stringMatching(/^BRAND-/), ...dto });
     expect((await post('/v1/brands', dto, ops)).statusCode).toBe(409);
     expect((await post('/v1/brands', { ...dto, name: 'Other', minGrade: 'jumbo' }, ops)).statusCode).toBe(400);
+
+    // Issue 22.13: every name without Latin letters was BRAND-X, so the second such brand got 409.
+    const han = () => Array.from({ length: 4 }, () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 0x5000))).join('');
+    const chinese = [`德庆贡柑${han()}`, `赣南脐橙${han()}`].map((name) => ({ ...dto, name }));
+    const answers = [await post('/v1/brands', chinese[0], ops), await post('/v1/brands', chinese[1], ops)];
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
+    expect(answers[0].json().id).not.toBe(answers[1].json().id);
+    expect((await post('/v1/brands', chinese[1], ops)).statusCode).toBe(409);
   });
 });
