@@ -47,3 +47,27 @@ describe('AuthEnv outside development (issue 22.1: the public dev secret worked 
     expect(parse({ NODE_ENV: 'test' }).AUTH_JWT_SECRET).toBe('firstmile-dev-secret');
   });
 });
+
+describe('AuthEnv with an identity provider (issue 22.3)', () => {
+  const parse = validateEnv(AuthEnv);
+  const idp = { AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json', AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'firstmile' };
+
+  it('requires an issuer and an audience with a key set', () => {
+    expect(parse(idp)).toMatchObject(idp);
+    expect(() => parse({ ...idp, AUTH_JWT_ISSUER: '' })).toThrow(/AUTH_JWT_ISSUER is required with AUTH_JWKS_URL/);
+    expect(() => parse({ ...idp, AUTH_JWT_AUDIENCE: undefined })).toThrow(/AUTH_JWT_AUDIENCE is required with AUTH_JWKS_URL/);
+  });
+
+  it('fetches keys over https only, or over http from 127.0.0.1', () => {
+    expect(() => parse({ ...idp, AUTH_JWKS_URL: 'http://idp.example/.well-known/jwks.json' })).toThrow(/AUTH_JWKS_URL must be https/);
+    expect(() => parse({ ...idp, AUTH_JWKS_URL: 'http://10.0.0.7:8080/jwks.json' })).toThrow(/AUTH_JWKS_URL must be https/);
+    expect(() => parse({ ...idp, AUTH_JWKS_URL: 'http://127.0.0.1.evil.example/jwks.json' })).toThrow(/AUTH_JWKS_URL must be https/);
+    expect(parse({ ...idp, AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks.json' }).AUTH_JWKS_URL).toBe('http://127.0.0.1:8080/jwks.json');
+  });
+
+  it('allows a small, configurable clock tolerance', () => {
+    expect(parse({}).AUTH_JWT_CLOCK_TOLERANCE_S).toBe(30);
+    expect(parse({ AUTH_JWT_CLOCK_TOLERANCE_S: '5' }).AUTH_JWT_CLOCK_TOLERANCE_S).toBe(5);
+    expect(() => parse({ AUTH_JWT_CLOCK_TOLERANCE_S: '3600' })).toThrow(/AUTH_JWT_CLOCK_TOLERANCE_S/);
+  });
+});

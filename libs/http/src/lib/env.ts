@@ -6,9 +6,11 @@ import {
   IsString,
   IsUrl,
   Matches,
+  Max,
   Min,
   MinLength,
   Validate,
+  ValidateIf,
   validateSync,
   type ValidationArguments,
   ValidatorConstraint,
@@ -77,11 +79,22 @@ export class AuthEnv {
    * (`kid`) and be signed by that key of the set; HS256 tokens are refused. Keys are cached (10 min)
    * and fetched again when a token names an unknown one, at most every 30 s.
    */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) AUTH_JWKS_URL?: string = undefined;
-  /** When set, tokens must carry exactly this `iss`. */
-  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_ISSUER?: string = undefined;
-  /** When set, a token's `aud` (a string or a list) must include this value. */
-  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_AUDIENCE?: string = undefined;
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @Matches(/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])/i, { message: 'AUTH_JWKS_URL must be https (http only for 127.0.0.1): the keys decide who is who' })
+  AUTH_JWKS_URL?: string = undefined;
+  /** Tokens must carry exactly this `iss`. Required with AUTH_JWKS_URL (a provider signs for many). */
+  @ValidateIf((env: AuthEnv) => env.AUTH_JWT_ISSUER !== undefined || env.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_ISSUER is required with AUTH_JWKS_URL' })
+  AUTH_JWT_ISSUER?: string = undefined;
+  /** A token's `aud` (a string or a list) must include this value. Required with AUTH_JWKS_URL. */
+  @ValidateIf((env: AuthEnv) => env.AUTH_JWT_AUDIENCE !== undefined || env.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_AUDIENCE is required with AUTH_JWKS_URL' })
+  AUTH_JWT_AUDIENCE?: string = undefined;
+  /** Seconds of clock skew allowed between the token's issuer and us when checking `exp` and `nbf`. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(300) AUTH_JWT_CLOCK_TOLERANCE_S = 30;
 }
 
 /**

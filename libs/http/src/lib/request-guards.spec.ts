@@ -161,6 +161,30 @@ describe('request guards', () => {
       expect(reply).toMatchObject({ status: 401, type: expect.stringContaining('application/problem+json'), body: { status: 401, title: 'Authentication required' } });
     });
 
+    // Issue 22.3: a token of another type (an ID token, a logout token) signed by the same key was accepted.
+    it.each([
+      ['JWT', 200],
+      ['at+jwt', 200],
+      ['application/at+JWT', 200],
+      ['id_token+jwt', 401],
+      ['logout+jwt', 401],
+      ['JOSE', 401],
+    ])('a token whose typ is %s → %i', async (typ, status) => {
+      const token = await new SignJWT(OPS).setProtectedHeader({ alg: 'RS256', kid: rsa.kid, typ }).setIssuedAt().setExpirationTime('10m').sign(rsa.privateKey);
+      expect((await get(app, '/private', `Bearer ${token}`)).status).toBe(status);
+    });
+
+    it('tolerates the configured clock skew, no more', async () => {
+      const tolerant = await appWith(verifierFor({ clockToleranceS: 30 }));
+      try {
+        expect((await get(tolerant, '/private', await signed(rsa, OPS, now() - 10))).status).toBe(200);
+        expect((await get(tolerant, '/private', await signed(rsa, OPS, now() - 60))).status).toBe(401);
+        expect((await get(app, '/private', await signed(rsa, OPS, now() - 10))).status).toBe(401);
+      } finally {
+        await tolerant.close();
+      }
+    });
+
     it('fetches the key set once and keeps it; a token naming a new key fetches it again, at most once per cooldown', async () => {
       const rotated = await signingKey('ES256', 'ec-2');
       const server = await keySetServer([rsa.publicJwk]);
