@@ -33,6 +33,13 @@ export class HttpEnv {
   /** Requests per minute one caller (token subject, else IP) may make before 429. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 6000;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /**
+   * Least time between two reads behind /metrics' gauges (outbox backlogs, consumer lag), which are
+   * public and not rate-limited: scrapes in between get the last values. Counters are always live.
+   */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) METRICS_COLLECT_INTERVAL_MS = 5_000;
+  /** How long one /health/ready answer serves every probe (it pings MongoDB and Kafka). */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) READY_CACHE_MS = 1_000;
 }
 
 /** The published secret of development tokens: anyone can mint any role with it. */
