@@ -9,6 +9,7 @@ import {
   LotGradedV1,
   LotLoggedV1,
   LotVoidedV1,
+  ShipmentCreatedV1,
   ShipmentStatusChangedV1,
   StockDispatchedV1,
   type StockItem,
@@ -66,7 +67,7 @@ const cull = { weightG: 120, diameterMm: 55, colorCoveragePct: 40 };
 const sunburnt = { ...premium, defects: ['sunburn'] };
 
 interface Story {
-  journey: { step: string }[];
+  journey: { step: string; place?: { city?: string } }[];
   [field: string]: unknown;
 }
 
@@ -333,8 +334,9 @@ describe('grading service', () => {
       stock: { onHandKg: 50, reservedKg: 0, availableKg: 50, version: 1 },
     });
     const shipment = { shipmentId: 'SHP-T1', orderId: 'ORD-T1', warehouseId: 'DC-HANGZHOU', subLotIds: [sub.id] };
-    // Published out of order, as different streams deliver them.
-    await publishEvent(producer, ShipmentStatusChangedV1.type, { ...shipment, status: 'delivered', at: t(50), location: { name: 'Hangzhou, Xihu' } });
+    // Published out of order, as different streams deliver them. The delivery checkpoint is the buyer's door.
+    const door = { name: '18 Wensan Rd, flat 502', location: { lat: 30.2791, lon: 120.1408 } };
+    await publishEvent(producer, ShipmentStatusChangedV1.type, { ...shipment, status: 'delivered', at: t(50), location: door });
     await publishEvent(producer, StockReceivedV1.type, { ...item(LIXIAN_WH, 34.2), quantityKg: 50, via: 'grading', receivedAt: t(1) });
     await publishEvent(producer, TransferDispatchedV1.type, { ...item(LIXIAN_WH, 34.2), transferId: 'TRF-T1', toWarehouseId: 'DC-HANGZHOU', quantityKg: 20, dispatchedAt: t(10) });
     await publishEvent(producer, TransferReceivedV1.type, { ...item('DC-HANGZHOU', 30.3), transferId: 'TRF-T1', fromWarehouseId: LIXIAN_WH, quantityKg: 20, receivedAt: t(20) });
@@ -349,6 +351,14 @@ describe('grading service', () => {
     });
     await publishEvent(producer, ShipmentStatusChangedV1.type, { ...shipment, status: 'dispatched', at: t(30) });
     await publishEvent(producer, ShipmentStatusChangedV1.type, { ...shipment, status: 'in_transit', at: t(40), location: { name: 'Hangzhou hub' } });
+    await publishEvent(producer, ShipmentCreatedV1.type, {
+      ...shipment,
+      buyerId: 'BUYER-T1',
+      destination: { city: 'Hangzhou', location: door.location, address: door.name },
+      items: [{ subLotId: sub.id, reservationId: 'RSV-1', quantityKg: 5 }],
+      eta: t(60),
+      createdAt: t(25),
+    });
     await publishEvent(producer, ShipmentStatusChangedV1.type, { ...shipment, status: 'info_received', at: t(35) });
 
     const steps = ['harvested', 'graded', 'received', 'transferred', 'received', 'dispatched', 'in_transit', 'delivered'];
@@ -359,7 +369,14 @@ describe('grading service', () => {
     expect(story.journey.map((j) => j.step)).toEqual(steps);
     expect(story.journey[3]).toMatchObject({ step: 'transferred', place: { warehouseId: LIXIAN_WH }, to: { warehouseId: 'DC-HANGZHOU' } });
     expect(story.journey[4]).toMatchObject({ step: 'received', at: t(20), place: { warehouseId: 'DC-HANGZHOU', location: { lat: 30.3, lon: 105 } } });
-    expect(story.journey[7]).toMatchObject({ step: 'delivered', at: t(50), place: { name: 'Hangzhou, Xihu' } });
+    // Issue 22.10: after the warehouse, the public sees the destination's city, never the checkpoint.
+    const cityShown = await waitFor(async () => {
+      const j = (await app.inject({ method: 'GET', url })).json<Story>();
+      return j.journey[7].place?.city ? j : undefined;
+    }, { what: 'the destination city in the journey', intervalMs: 250 });
+    expect(cityShown.journey[6]).toEqual({ step: 'in_transit', at: t(40), place: { city: 'Hangzhou' } });
+    expect(cityShown.journey[7]).toEqual({ step: 'delivered', at: t(50), place: { city: 'Hangzhou' } });
+    expect(JSON.stringify(cityShown)).not.toMatch(/Wensan|30\.2791|Hangzhou hub/);
     expect((await app.inject({ method: 'GET', url: '/v1/provenance/NOT-A-CODE' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/v1/provenance/0000000000ZZ' })).statusCode).toBe(404);
   });
@@ -428,5 +445,13 @@ describe('grading service', () => {
     expect(created.json()).toMatchObject({ id: expect.stringMatching(/^BRAND-/), ...dto });
     expect((await post('/v1/brands', dto, ops)).statusCode).toBe(409);
     expect((await post('/v1/brands', { ...dto, name: 'Other', minGrade: 'jumbo' }, ops)).statusCode).toBe(400);
+
+    // Issue 22.13: every name without Latin letters was BRAND-X, so the second such brand got 409.
+    const han = () => Array.from({ length: 4 }, () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 0x5000))).join('');
+    const chinese = [`德庆贡柑${han()}`, `赣南脐橙${han()}`].map((name) => ({ ...dto, name }));
+    const answers = [await post('/v1/brands', chinese[0], ops), await post('/v1/brands', chinese[1], ops)];
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
+    expect(answers[0].json().id).not.toBe(answers[1].json().id);
+    expect((await post('/v1/brands', chinese[1], ops)).statusCode).toBe(409);
   });
 });

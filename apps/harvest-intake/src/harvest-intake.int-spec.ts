@@ -238,6 +238,24 @@ describe('harvest-intake against the real broker and store', () => {
     await waitFor(() => probe.records.filter((r) => r.key === first.body['id']).length === 1, { what: 'one lot.logged' });
   });
 
+  // Issue 22.11: a replay skipped the handler's authorization (the path half is in order-routing's suite).
+  it('replays an Idempotency-Key only to a caller of the same role and tenancy', async () => {
+    const a = await setUpCooperative('Keyed cooperative A');
+    const b = await setUpCooperative('Keyed cooperative B');
+    // A manager's key, replayed by the same subject now managing another cooperative: the handler
+    // would have answered 404, so the stored answer is not handed over.
+    const sub = `moved-${randomUUID()}`;
+    const managerKey = randomUUID();
+    const asA = { ...bearer({ role: 'coop_manager', coop: a.id, sub }), 'idempotency-key': managerKey };
+    const asB = { ...bearer({ role: 'coop_manager', coop: b.id, sub }), 'idempotency-key': managerKey };
+    const created = await call('POST', `/v1/cooperatives/${a.id}/growers`, asA, { name: 'Sun Li', phone: '+86 138 0931 0777' });
+    expect(created.status).toBe(201);
+    const stolen = await call('POST', `/v1/cooperatives/${a.id}/growers`, asB, { name: 'Sun Li', phone: '+86 138 0931 0777' });
+    expect(stolen.status).toBe(422);
+    expect(stolen.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.stringify(stolen.body)).not.toContain(created.body['id'] as string);
+  });
+
   it('creates one lot for concurrent requests with the same Idempotency-Key: its insert is the claim', async () => {
     const c = await setUpCooperative('Racing keys cooperative');
     const key = randomUUID();

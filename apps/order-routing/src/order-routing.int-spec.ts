@@ -367,6 +367,59 @@ describe('order-routing on the real broker and store', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/shipments', headers: buyer })).statusCode).toBe(403);
   });
 
+  // Issue 22.7: a shipment that never left the warehouse answered 201 to `delivered` after an `exception`.
+  it('tracks nothing moving before the warehouse dispatches, whatever path the carrier reports', async () => {
+    const brand = 'Early Exception Apple';
+    await warehouse.seed('DC-HANGZHOU', 20, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    const { id } = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 5 }] })).json();
+    const shipmentId: string = (await settled(id, 'routed')).shipments[0];
+    await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: logistics })).statusCode === 200, {
+      what: 'the shipment created',
+    });
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+    expect((await track(shipmentId, { status: 'exception', at: at(50), note: 'label unreadable' })).statusCode).toBe(201);
+    for (const status of ['delivered', 'in_transit', 'out_for_delivery', 'available_for_pickup', 'attempt_fail']) {
+      const refused = await track(shipmentId, { status, at: at(45) });
+      expect([status, refused.statusCode]).toEqual([status, 409]);
+      expect(refused.json()).toMatchObject({ type: 'urn:firstmile:problem:invalid-shipment-transition' });
+    }
+    expect((await track(shipmentId, { status: 'info_received', at: at(44) })).statusCode).toBe(201);
+    expect((await track(shipmentId, { status: 'in_transit', at: at(43) })).statusCode).toBe(409);
+
+    // The warehouse's dispatch still lands after the carrier's exception (it was taken for a redelivery).
+    // The fake warehouse dispatches confirmed reservations only: wait for order-routing's confirmation.
+    await probe.expect((r) => r.headers['ce_type'] === ConfirmReservationV1.type && (r.json as ConfirmReservationV1).orderId === id);
+    await waitFor(() => warehouse.dispatch(shipmentId).then(() => true, () => false), { what: 'the reservation confirmed and dispatched' });
+    await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: logistics })).json().status === 'dispatched', {
+      what: 'shipment dispatched after an exception',
+    });
+    expect((await track(shipmentId, { status: 'in_transit', at: at(0) })).statusCode).toBe(201);
+  });
+
+  // Issue 22.11: the same Idempotency-Key and body on another `:id` replayed the first answer and did nothing.
+  it('scopes an Idempotency-Key to the resolved path: the same key and body on another shipment tracks that one', async () => {
+    const brand = 'Keyed Path Apple';
+    await warehouse.seed('DC-HANGZHOU', 20, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    const shipmentOf = async () => {
+      const { id } = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 2 }] })).json();
+      const shipmentId: string = (await settled(id, 'routed')).shipments[0];
+      await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${shipmentId}`, headers: logistics })).statusCode === 200, { what: 'shipment created' });
+      return shipmentId;
+    };
+    const [one, two] = [await shipmentOf(), await shipmentOf()];
+    const headers = { ...logistics, 'idempotency-key': randomUUID() };
+    const body = { status: 'exception', at: new Date(Date.now() - 60_000).toISOString(), note: 'crate damaged' };
+    const first = await app.inject({ method: 'POST', url: `/v1/shipments/${one}/events`, headers, payload: body });
+    expect([first.statusCode, first.json().id]).toEqual([201, one]);
+    const second = await app.inject({ method: 'POST', url: `/v1/shipments/${two}/events`, headers, payload: body });
+    expect([second.statusCode, second.headers['idempotent-replayed'], second.json().id, second.json().status]).toEqual([201, undefined, two, 'exception']);
+    const again = await app.inject({ method: 'POST', url: `/v1/shipments/${one}/events`, headers, payload: body });
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.json()]).toEqual([201, 'true', first.json()]);
+  });
+
   it('routes again when a reservation is refused because stock moved meanwhile', async () => {
     // A brand of its own keeps this test's stock apart from the others'.
     const brand = { grade: 'grade_1', brand: 'Jingning Apple (静宁苹果)' };

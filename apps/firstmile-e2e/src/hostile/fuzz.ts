@@ -10,6 +10,8 @@ import {
   type OperationObject,
   paramArbitrary,
   RAW_BODIES,
+  type SchemaObject,
+  typeViolations,
   validArbitrary,
 } from './openapi-arbitrary';
 import { CALLER_NAMES, DC_XIAN, LIXIAN, type RawRequest, type World, XUNWU } from './world';
@@ -31,6 +33,25 @@ export function operationsOf(doc: OpenApiDoc): Operation[] {
       .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
       .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
   );
+}
+
+/** A fuzz request, with the JSON schema its operation states for the body (for the oracle below). */
+export type FuzzRequest = RawRequest & { bodySchema?: SchemaObject };
+
+/**
+ * An accepted body must round-trip with the types the schema states: a 2xx means the service took a
+ * body whose values have those types, and the answer does not give back as a string what the schema
+ * says is a number or a boolean. (Numeric strings passed `@IsLatitude` and were stored and published
+ * as strings.) The answer is only checked for that symptom: it may reuse a request field's name for
+ * something else (a measurement batch's `fruits` is a list in the request, a count in the answer).
+ */
+export function roundTripViolations(r: FuzzRequest, status: number, answer: unknown, doc: OpenApiDoc): string[] {
+  if (status < 200 || status >= 300 || !r.bodySchema || !r.body || !('json' in r.body)) return [];
+  const echoed = answer === undefined ? [] : typeViolations(r.bodySchema, answer, doc).filter((v) => /: string, not (number|integer|boolean)$/.test(v));
+  return [
+    ...typeViolations(r.bodySchema, r.body.json, doc).map((v) => `${status} for a body of the wrong type: ${v}`),
+    ...echoed.map((v) => `${status} answer gives back a string for: ${v}`),
+  ];
 }
 
 /** Real ids and values by property or parameter name, so some requests get past validation. */
@@ -72,7 +93,7 @@ export function requestArbitrary(
   ctx: ArbitraryContext,
   auth: (caller: string) => string | undefined,
   admitted: readonly string[] = [],
-): fc.Arbitrary<RawRequest> {
+): fc.Arbitrary<FuzzRequest> {
   const params = o.op.parameters ?? [];
   const pathParams = params.filter((p) => p.in === 'path');
   const queryParams = params.filter((p) => p.in === 'query');
@@ -129,6 +150,7 @@ export function requestArbitrary(
         as: caller,
         ...(b === undefined ? {} : { body: b }),
         ...(h ? { headers: h } : {}),
+        ...(bodySchema ? { bodySchema } : {}),
       };
     });
 }
@@ -140,7 +162,7 @@ export function serviceArbitrary(
   ctx: ArbitraryContext,
   auth: (caller: string) => string | undefined,
   admitted: (o: Operation) => readonly string[] = () => [],
-): fc.Arbitrary<RawRequest> {
+): fc.Arbitrary<FuzzRequest> {
   return fc.oneof(...operationsOf(doc).map((o) => requestArbitrary(service, o, ctx, auth, admitted(o))));
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { token } from '@firstmile/testing';
 import { type ServiceName, startStack, type Stack } from '../stack';
 import { BOLA_ROWS, type BolaRow, expectedFor, SNAPSHOT } from './bola';
-import { describeRequest, dictionaryOf, fillPath, FUZZ_RUNS, FUZZ_SEED, operationsOf, serviceArbitrary } from './fuzz';
+import { describeRequest, dictionaryOf, fillPath, FUZZ_RUNS, FUZZ_SEED, operationsOf, roundTripViolations, serviceArbitrary } from './fuzz';
 import { JWT_ATTACKS, JWT_TARGETS } from './jwt-attacks';
 import type { OpenApiDoc } from './openapi-arbitrary';
 import { type Answer, CALLER_NAMES, CALLERS, contractViolations, type RawRequest, seedWorld, send, SERVICES, type World } from './world';
@@ -177,6 +177,42 @@ describe('hostile input', () => {
         status: 400,
       },
       {
+        name: 'an orchard whose latitude is a numeric string → 400 (was 201, stored and published as a string)',
+        req: (w) => ({
+          method: 'POST',
+          service: 'harvest-intake',
+          path: `/v1/cooperatives/${w.coopA}/orchards`,
+          body: { json: { growerId: w.growerA, name: 'String orchard', areaMu: 1, location: { lat: '34.2', lon: 105 }, produce: 'apple', variety: 'Fuji' } },
+        }),
+        status: 400,
+      },
+      {
+        name: 'an orchard of 10^12 mu → 400 (was 201: no maximum)',
+        req: (w) => ({
+          method: 'POST',
+          service: 'harvest-intake',
+          path: `/v1/cooperatives/${w.coopA}/orchards`,
+          body: { json: { growerId: w.growerA, name: 'Huge orchard', areaMu: 1e12, location: { lat: 34.2, lon: 105 }, produce: 'apple', variety: 'Fuji' } },
+        }),
+        status: 400,
+      },
+      {
+        name: 'a warehouse whose longitude is a numeric string → 400 (was 201)',
+        req: () => ({ method: 'POST', service: 'warehouse', path: '/v1/warehouses', body: { json: { name: 'String DC', kind: 'regional', city: 'Xining', location: { lat: 36.62, lon: '101.78' } } } }),
+        status: 400,
+      },
+      {
+        name: 'a checkpoint whose location is an array → 400 (was walked as an object)',
+        req: (w) => ({
+          method: 'POST',
+          service: 'order-routing',
+          path: `/v1/shipments/${w.shipmentA}/events`,
+          body: { json: { status: 'exception', at: new Date().toISOString(), location: [{ lat: 30.59, lon: 114.31 }] } },
+          as: 'logistics',
+        }),
+        status: 400,
+      },
+      {
         name: 'a warehouse without a location → 400 (was 500)',
         req: () => ({ method: 'POST', service: 'warehouse', path: '/v1/warehouses', body: { json: { name: 'Nowhere', kind: 'regional', city: 'Nowhere' } } }),
         status: 400,
@@ -220,7 +256,7 @@ describe('hostile input', () => {
   const OUTSIDERS = ['managerB', 'buyerB', 'lineB', 'operatorB', 'lineA', 'operatorA', 'anonymous', 'forged'];
 
   describe(`OpenAPI fuzz (seed ${FUZZ_SEED}, ${FUZZ_RUNS} cases a service)`, () => {
-    it.each(SERVICES)('%s: never a 5xx; every 4xx is problem+json; every 2xx body parses', async (service) => {
+    it.each(SERVICES)('%s: never a 5xx; every 4xx is problem+json; every 2xx body parses, and was of the types the schema states', async (service) => {
       const ctx = { doc: docs[service], dictionary: dictionaryOf(w) };
       const forged = `Bearer ${token({ role: 'ops', sub: 'forged' }, { secret: 'a-secret-that-is-not-ours' })}`;
       const auth = (caller: string) => (caller === 'forged' ? forged : w.auth(caller as keyof typeof CALLERS));
@@ -244,7 +280,7 @@ describe('hostile input', () => {
           // A dropped connection is a failure too (a crashed or hung-up server), not an abort.
           const a = await send(stack, r).catch((err: Error) => ({ status: 0, headers: new Headers(), text: err.message, json: undefined }));
           statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-          const problems = a.status === 0 ? [`no answer: ${a.text}`] : contractViolations(a);
+          const problems = a.status === 0 ? [`no answer: ${a.text}`] : [...contractViolations(a), ...roundTripViolations(r, a.status, a.json, docs[service])];
           // Whatever was asked, nothing private of tenant A reaches a caller who is not A's, ops or logistics.
           if (OUTSIDERS.includes(r.as ?? '')) problems.push(...w.privateA.filter((m) => a.text.includes(m)).map((m) => `LEAK of "${m}"`));
           for (const v of problems) {

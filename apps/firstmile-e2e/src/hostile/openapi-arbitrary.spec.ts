@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeSegment, hostileArbitrary, type OpenApiDoc, paramArbitrary, resolve, type SchemaObject, validArbitrary } from './openapi-arbitrary';
+import { encodeSegment, hostileArbitrary, type OpenApiDoc, paramArbitrary, resolve, type SchemaObject, typeViolations, validArbitrary } from './openapi-arbitrary';
 
 /** What @nestjs/swagger emits for a DTO like PlaceOrderDto. */
 const doc: OpenApiDoc = {
@@ -128,5 +128,17 @@ describe('OpenAPI schema → fast-check arbitraries', () => {
     expect(encodeSegment('\uD800x')).toBe('%EF%BF%BDx');
     expect(encodeSegment('%zz', true)).toBe('%zz');
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => /^[\x21-\x7E]*$/.test(encodeSegment(s))));
+  });
+
+  it('tells where a value does not have the types the schema states (the fuzz\'s round-trip oracle)', () => {
+    fc.assert(fc.property(validArbitrary(ref('Order'), ctx), (v) => expect(typeViolations(ref('Order'), v, doc)).toEqual([])), { seed: 6, numRuns: 200 });
+    const order = { cooperativeId: 'COOP-A', where: { lat: '34.2', lon: 105 }, lines: [{ produce: 'apple', grade: 'premium', quantityKg: 1, crates: 1.5 }], extra: '1' };
+    expect(typeViolations(ref('Order'), order, doc)).toEqual(['$.where.lat: string, not number', '$.lines[0].crates: fraction, not integer']);
+    expect(typeViolations(ref('Order'), { where: [{ lat: 1, lon: 2 }], lines: 'x' }, doc)).toEqual(['$.where: array, not object', '$.lines: string, not array']);
+    // A response with more fields than the request: only the ones the schema names are checked.
+    expect(typeViolations(ref('Point'), { lat: 1, lon: 2, id: 'P-1' }, doc)).toEqual([]);
+    // An optional property sent as null is read as absent (class-validator's @IsOptional); a required one is not.
+    expect(typeViolations(ref('Order'), { cooperativeId: 'C', limit: null }, doc)).toEqual([]);
+    expect(typeViolations(ref('Order'), { cooperativeId: null }, doc)).toEqual(['$.cooperativeId: null, not string']);
   });
 });

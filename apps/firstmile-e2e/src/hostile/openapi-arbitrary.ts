@@ -284,6 +284,41 @@ export function hostileArbitrary(schema: SchemaObject, ctx: ArbitraryContext, na
   }
 }
 
+/**
+ * Where `value` does not have the JSON types `schema` states: `$.location.lat: string, not number`.
+ * Only types (and `nullable`), and only properties present in both — the oracle for "an accepted body
+ * round-trips with the types the schema states": a service that took `"34.2"` for a number stored and
+ * published a string. Ranges, patterns and required properties are the validation's business.
+ */
+export function typeViolations(schema: SchemaObject, value: unknown, doc: OpenApiDoc, path = '$', depth = 0): string[] {
+  if (depth > MAX_DEPTH) return [];
+  const s = resolve(schema, doc);
+  if (value === null && s.nullable) return [];
+  const type = typeOf(s);
+  const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  switch (type) {
+    case 'object': {
+      if (actual !== 'object') return [`${path}: ${actual}, not object`];
+      const o = value as Record<string, unknown>;
+      // class-validator's @IsOptional() takes null for absent, everywhere: an optional property sent
+      // as null is read as not sent (and is not what this oracle is about).
+      const present = (k: string) => Object.hasOwn(o, k) && !(o[k] === null && !(s.required ?? []).includes(k));
+      return Object.entries(s.properties ?? {}).flatMap(([k, p]) => (present(k) ? typeViolations(p, o[k], doc, `${path}.${k}`, depth + 1) : []));
+    }
+    case 'array':
+      if (actual !== 'array') return [`${path}: ${actual}, not array`];
+      return (value as unknown[]).flatMap((v, i) => typeViolations(s.items ?? {}, v, doc, `${path}[${i}]`, depth + 1));
+    case 'integer':
+      return actual === 'number' && Number.isInteger(value) ? [] : [`${path}: ${actual === 'number' ? 'fraction' : actual}, not integer`];
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return actual === type ? [] : [`${path}: ${actual}, not ${type}`];
+    default:
+      return [];
+  }
+}
+
 /** A string for a path segment or a query value: known ids, odd ones, huge ones. */
 export function paramArbitrary(name: string, ctx: ArbitraryContext, schema?: SchemaObject): fc.Arbitrary<string> {
   const known = ctx.dictionary?.[name] ?? [];

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import { type GradingStandard, isGradeOf, meetsMinGrade } from '@firstmile/grading-standards';
 import { ProblemException } from '@firstmile/http';
@@ -11,10 +12,17 @@ import type { CreateBrandDto } from './dto/create-brand.dto';
 
 export type BrandView = Omit<Brand, '_id'> & { id: string };
 
-/** `Lixian Apple (礼县苹果)` → `BRAND-LIXIAN-APPLE`: a stable id, so seeding is an upsert by id. */
+/**
+ * `Lixian Apple (礼县苹果)` → `BRAND-LIXIAN-APPLE-<12 hex>`: a stable id, so seeding is an upsert by
+ * id. The Latin part makes it readable; the hash of the whole name makes it unique for any name — the
+ * Latin part alone made every name without Latin letters `BRAND-X` (a second Chinese-only brand was
+ * 409) and `Lixian Apple` collide with `Lixian Apple (礼县苹果)`. Names are unique on their own
+ * (a unique index), so an existing database keeps its older ids: seeding them again is a no-op.
+ */
 export function brandId(name: string): string {
-  const latin = name.replace(/\(.*\)/g, '').trim().toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return `BRAND-${latin || 'X'}`;
+  const latin = name.replace(/\(.*\)/g, '').trim().toUpperCase().replace(/[^A-Z0-9]+/g, '-').slice(0, 60).replace(/^-|-$/g, '');
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  return latin ? `BRAND-${latin}-${digest}` : `BRAND-${digest}`;
 }
 
 @Injectable()

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import {
   LotGradedV1,
+  ShipmentCreatedV1,
   ShipmentStatusChangedV1,
   StockDispatchedV1,
   StockReceivedV1,
@@ -41,6 +42,11 @@ export class ProvenanceConsumer {
   @OnEvent(StockDispatchedV1.type)
   onStockDispatched(event: StockDispatchedV1) {
     return this.provenance.onStockDispatched(event);
+  }
+
+  @OnEvent(ShipmentCreatedV1.type)
+  onShipmentCreated(event: ShipmentCreatedV1) {
+    return this.provenance.onShipmentCreated(event);
   }
 
   @OnEvent(ShipmentStatusChangedV1.type)

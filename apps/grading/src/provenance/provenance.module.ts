@@ -3,7 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { ProvenanceConsumer } from './provenance.consumer';
 import { ProvenanceController } from './provenance.controller';
 import { ProvenanceRepository } from './provenance.repository';
-import { JourneyStepDoc, JourneyStepSchema, Provenance, ProvenanceSchema } from './provenance.schema';
+import { JourneyStepDoc, JourneyStepSchema, Provenance, ProvenanceSchema, ShipmentCity, ShipmentCitySchema } from './provenance.schema';
 import { ProvenanceService } from './provenance.service';
 
 @Module({
@@ -11,6 +11,7 @@ import { ProvenanceService } from './provenance.service';
     MongooseModule.forFeature([
       { name: Provenance.name, schema: ProvenanceSchema },
       { name: JourneyStepDoc.name, schema: JourneyStepSchema },
+      { name: ShipmentCity.name, schema: ShipmentCitySchema },
     ]),
   ],
   controllers: [ProvenanceController, ProvenanceConsumer],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { createOnce, isDuplicateKey } from '@firstmile/persistence';
-import { type JourneyEntry, JourneyStepDoc, Provenance } from './provenance.schema';
+import { type JourneyEntry, JourneyStepDoc, Provenance, ShipmentCity } from './provenance.schema';
 
 /** A step for the sub-lot with this trace code (or sub-lot id), applied once per natural key. */
 export type StepUpdate = ({ traceCode: string } | { subLotId: string }) & { key: string; entry: JourneyEntry };
@@ -12,7 +12,20 @@ export class ProvenanceRepository {
   constructor(
     @InjectModel(Provenance.name) private readonly model: Model<Provenance>,
     @InjectModel(JourneyStepDoc.name) private readonly steps: Model<JourneyStepDoc>,
+    @InjectModel(ShipmentCity.name) private readonly cities: Model<ShipmentCity>,
   ) {}
+
+  /** Records a shipment's destination city; a redelivery finds it there. */
+  async addShipmentCity(shipmentId: string, city: string): Promise<void> {
+    await createOnce(this.cities, { _id: shipmentId, city });
+  }
+
+  /** The destination cities of these shipments, by id (unknown ones are absent). */
+  async shipmentCities(shipmentIds: string[]): Promise<Map<string, string>> {
+    if (shipmentIds.length === 0) return new Map();
+    const rows = await this.cities.find({ _id: { $in: shipmentIds } }).lean<ShipmentCity[]>().exec();
+    return new Map(rows.map((r) => [r._id, r.city]));
+  }
 
   /** Claims a trace code; false when the code is already taken (the caller draws another). */
   async reserve(doc: Provenance): Promise<boolean> {

@@ -7,6 +7,8 @@ export interface PlaceView {
   warehouseId?: string;
   name?: string;
   location?: { lat: number; lon: number };
+  /** Steps after the warehouse (in transit, delivered) say no more than the destination's city. */
+  city?: string;
 }
 
 export interface JourneyEntry {
@@ -66,3 +68,17 @@ export class Provenance {
 export const ProvenanceSchema = SchemaFactory.createForClass(Provenance);
 // Serves shipment status events, which name sub-lots, not trace codes; unique because a sub-lot has one code.
 ProvenanceSchema.index({ subLotId: 1 }, { unique: true });
+
+/**
+ * The city a shipment is bound for, from order-routing's shipment.created: all a public journey says
+ * of where its sub-lots went after the warehouse. (The tracking checkpoint's name and coordinates
+ * are often the buyer's door, and its address is personal data.)
+ */
+@Schema({ collection: 'shipment_cities', versionKey: false })
+export class ShipmentCity {
+  /** The shipment id. */
+  @Prop({ type: String, required: true }) _id!: string;
+  @Prop({ required: true }) city!: string;
+}
+
+export const ShipmentCitySchema = SchemaFactory.createForClass(ShipmentCity);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type {
   GeoPoint,
   LotGradedV1,
-  Place,
+  ShipmentCreatedV1,
   ShipmentStatusChangedV1,
   StockDispatchedV1,
   StockItem,
@@ -50,12 +50,11 @@ function warehousePlace(warehouseId: string, location?: GeoPoint): PlaceView {
   };
 }
 
-function shipmentPlace(place: Place | undefined): PlaceView {
-  return {
-    ...(place?.name ? { name: place.name } : {}),
-    ...(place?.location ? { location: { lat: place.location.lat, lon: place.location.lon } } : {}),
-  };
-}
+/** Steps whose place is the shipment's destination city and nothing more (see ShipmentCity). */
+const CITY_ONLY: ReadonlySet<JourneyStep> = new Set(['in_transit', 'delivered']);
+
+/** `<traceCode>/in_transit:<shipmentId>:<at>` or `<traceCode>/delivered:<shipmentId>` → the shipment id. */
+const shipmentOfStep = (stepId: string) => stepId.slice(stepId.indexOf('/') + 1).split(':')[1];
 
 @Injectable()
 export class ProvenanceService {
@@ -74,12 +73,20 @@ export class ProvenanceService {
     const doc = TRACE_CODE.test(traceCode) ? await this.repo.findByTraceCode(traceCode) : null;
     if (!doc?.gradedAt) throw ProblemException.notFound('trace code', traceCode);
     const steps = await this.repo.journey(traceCode);
+    // Whatever an older step stored of a checkpoint (its name, its coordinates), the public sees the city.
+    const cityOnly = steps.filter((st) => CITY_ONLY.has(st.step));
+    const cities = await this.repo.shipmentCities([...new Set(cityOnly.map((st) => shipmentOfStep(st._id)))]);
+    const placeOf = (st: (typeof steps)[number]): PlaceView => {
+      if (!CITY_ONLY.has(st.step)) return st.place;
+      const city = cities.get(shipmentOfStep(st._id));
+      return city ? { city } : {};
+    };
     const origin = warehousePlace(doc.originWarehouseId);
     const journey = [
       { step: 'harvested' as const, at: doc.harvestedAt, place: { name: doc.orchard.name, location: doc.orchard.location } },
       { step: 'graded' as const, at: doc.gradedAt, place: origin },
       // Events from different streams arrive in any order; the story is told in the order things happened.
-      ...steps,
+      ...steps.map((st) => ({ ...st, place: placeOf(st) })),
     ];
     return {
       traceCode: doc._id,
@@ -124,12 +131,18 @@ export class ProvenanceService {
     );
   }
 
+  onShipmentCreated(e: ShipmentCreatedV1): Promise<void> {
+    return this.repo.addShipmentCity(e.shipmentId, e.destination.city);
+  }
+
   onShipmentStatus(e: ShipmentStatusChangedV1): Promise<void> {
     const step = SHIPMENT_STEPS[e.status];
     if (!step) return Promise.resolve();
     // Tracking may report in_transit at several places; each report is its own step.
     const key = step === 'in_transit' ? `in_transit:${e.shipmentId}:${e.at}` : `${step}:${e.shipmentId}`;
-    const place = step === 'dispatched' ? warehousePlace(e.warehouseId) : shipmentPlace(e.location);
+    // A checkpoint's name and coordinates are not kept: a delivery's is usually the buyer's door.
+    // The public journey shows the destination's city instead (see get()).
+    const place = step === 'dispatched' ? warehousePlace(e.warehouseId) : {};
     return this.repo.addSteps(e.subLotIds.map((subLotId) => ({ subLotId, key, entry: { step, at: new Date(e.at), place } })));
   }
 

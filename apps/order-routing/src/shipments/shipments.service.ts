@@ -10,7 +10,7 @@ import {
 import { Access, newestFirst, type Page, ProblemException } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
 import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
-import { canMove, etaAfterCheckpoint, type GeoPoint, hasLeftWarehouse, nextStates, transitHours } from '@firstmile/routing';
+import { canMove, etaAfterCheckpoint, type GeoPoint, nextStates, transitHours, wasDispatched } from '@firstmile/routing';
 import type { FilterQuery } from 'mongoose';
 import { RoutingSettings, SOURCE } from '../routing.settings';
 import { StockService } from '../stock/stock.service';
@@ -89,8 +89,9 @@ export class ShipmentsService {
     for (const item of e.items) await this.stock.apply(item);
     const at = new Date(e.dispatchedAt);
     await this.advance(e.shipmentId, (s) => {
-      // Already dispatched (a redelivery) or further along: nothing to do.
-      if (hasLeftWarehouse(s.status)) return null;
+      // Already dispatched (a redelivery): nothing to do. The timeline says so, not the status: a
+      // carrier's `exception` or `info_received` may come before the dispatch.
+      if (wasDispatched(s.events)) return null;
       return { entry: { status: 'dispatched', at }, eta: s.eta };
     }, true);
   }
@@ -107,10 +108,12 @@ export class ShipmentsService {
     }
     const point: GeoPoint | undefined = loc?.lat !== undefined && loc.lon !== undefined ? { lat: loc.lat, lon: loc.lon } : undefined;
     await this.advance(id, (s) => {
-      if (!canMove(s.status, dto.status)) {
-        const allowed = nextStates(s.status).filter((n) => n !== 'dispatched');
+      // Moving and delivered states need the warehouse's dispatch first, whatever path leads there.
+      const dispatched = wasDispatched(s.events);
+      if (!canMove(s.status, dto.status, dispatched)) {
+        const allowed = nextStates(s.status, dispatched).filter((n) => n !== 'dispatched');
         throw ProblemException.conflict(
-          `shipment ${id} is ${s.status}; it cannot become ${dto.status}` + (allowed.length ? ` (next: ${allowed.join(', ')})` : ' (final)'),
+          `shipment ${id} is ${s.status}; it cannot become ${dto.status}` + (allowed.length ? ` (next: ${allowed.join(', ')})` : dispatched ? ' (final)' : ' (not dispatched yet)'),
           'invalid-shipment-transition',
         );
       }

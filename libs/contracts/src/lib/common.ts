@@ -6,6 +6,7 @@ import {
   IsLongitude,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   MaxLength,
@@ -35,19 +36,24 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 /** Kilograms carry at most three decimals: grams are the smallest unit anyone weighs. */
 export const KG_DECIMALS = { maxDecimalPlaces: 3 } as const;
 
+/**
+ * Coordinates are numbers: `@IsLatitude`/`@IsLongitude` alone also pass numeric strings ("34.2"),
+ * which were then stored and published as strings.
+ */
 export class GeoPoint {
-  @IsLatitude() lat!: number;
-  @IsLongitude() lon!: number;
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @IsLatitude() lat!: number;
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @IsLongitude() lon!: number;
 }
 
+/** Nested objects are `@IsObject()` too: `@ValidateNested()` alone lets an array through and walks it. */
 export class Place {
   @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @IsOptional() @ValidateNested() @Type(() => GeoPoint) location?: GeoPoint;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => GeoPoint) location?: GeoPoint;
 }
 
 export class Destination {
   @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
-  @ValidateNested() @Type(() => GeoPoint) location!: GeoPoint;
+  @IsObject() @ValidateNested() @Type(() => GeoPoint) location!: GeoPoint;
   @IsOptional() @IsString() @MaxLength(300) address?: string;
 }
 

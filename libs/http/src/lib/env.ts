@@ -1,5 +1,21 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidateIf,
+  validateSync,
+  type ValidationArguments,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 
 /** HTTP surface settings. */
 export class HttpEnv {
@@ -17,22 +33,75 @@ export class HttpEnv {
   /** Requests per minute one caller (token subject, else IP) may make before 429. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 6000;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /**
+   * Least time between two reads behind /metrics' gauges (outbox backlogs, consumer lag), which are
+   * public and not rate-limited: scrapes in between get the last values. Counters are always live.
+   */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) METRICS_COLLECT_INTERVAL_MS = 5_000;
+  /** How long one /health/ready answer serves every probe (it pings MongoDB and Kafka). */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) READY_CACHE_MS = 1_000;
+}
+
+/** The published secret of development tokens: anyone can mint any role with it. */
+export const DEV_JWT_SECRET = 'firstmile-dev-secret';
+
+/** Environments where the development secret is allowed: `npm start` (unset) and jest (`test`). */
+export const isDevelopment = (nodeEnv: string | undefined) => nodeEnv === undefined || nodeEnv === 'development' || nodeEnv === 'test';
+
+/**
+ * Outside development a service needs a real way to check tokens: an identity provider's key set, or
+ * an HS256 secret of at least 32 bytes that is not the published development one. Without it the
+ * service refuses to start (validateEnv throws, the process exits non-zero).
+ */
+@ValidatorConstraint({ name: 'deploymentSecret' })
+class DeploymentSecret implements ValidatorConstraintInterface {
+  validate(secret: unknown, { object }: ValidationArguments): boolean {
+    const env = object as AuthEnv;
+    if (isDevelopment(env.NODE_ENV) || env.AUTH_JWKS_URL) return true;
+    return typeof secret === 'string' && secret !== DEV_JWT_SECRET && Buffer.byteLength(secret, 'utf8') >= 32;
+  }
+
+  defaultMessage({ object }: ValidationArguments): string {
+    return (
+      `NODE_ENV=${(object as AuthEnv).NODE_ENV} is not development: set AUTH_JWKS_URL (the identity provider's key set), ` +
+      `or AUTH_JWT_SECRET to a random secret of at least 32 bytes (the development default is public)`
+    );
+  }
 }
 
 /** Token verification. */
 export class AuthEnv {
-  /** HS256 secret for development tokens (`npm run token`); not used once AUTH_JWKS_URL is set. */
-  @IsString() @MinLength(16) AUTH_JWT_SECRET = 'firstmile-dev-secret';
+  /**
+   * `development` (the default) or `test` accept the development secret; any other value (the
+   * Docker image sets `production`) is a deployment and needs AUTH_JWKS_URL or a secret of its own.
+   */
+  @IsString() NODE_ENV = 'development';
+  /**
+   * HS256 secret of development tokens (`npm run token`); not used once AUTH_JWKS_URL is set. Outside
+   * development it must be at least 32 bytes and not the development default.
+   */
+  @IsString() @MinLength(16) @Validate(DeploymentSecret) AUTH_JWT_SECRET = DEV_JWT_SECRET;
   /**
    * The identity provider's JSON Web Key Set. When set, tokens must be RS256 or ES256, name their key
    * (`kid`) and be signed by that key of the set; HS256 tokens are refused. Keys are cached (10 min)
    * and fetched again when a token names an unknown one, at most every 30 s.
    */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) AUTH_JWKS_URL?: string = undefined;
-  /** When set, tokens must carry exactly this `iss`. */
-  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_ISSUER?: string = undefined;
-  /** When set, a token's `aud` (a string or a list) must include this value. */
-  @IsOptional() @IsString() @MinLength(1) AUTH_JWT_AUDIENCE?: string = undefined;
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @Matches(/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])/i, { message: 'AUTH_JWKS_URL must be https (http only for 127.0.0.1): the keys decide who is who' })
+  AUTH_JWKS_URL?: string = undefined;
+  /** Tokens must carry exactly this `iss`. Required with AUTH_JWKS_URL (a provider signs for many). */
+  @ValidateIf((env: AuthEnv) => env.AUTH_JWT_ISSUER !== undefined || env.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_ISSUER is required with AUTH_JWKS_URL' })
+  AUTH_JWT_ISSUER?: string = undefined;
+  /** A token's `aud` (a string or a list) must include this value. Required with AUTH_JWKS_URL. */
+  @ValidateIf((env: AuthEnv) => env.AUTH_JWT_AUDIENCE !== undefined || env.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_AUDIENCE is required with AUTH_JWKS_URL' })
+  AUTH_JWT_AUDIENCE?: string = undefined;
+  /** Seconds of clock skew allowed between the token's issuer and us when checking `exp` and `nbf`. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(300) AUTH_JWT_CLOCK_TOLERANCE_S = 30;
 }
 
 /**

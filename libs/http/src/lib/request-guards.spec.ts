@@ -161,23 +161,54 @@ describe('request guards', () => {
       expect(reply).toMatchObject({ status: 401, type: expect.stringContaining('application/problem+json'), body: { status: 401, title: 'Authentication required' } });
     });
 
+    // Issue 22.3: a token of another type (an ID token, a logout token) signed by the same key was accepted.
+    it.each([
+      ['JWT', 200],
+      ['at+jwt', 200],
+      ['application/at+JWT', 200],
+      ['id_token+jwt', 401],
+      ['logout+jwt', 401],
+      ['JOSE', 401],
+    ])('a token whose typ is %s → %i', async (typ, status) => {
+      const token = await new SignJWT(OPS).setProtectedHeader({ alg: 'RS256', kid: rsa.kid, typ }).setIssuedAt().setExpirationTime('10m').sign(rsa.privateKey);
+      expect((await get(app, '/private', `Bearer ${token}`)).status).toBe(status);
+    });
+
+    it('tolerates the configured clock skew, no more', async () => {
+      const tolerant = await appWith(verifierFor({ clockToleranceS: 30 }));
+      try {
+        expect((await get(tolerant, '/private', await signed(rsa, OPS, now() - 10))).status).toBe(200);
+        expect((await get(tolerant, '/private', await signed(rsa, OPS, now() - 60))).status).toBe(401);
+        expect((await get(app, '/private', await signed(rsa, OPS, now() - 10))).status).toBe(401);
+      } finally {
+        await tolerant.close();
+      }
+    });
+
     it('fetches the key set once and keeps it; a token naming a new key fetches it again, at most once per cooldown', async () => {
       const rotated = await signingKey('ES256', 'ec-2');
       const server = await keySetServer([rsa.publicJwk]);
-      const local = await appWith(new TokenVerifier({ secret: SECRET, jwksUrl: server.url, jwksCooldownMs: 500 }));
+      // A cooldown long enough for 21 requests on a loaded machine (at 500 ms the test raced it), and
+      // the tokens signed beforehand, so only the requests fall inside it.
+      const COOLDOWN_MS = 2_000;
+      const local = await appWith(new TokenVerifier({ secret: SECRET, jwksUrl: server.url, jwksCooldownMs: COOLDOWN_MS }));
+      const madeUp = await Promise.all(Array.from({ length: 20 }, (_, i) => signed({ ...rsa, kid: `made-up-${i}` })));
+      const [rotatedToken, rsaToken] = [await signed(rotated), await signed(rsa)];
       try {
-        for (let i = 0; i < 5; i += 1) expect((await get(local, '/private', await signed(rsa))).status).toBe(200);
+        for (let i = 0; i < 5; i += 1) expect((await get(local, '/private', rsaToken)).status).toBe(200);
         expect(server.fetches()).toBe(1);
         // The provider rotates its keys. Within the cooldown, a new kid is refused without a fetch —
         // and so is a flood of made-up ones.
         server.serve([rsa.publicJwk, rotated.publicJwk]);
-        expect((await get(local, '/private', await signed(rotated))).status).toBe(401);
-        for (let i = 0; i < 20; i += 1) expect((await get(local, '/private', await signed({ ...rsa, kid: `made-up-${i}` }))).status).toBe(401);
+        const started = Date.now();
+        expect((await get(local, '/private', rotatedToken)).status).toBe(401);
+        for (const token of madeUp) expect((await get(local, '/private', token)).status).toBe(401);
         expect(server.fetches()).toBe(1);
-        await wait(600);
-        expect((await get(local, '/private', await signed(rotated))).status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(COOLDOWN_MS);
+        await wait(COOLDOWN_MS + 100);
+        expect((await get(local, '/private', rotatedToken)).status).toBe(200);
         expect(server.fetches()).toBe(2);
-        for (let i = 0; i < 20; i += 1) expect((await get(local, '/private', await signed({ ...rsa, kid: `made-up-${i}` }))).status).toBe(401);
+        for (const token of madeUp) expect((await get(local, '/private', token)).status).toBe(401);
         expect(server.fetches()).toBe(2);
       } finally {
         await local.close();

@@ -1,26 +1,48 @@
 import { distanceKm } from './geo';
-import { canMove, etaAfterCheckpoint, hasLeftWarehouse } from './tracking';
+import { canMove, etaAfterCheckpoint, hasLeftWarehouse, type ShipmentState, wasDispatched } from './tracking';
+
+/** Whether each step of a path is allowed, given the timeline so far. */
+function walk(path: readonly ShipmentState[]): boolean[] {
+  return path.slice(1).map((to, i) => canMove(path[i], to, wasDispatched(path.slice(0, i + 1).map((status) => ({ status })))));
+}
 
 describe('shipment tracking', () => {
   it('walks the happy path', () => {
     const path = ['created', 'dispatched', 'info_received', 'in_transit', 'in_transit', 'out_for_delivery', 'delivered'] as const;
-    for (let i = 1; i < path.length; i++) expect(canMove(path[i - 1], path[i])).toBe(true);
+    expect(walk(path)).toEqual(path.slice(1).map(() => true));
   });
 
   it('moves nothing after delivered', () => {
-    for (const s of ['in_transit', 'exception', 'delivered', 'attempt_fail'] as const) expect(canMove('delivered', s)).toBe(false);
+    for (const s of ['in_transit', 'exception', 'delivered', 'attempt_fail'] as const) expect(canMove('delivered', s, true)).toBe(false);
   });
 
   it('lets an exception recover', () => {
-    expect(canMove('in_transit', 'exception')).toBe(true);
-    expect(canMove('exception', 'in_transit')).toBe(true);
-    expect(canMove('exception', 'delivered')).toBe(true);
+    expect(walk(['created', 'dispatched', 'in_transit', 'exception', 'in_transit'])).toEqual([true, true, true, true]);
+    expect(walk(['created', 'dispatched', 'exception', 'delivered'])).toEqual([true, true, true]);
   });
 
   it('refuses skipping the road', () => {
-    expect(canMove('created', 'delivered')).toBe(false);
-    expect(canMove('dispatched', 'out_for_delivery')).toBe(false);
-    expect(canMove('out_for_delivery', 'info_received')).toBe(false);
+    expect(canMove('created', 'delivered', false)).toBe(false);
+    expect(canMove('dispatched', 'out_for_delivery', true)).toBe(false);
+    expect(canMove('out_for_delivery', 'info_received', true)).toBe(false);
+  });
+
+  // Issue 22.7: a shipment that never left the warehouse answered 201 to `delivered` after an `exception`.
+  it('moves nothing, by any path, before the warehouse has dispatched', () => {
+    expect(walk(['created', 'exception', 'delivered'])).toEqual([true, false]);
+    expect(walk(['created', 'info_received', 'in_transit'])).toEqual([true, false]);
+    expect(walk(['created', 'info_received', 'exception', 'info_received', 'exception', 'in_transit'])).toEqual([true, true, true, true, false]);
+    const moving = ['in_transit', 'out_for_delivery', 'attempt_fail', 'available_for_pickup', 'delivered'] as const;
+    for (const from of ['created', 'info_received', 'exception'] as const) {
+      for (const to of moving) expect(canMove(from, to, false)).toBe(false);
+    }
+  });
+
+  it('lets the dispatch come after a carrier\'s announcement or exception, and then the road', () => {
+    expect(walk(['created', 'exception', 'dispatched', 'in_transit', 'delivered'])).toEqual([true, true, true, true]);
+    expect(walk(['created', 'info_received', 'dispatched', 'in_transit'])).toEqual([true, true, true]);
+    // Once dispatched, never again.
+    expect(walk(['created', 'dispatched', 'exception', 'dispatched'])).toEqual([true, true, false]);
   });
 
   it('knows when stock has left the warehouse', () => {

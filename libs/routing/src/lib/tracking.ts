@@ -18,13 +18,23 @@ export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 export type ShipmentState = 'created' | 'dispatched' | TrackingStatus;
 
 /**
- * Where a shipment may go next. Checkpoints repeat (`in_transit` → `in_transit`); `exception` can
- * recover to any moving state; nothing leaves `delivered`.
+ * Where a shipment may go before the warehouse has dispatched it: the carrier may announce it
+ * (`info_received`) or report a problem (`exception`), but nothing moves until the stock has left.
  */
-const NEXT: Record<ShipmentState, readonly ShipmentState[]> = {
+const BEFORE_DISPATCH: Partial<Record<ShipmentState, readonly ShipmentState[]>> = {
   created: ['dispatched', 'info_received', 'exception'],
-  info_received: ['dispatched', 'in_transit', 'exception'],
+  info_received: ['dispatched', 'exception'],
+  exception: ['dispatched', 'info_received', 'exception'],
+};
+
+/**
+ * Where a dispatched shipment may go next. Checkpoints repeat (`in_transit` → `in_transit`);
+ * `exception` can recover to any moving state; nothing leaves `delivered`.
+ */
+const AFTER_DISPATCH: Record<ShipmentState, readonly ShipmentState[]> = {
+  created: [],
   dispatched: ['info_received', 'in_transit', 'exception'],
+  info_received: ['in_transit', 'exception'],
   in_transit: ['in_transit', 'out_for_delivery', 'available_for_pickup', 'attempt_fail', 'delivered', 'exception'],
   out_for_delivery: ['delivered', 'attempt_fail', 'available_for_pickup', 'exception'],
   attempt_fail: ['in_transit', 'out_for_delivery', 'available_for_pickup', 'exception'],
@@ -33,9 +43,19 @@ const NEXT: Record<ShipmentState, readonly ShipmentState[]> = {
   delivered: [],
 };
 
-export const canMove = (from: ShipmentState, to: ShipmentState): boolean => NEXT[from].includes(to);
+/**
+ * Where a shipment in `from` may go next. The status alone does not say whether the stock has left:
+ * `info_received` and `exception` happen on both sides of the dispatch, so the caller says whether its
+ * timeline holds a `dispatched` (see `wasDispatched`). Moving and delivered states need it, whatever
+ * path leads there (`created → exception → delivered` was allowed).
+ */
+export const nextStates = (from: ShipmentState, dispatched: boolean): readonly ShipmentState[] =>
+  (dispatched ? AFTER_DISPATCH[from] : BEFORE_DISPATCH[from]) ?? [];
 
-export const nextStates = (from: ShipmentState): readonly ShipmentState[] => NEXT[from];
+export const canMove = (from: ShipmentState, to: ShipmentState, dispatched: boolean): boolean => nextStates(from, dispatched).includes(to);
+
+/** Whether a shipment's timeline shows the warehouse let its stock leave. */
+export const wasDispatched = (timeline: ReadonlyArray<{ status: ShipmentState }>): boolean => timeline.some((e) => e.status === 'dispatched');
 
 /** Statuses after which stock has left the warehouse: an order can no longer be cancelled. */
 export const hasLeftWarehouse = (s: ShipmentState): boolean => s !== 'created' && s !== 'info_received';

@@ -27,14 +27,41 @@ export function histogram<L extends string>(
   return getOrCreate(name, () => new Histogram<L>({ name, help, labelNames, buckets }));
 }
 
-/** A gauge; `collect` (may be async) runs on every scrape, for values read from somewhere else. */
+/**
+ * How often a gauge's `collect` may run. A collect reads from elsewhere (every outbox collection, the
+ * broker's offsets of every group): run on every scrape, a flood of scrapes of the public /metrics
+ * would be a flood of those reads. Set once at start-up (METRICS_COLLECT_INTERVAL_MS).
+ */
+export const gaugeCollection = { minIntervalMs: 5_000 };
+
+/**
+ * A gauge; `collect` (may be async), for values read from somewhere else, runs on a scrape at most
+ * once per `gaugeCollection.minIntervalMs`: scrapes meanwhile get the values it set last, and scrapes
+ * while it runs wait for that one run.
+ */
 export function gauge<L extends string>(
   name: string,
   help: string,
   labelNames: readonly L[] = [],
   collect?: GaugeConfiguration<L>['collect'],
 ): Gauge<L> {
-  return getOrCreate(name, () => new Gauge<L>({ name, help, labelNames, ...(collect ? { collect } : {}) }));
+  return getOrCreate(name, () => new Gauge<L>({ name, help, labelNames, ...(collect ? { collect: atMostEvery(collect) } : {}) }));
+}
+
+function atMostEvery<L extends string>(collect: NonNullable<GaugeConfiguration<L>['collect']>): NonNullable<GaugeConfiguration<L>['collect']> {
+  let running: Promise<void> | undefined;
+  let last = Number.NEGATIVE_INFINITY;
+  return function (this: Gauge<L>) {
+    if (running) return running;
+    if (Date.now() - last < gaugeCollection.minIntervalMs) return;
+    last = Date.now();
+    const run = Promise.resolve(collect.call(this));
+    running = run.finally(() => {
+      running = undefined;
+      last = Date.now();
+    });
+    return running;
+  };
 }
 
 /** Seconds; from a fast Mongo write (5 ms) to a relay that waited out a broker outage (1 min). */

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { register } from 'prom-client';
 import { shutdownTelemetry, telemetryExporters } from './lifecycle';
-import { counter, DomainMetrics, gauge } from './metrics';
+import { counter, DomainMetrics, gauge, gaugeCollection } from './metrics';
 import { kafkaAttributes, startProducerSpan, withConsumerSpan } from './messaging-spans';
 import { chooseTraceExporters, isProbe, startTelemetry } from './sdk';
 import {
@@ -230,5 +230,32 @@ describe('metrics helpers', () => {
     expect(text).toContain('firstmile_test_things_total{kind="x"} 1');
     expect(text).toContain('firstmile_reservations_total{outcome="reserved"} 1');
     expect(text).toContain('firstmile_test_level{k="v"} 7');
+  });
+
+  // Issue 22.4: each scrape of the public /metrics aggregated every outbox and read every group's offsets.
+  it('collects a gauge at most once per interval, however many scrapes come', async () => {
+    const interval = gaugeCollection.minIntervalMs;
+    let reads = 0;
+    let level = 0;
+    gauge('firstmile_test_expensive', 'expensive', [] as const, async function () {
+      reads += 1;
+      await new Promise((r) => setTimeout(r, 20));
+      this.set(++level);
+    });
+    try {
+      gaugeCollection.minIntervalMs = 200;
+      const texts = await Promise.all(Array.from({ length: 50 }, () => register.metrics()));
+      expect(reads).toBe(1);
+      expect(texts.every((t) => t.includes('firstmile_test_expensive 1'))).toBe(true);
+      // Within the interval: the last values, no read.
+      expect(await register.metrics()).toContain('firstmile_test_expensive 1');
+      expect(reads).toBe(1);
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await register.metrics()).toContain('firstmile_test_expensive 2');
+      expect(reads).toBe(2);
+    } finally {
+      gaugeCollection.minIntervalMs = interval;
+      register.removeSingleMetric('firstmile_test_expensive');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GeoPoint } from '@firstmile/contracts';
 
 export class GeoPointDto extends GeoPoint {
@@ -30,8 +30,9 @@ export class CreateGrowerDto {
 export class CreateOrchardDto {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(40) growerId!: string;
   @ApiProperty({ example: 'South slope' }) @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
-  @ApiProperty({ example: 12.5, description: 'Area in mu (亩, 1/15 ha)' })
-  @IsNumber({ maxDecimalPlaces: 2 }) @Min(0.01) areaMu!: number;
+  /** 100,000 mu is 6,667 ha: far beyond any smallholder cooperative's orchard, well within a double. */
+  @ApiProperty({ example: 12.5, description: 'Area in mu (亩, 1/15 ha)', minimum: 0.01, maximum: 100_000 })
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(100_000) areaMu!: number;
   @ApiProperty({ type: GeoPointDto }) @IsObject() @ValidateNested() @Type(() => GeoPointDto) location!: GeoPointDto;
   @ApiProperty({ example: 'apple' }) @Matches(/^[a-z_]{2,40}$/) produce!: string;
   @ApiProperty({ example: 'Fuji' }) @IsString() @IsNotEmpty() @MaxLength(100) variety!: string;

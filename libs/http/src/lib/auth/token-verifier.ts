@@ -17,7 +17,17 @@ export interface TokenVerifierOptions {
   jwksTimeoutMs?: number;
   /** How long fetched keys are trusted before they are fetched again (default 10 min). */
   jwksMaxAgeMs?: number;
+  /** Seconds of clock skew allowed for `exp` and `nbf` (default 0). */
+  clockToleranceS?: number;
 }
+
+/**
+ * The `typ` header values of an access token (RFC 7519 `JWT`, RFC 9068 `at+jwt`), compared as media
+ * types: case-insensitive, `application/` optional. Another type (an ID token's, a logout token's
+ * `logout+jwt`, …) is a token for something else, even when the same key signed it. None is allowed.
+ */
+const ACCESS_TOKEN_TYPES = ['jwt', 'at+jwt'];
+const isAccessTokenType = (typ: unknown) => typ === undefined || (typeof typ === 'string' && ACCESS_TOKEN_TYPES.includes(typ.toLowerCase().replace(/^application\//, '')));
 
 /** The token itself is not acceptable; the message may be shown to the caller. */
 export class TokenRejected extends Error {}
@@ -59,18 +69,27 @@ export class TokenVerifier {
       this.options = { algorithms: ['HS256'] };
     }
     this.options.requiredClaims = ['exp'];
+    this.options.clockTolerance = o.clockToleranceS ?? 0;
     if (o.issuer) this.options.issuer = o.issuer;
     if (o.audience) this.options.audience = o.audience;
   }
 
-  static fromEnv(env: Pick<AuthEnv, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_JWT_ISSUER' | 'AUTH_JWT_AUDIENCE'>): TokenVerifier {
-    return new TokenVerifier({ secret: env.AUTH_JWT_SECRET, jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE });
+  static fromEnv(env: Pick<AuthEnv, 'AUTH_JWT_SECRET' | 'AUTH_JWKS_URL' | 'AUTH_JWT_ISSUER' | 'AUTH_JWT_AUDIENCE' | 'AUTH_JWT_CLOCK_TOLERANCE_S'>): TokenVerifier {
+    return new TokenVerifier({
+      secret: env.AUTH_JWT_SECRET,
+      jwksUrl: env.AUTH_JWKS_URL,
+      issuer: env.AUTH_JWT_ISSUER,
+      audience: env.AUTH_JWT_AUDIENCE,
+      clockToleranceS: env.AUTH_JWT_CLOCK_TOLERANCE_S,
+    });
   }
 
   /** The verified claims; throws TokenRejected or SigningKeysUnavailable. */
   async verify(token: string): Promise<JWTPayload> {
     try {
-      return (await jwtVerify(token, this.key as JWTVerifyGetKey, this.options)).payload;
+      const { payload, protectedHeader } = await jwtVerify(token, this.key as JWTVerifyGetKey, this.options);
+      if (!isAccessTokenType(protectedHeader.typ)) throw new TokenRejected(`a token of type ${String(protectedHeader.typ)} is not an access token`);
+      return payload;
     } catch (err) {
       if (err instanceof TokenRejected) throw err;
       if (isKeySetFailure(err)) throw new SigningKeysUnavailable(`the signing keys could not be fetched: ${(err as Error).message}`, { cause: err });

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, MongooseHealthIndicator } from '@nestjs/terminus';
+import { ConfigService } from '@nestjs/config';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicatorService, MongooseHealthIndicator } from '@nestjs/terminus';
 import type { Admin, Kafka } from 'kafkajs';
 import { KAFKA } from '@firstmile/messaging';
 import { Public } from '../auth/auth.decorators';
+import type { HttpEnv } from '../env';
 import { SkipRateLimits } from '../rate-limit.guard';
 
 @ApiTags('health')
@@ -14,13 +16,19 @@ import { SkipRateLimits } from '../rate-limit.guard';
 @Controller('health')
 export class HealthController implements OnApplicationShutdown {
   private admin?: Admin;
+  /** The last readiness answer (up or down) and when it was asked for. */
+  private lastReady?: { at: number; answer: Promise<HealthCheckResult> };
+  private readonly readyCacheMs: number;
 
   constructor(
     private readonly health: HealthCheckService,
     private readonly mongo: MongooseHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(KAFKA) private readonly kafka: Kafka,
-  ) {}
+    config: ConfigService<HttpEnv, true>,
+  ) {
+    this.readyCacheMs = config.get('READY_CACHE_MS', { infer: true });
+  }
 
   /** The process is up and its event loop answers. */
   @Get('live')
@@ -29,11 +37,21 @@ export class HealthController implements OnApplicationShutdown {
     return this.health.check([]);
   }
 
-  /** Ready to take work: its MongoDB and its Kafka broker both answer. */
+  /**
+   * Ready to take work: its MongoDB and its Kafka broker both answer. The route is public and not
+   * rate-limited, so one answer (up or down) serves every probe for READY_CACHE_MS, and probes that
+   * come while it is being found out wait for it: a flood of probes is one ping of each.
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 2000 }), () => this.kafkaCheck()]);
+  ready(): Promise<HealthCheckResult> {
+    const now = Date.now();
+    if (this.lastReady && now - this.lastReady.at < this.readyCacheMs) return this.lastReady.answer;
+    const answer = this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 2000 }), () => this.kafkaCheck()]);
+    this.lastReady = { at: now, answer };
+    // Kept whichever way it settles (a down answer is an answer); the probe that asked still gets it.
+    answer.catch(() => undefined);
+    return answer;
   }
 
   private async kafkaCheck() {

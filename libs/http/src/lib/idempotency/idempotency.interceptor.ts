@@ -44,10 +44,24 @@ function canonical(value: unknown): string {
 const reused = () =>
   new ProblemException(problemFor(422, 'this Idempotency-Key was used with a different body', { type: problemType('idempotency-key-reused') }));
 
+const reusedByAnother = () =>
+  new ProblemException(
+    problemFor(422, 'this Idempotency-Key was used by the same subject with other roles or tenancy', { type: problemType('idempotency-key-reused') }),
+  );
+
+/** What authorised the first answer: the caller's role and tenancy claims (order-insensitive). */
+function callerHash(p: AuthenticatedRequest['principal']): string {
+  if (!p) return hash('-');
+  return hash(canonical({ role: p.role, coop: p.coop ?? null, buyer: p.buyer ?? null, warehouses: [...(p.warehouses ?? [])].sort() }));
+}
+
 /**
  * `Idempotency-Key` on creating POSTs: the first answer (status and body) is stored in the service's
- * own database and replayed for the same key and body, across restarts, for 24 h. The same key with
- * another body is 422; the same key while the first request is still running is 409.
+ * own database and replayed for the same key and body, across restarts, for 24 h. A key is scoped to
+ * the token subject, the method and the resolved path (so `:id` counts); a replay is given only to a
+ * caller with the same role and tenancy claims as the first (else 422), since it skips the handler's
+ * object-level checks. The same key with another body is 422; while the first request is still
+ * running, 409.
  *
  * A handler marked `@Idempotent({ byResource: true })` answers for itself instead: the resource it
  * creates has an id derived from the key and records the body's hash, so its one insert is the claim
@@ -67,9 +81,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (!KEY.test(key)) {
       throw new ProblemException(problemFor(400, 'Idempotency-Key must be 1-200 visible ASCII characters'));
     }
-    const route = request.routeOptions.url ?? request.url;
-    const id = hash(`${request.principal?.sub ?? '-'}\n${request.method}\n${route}\n${key}`);
+    // The resolved path, not the route pattern: the same key on another `:id` is another request
+    // (it used to replay the first answer and do nothing).
+    const path = request.url.split('?')[0];
+    const id = hash(`${request.principal?.sub ?? '-'}\n${request.method}\n${path}\n${key}`);
     const bodyHash = hash(canonical(request.body ?? null));
+    const caller = callerHash(request.principal);
     const now = new Date();
 
     (request as IdempotentRequest).idempotency = { seed: id, bodyHash };
@@ -82,9 +99,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }),
       );
     }
-    const existing = await this.claim(id, bodyHash, now);
+    const existing = await this.claim(id, bodyHash, caller, now);
     if (existing) {
       if (existing.bodyHash !== bodyHash) throw reused();
+      // The stored answer was authorised for the first caller's role and tenancy; the handler's
+      // object-level checks do not run on a replay, so one with other claims gets nothing of it.
+      if (existing.caller !== caller) throw reusedByAnother();
       if (existing.state === 'in_flight') {
         throw ProblemException.conflict('a request with this Idempotency-Key is still in progress', 'idempotency-key-in-flight');
       }
@@ -114,8 +134,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** Inserts an in-flight claim; returns the existing record when the key is taken. */
-  private async claim(id: string, bodyHash: string, now: Date): Promise<IdempotencyRecord | null> {
-    const fresh = { _id: id, bodyHash, state: 'in_flight' as const, createdAt: now, expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS) };
+  private async claim(id: string, bodyHash: string, caller: string, now: Date): Promise<IdempotencyRecord | null> {
+    const fresh = { _id: id, bodyHash, caller, state: 'in_flight' as const, createdAt: now, expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS) };
     try {
       await this.records.create(fresh);
       return null;
@@ -125,10 +145,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const existing = await this.records.findById(id).lean<IdempotencyRecord>();
     if (existing && existing.expiresAt.getTime() <= now.getTime()) {
       await this.records.deleteOne({ _id: id, expiresAt: existing.expiresAt });
-      return this.claim(id, bodyHash, now);
+      return this.claim(id, bodyHash, caller, now);
     }
-    if (!existing) return this.claim(id, bodyHash, now);
-    if (existing.state === 'in_flight' && existing.bodyHash === bodyHash && now.getTime() - existing.createdAt.getTime() > STALE_CLAIM_MS) {
+    if (!existing) return this.claim(id, bodyHash, caller, now);
+    if (existing.state === 'in_flight' && existing.bodyHash === bodyHash && existing.caller === caller && now.getTime() - existing.createdAt.getTime() > STALE_CLAIM_MS) {
       const taken = await this.records.updateOne({ _id: id, state: 'in_flight', createdAt: existing.createdAt }, { $set: { createdAt: now } });
       if (taken.modifiedCount === 1) return null;
     }
