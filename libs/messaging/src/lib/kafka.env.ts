@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Kafka settings every service shares. */
 export class KafkaEnv {
@@ -21,4 +21,8 @@ export class KafkaEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 10_000;
   /** How long a rebalance waits for the members to rejoin (kafkajs' default is 60 s, see above). */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_REBALANCE_TIMEOUT_MS = 15_000;
+  /** SASL/SCRAM login (docker-compose gives each service a user of its own); unset: no authentication. */
+  @IsOptional() @IsIn(['scram-sha-256', 'scram-sha-512']) KAFKA_SASL_MECHANISM?: 'scram-sha-256' | 'scram-sha-512';
+  @ValidateIf((e: KafkaEnv) => e.KAFKA_SASL_MECHANISM !== undefined) @IsString() @Matches(/^\S+$/) KAFKA_SASL_USERNAME?: string;
+  @ValidateIf((e: KafkaEnv) => e.KAFKA_SASL_MECHANISM !== undefined) @IsString() @Matches(/^\S{8,}$/) KAFKA_SASL_PASSWORD?: string;
 }

@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Kafka, type logCreator, logLevel } from 'kafkajs';
+import { Kafka, type SASLOptions, type logCreator, logLevel } from 'kafkajs';
 import { EventPublisher } from './event-publisher';
 import { KafkaEnv } from './kafka.env';
 import { KafkaEventServer } from './kafka-event.server';
@@ -38,6 +38,7 @@ export class MessagingModule {
             concurrency: config.get('KAFKA_CONCURRENCY', { infer: true }),
             sessionTimeoutMs: config.get('KAFKA_SESSION_TIMEOUT_MS', { infer: true }),
             rebalanceTimeoutMs: config.get('KAFKA_REBALANCE_TIMEOUT_MS', { infer: true }),
+            ...saslOf(config),
           }),
         },
         {
@@ -50,6 +51,7 @@ export class MessagingModule {
               logLevel: logLevel.WARN,
               logCreator: kafkaLogs,
               retry: { initialRetryTime: 200, retries: 10 },
+              ...(o.sasl ? { sasl: o.sasl } : {}),
             }),
         },
         TopicAdmin,
@@ -59,4 +61,14 @@ export class MessagingModule {
       exports: [MESSAGING_OPTIONS, KAFKA, TopicAdmin, EventPublisher, KafkaEventServer],
     };
   }
+}
+
+/** The SASL login when a mechanism is set (the env class makes user and password required then). */
+function saslOf(config: ConfigService<KafkaEnv, true>): Pick<MessagingOptions, 'sasl'> {
+  const mechanism = config.get('KAFKA_SASL_MECHANISM', { infer: true });
+  const username = config.get('KAFKA_SASL_USERNAME', { infer: true });
+  const password = config.get('KAFKA_SASL_PASSWORD', { infer: true });
+  if (!mechanism || !username || !password) return {};
+  // kafkajs types the login as a union per mechanism; this one object is right for either SCRAM.
+  return { sasl: { mechanism, username, password } as SASLOptions };
 }

@@ -1,3 +1,5 @@
+import type { SASLOptions } from 'kafkajs';
+
 export interface MessagingOptions {
   /** The service name: CloudEvents `ce_source` and the consumer group. */
   service: string;
@@ -8,6 +10,7 @@ export interface MessagingOptions {
   concurrency: number;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
+  sasl?: SASLOptions;
 }
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');

@@ -22,8 +22,9 @@ import {
 import { ORDER_CHANNELS, type OrderChannel } from '@firstmile/contracts';
 
 export class GeoPointDto {
-  @ApiProperty({ example: 30.27 }) @IsLatitude() lat!: number;
-  @ApiProperty({ example: 120.15 }) @IsLongitude() lon!: number;
+  // @IsLatitude alone takes numeric strings, which would be stored and published as strings.
+  @ApiProperty({ example: 30.27 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsLatitude() lat!: number;
+  @ApiProperty({ example: 120.15 }) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsLongitude() lon!: number;
 }
 
 export class DestinationDto {
