@@ -11,6 +11,9 @@ import { Load, type LoadFigures } from './load';
  * twice, the broker is bounced with SIGTERM and with SIGKILL, and the store is crashed once. Then:
  * nothing accepted is lost, nothing is done twice, every ledger balances, the consumer groups
  * settle; and re-reading every topic from the start changes nothing. See docs/runbook.md, "Chaos".
+ *
+ * With KAFKA_BROKERS_COUNT=3 the broker is a 3-node KRaft cluster (replication factor 3, min ISR 2) and
+ * each Kafka fault takes down the node that leads a partition the order path writes at that moment.
  */
 
 interface Infra {
@@ -18,13 +21,18 @@ interface Infra {
   mongoUrl: string;
   dataDir: string;
   stop(): Promise<void>;
-  restart(name: 'kafka' | 'ferretdb', opts?: { signal?: NodeJS.Signals; downMs?: number }): Promise<void>;
+  restart(
+    name: 'kafka' | 'ferretdb',
+    opts?: { signal?: NodeJS.Signals; downMs?: number; node?: number },
+  ): Promise<void>;
 }
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTLE_MS = 60_000;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+/** Kafka nodes (tools/infra/embedded.mjs): 1, or a cluster whose partition leaders the faults kill. */
+const BROKERS = env('KAFKA_BROKERS_COUNT', 1);
 /** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
 const summary = (left: Record<string, unknown>) =>
   Object.entries(left)
@@ -75,7 +83,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         .finally(() => (busy = false));
     }, 5000);
   }
-  const report: Record<string, unknown> = { runId };
+  const report: Record<string, unknown> = { runId, brokers: BROKERS };
   let t0 = 0;
 
   beforeAll(async () => {
@@ -87,6 +95,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       kafkaPort: env('CHAOS_KAFKA_PORT', 39092),
       controllerPort: env('CHAOS_KAFKA_CONTROLLER_PORT', 39093),
       mongoPort: env('CHAOS_MONGO_PORT', 27317),
+      brokers: BROKERS,
       dataDir,
       fresh: true,
       log,
@@ -145,6 +154,22 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     load.start();
     monitor = startMonitor();
     const gap = () => new Promise((r) => setTimeout(r, env('CHAOS_GAP_MS', 3000)));
+    /**
+     * One broker down and up: the only one, or in a cluster the current leader of `topic`'s partition 0,
+     * kept down 10 s so that partition runs on a new leader under load, and the node catches up on return.
+     */
+    const bounceKafka = (signal: NodeJS.Signals, topic: string) => async () => {
+      if (BROKERS === 1) return infra.restart('kafka', { signal, downMs: 2000 });
+      const node = await broker.leader(topic);
+      log(`${topic}/0 is led by node ${node}: ${signal} to it`);
+      await infra.restart('kafka', { signal, downMs: 10_000, node });
+      await broker.reset();
+      log(`${topic}/0 is now led by node ${await broker.leader(topic)}`);
+    };
+    const kafkaFault = (signal: string, topic: string) =>
+      BROKERS === 1
+        ? `Kafka ${signal}, down 2 s, start`
+        : `Kafka ${signal} to the leader of ${topic}/0, down 10 s, start`;
     await gap();
     await gap();
 
@@ -154,7 +179,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       ['kill -9 grading', killService('grading')],
       ['kill -9 warehouse', killService('warehouse')],
       ['kill -9 order-routing', killService('order-routing')],
-      ['Kafka SIGTERM, down 2 s, start', () => infra.restart('kafka', { signal: 'SIGTERM', downMs: 2000 })],
+      [kafkaFault('SIGTERM', 'orders'), bounceKafka('SIGTERM', 'orders')],
       ['kill -9 warehouse', killService('warehouse')],
       [
         'FerretDB SIGKILL, down 2 s, start',
@@ -162,7 +187,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       ],
       ['kill -9 order-routing', killService('order-routing')],
       ['kill -9 grading', killService('grading')],
-      ['Kafka SIGKILL, down 2 s, start', () => infra.restart('kafka', { signal: 'SIGKILL', downMs: 2000 })],
+      [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
       ['kill -9 harvest-intake', killService('harvest-intake')],
     ];
     let lastFault = 0;

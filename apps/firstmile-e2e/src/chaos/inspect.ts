@@ -278,6 +278,15 @@ export class Broker {
     return found.sort();
   }
 
+  /** The node that leads a partition of a (logical) topic now: the one to kill in a cluster. */
+  async leader(logicalTopic: string, partition = 0): Promise<number> {
+    const physical = `${this.prefix}${logicalTopic}`;
+    const { topics } = await (await this.connected()).fetchTopicMetadata({ topics: [physical] });
+    const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
+    if (leader === undefined || leader < 0) throw new Error(`no leader for ${physical}/${partition}`);
+    return leader;
+  }
+
   async close(): Promise<void> {
     await this.reset();
   }
