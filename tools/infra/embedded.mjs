@@ -649,10 +649,6 @@ transaction.state.log.replication.factor=${rf}
 transaction.state.log.min.isr=${minIsr}
 transaction.state.log.num.partitions=6
 group.initial.rebalance.delay.ms=0
-# A node that comes back catches up and takes its partitions' leadership back (the default, said here
-# because the chaos suite's leader kill relies on it to spread leaders again).
-auto.leader.rebalance.enable=true
-leader.imbalance.check.interval.seconds=30
 
 # Small machine (2 cores) and ${nodes.length} JVMs: fewer threads, smaller log-cleaner buffer.
 num.network.threads=2

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ALL_TOPICS, deadLetterTopic, retryTopic } from '@firstmile/contracts';
 import { REPO_ROOT, waitFor } from '@firstmile/testing';
 import { requireTool, type ServiceName, type Stack, startStack } from '../stack';
 import { Broker, diff, type Fingerprint, type GroupLag, Store } from './inspect';
@@ -109,9 +110,23 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       KAFKA_TOPIC_PREFIX: `${runId}.`,
       MONGO_DB_PREFIX: `${runId}_`,
     });
+    broker = new Broker(infra.kafkaBrokers, `${runId}.chaos.`);
+    if (BROKERS > 1) {
+      // As on Kubernetes (a KafkaTopic per topic), a cluster's topics exist before the services start.
+      // Left to the services, a fresh cluster crashed one of them at start: a broker that had not yet
+      // learnt of a topic another had just created answered UNKNOWN_TOPIC_OR_PARTITION (see the runbook).
+      // Retry levels and partitions as the stack runs them (startStack's and KafkaEnv's defaults).
+      const levels = (process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500').split(',').length;
+      const topics = ALL_TOPICS.flatMap((t) => [
+        t,
+        ...Array.from({ length: levels }, (_, i) => retryTopic(t, i + 1)),
+        deadLetterTopic(t),
+      ]);
+      await broker.ensureTopics(topics, env('KAFKA_PARTITIONS', 6), infra.kafkaBrokers.split(','));
+      log(`${topics.length} topics created and served by every node`);
+    }
     stack = await startStack('chaos', stackEnv);
     store = await Store.open(infra.mongoUrl, `${runId}_chaos_`);
-    broker = new Broker(infra.kafkaBrokers, `${runId}.chaos.`);
   }, 240_000);
 
   afterAll(async () => {
