@@ -49,7 +49,7 @@ function run(cmd, args, { env, capture = false } = {}) {
     child.stderr.on('data', (d) => {
       err += d;
       // go prints "go: downloading …" while it fetches: show it, so a first run is not silent for a minute.
-      if (!capture) process.stdout.write(String(d).replace(/^/gm, '  '));
+      if (!capture) process.stdout.write(String(d).replace(/^(?=.)/gm, '  '));
     });
     child.on('error', reject);
     child.on('close', (code) =>
@@ -71,12 +71,18 @@ export async function tool(name) {
   );
   fs.mkdirSync(BIN, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(BIN, `.${name}-`));
+  // Compiling prints nothing for a while: say so every 10 s.
+  const ticker = setInterval(
+    () => log(`  still building ${name} (${Math.round((Date.now() - started) / 1000)} s)…`),
+    10_000,
+  );
   try {
     await run('go', ['install', '-trimpath', `${module}@${version}`], {
       env: { GOBIN: tmp, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
     });
     fs.renameSync(path.join(tmp, name), bin); // the module's command is named after the tool
   } finally {
+    clearInterval(ticker);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   log(`built ${name} ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
