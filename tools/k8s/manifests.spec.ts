@@ -217,7 +217,7 @@ describe.each(renders)('infra/k8s/rendered/%s', (file) => {
     });
   });
 
-  it('scales each consumer on the lag of its own groups, up to the partition count, with ACLs for exactly those', () => {
+  it('scales each consumer on the lag of its own groups, up to the partition count, with ACLs that cover them', () => {
     const scaled = of('ScaledObject');
     expect(scaled.map((s) => s.metadata.name).sort()).toEqual([
       'grading',
