@@ -4,6 +4,8 @@
  * apps/firstmile-e2e/src/chaos. It starts its own embedded Kafka and FerretDB (ports 39092/39093 and
  * 27317, CHAOS_KAFKA_PORT / CHAOS_KAFKA_CONTROLLER_PORT / CHAOS_MONGO_PORT to move them), because it
  * kills them: no global setup, and it never touches a broker or store given in KAFKA_BROKERS/MONGO_URL.
+ * KAFKA_BROKERS_COUNT=3 makes that broker a 3-node cluster (ports +2 and +4 as well; leader.chaos-spec.ts always
+ * starts one).
  * @type {import('jest').Config}
  */
 module.exports = {

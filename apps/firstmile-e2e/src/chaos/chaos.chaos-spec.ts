@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ALL_TOPICS, deadLetterTopic, retryTopic } from '@firstmile/contracts';
 import { REPO_ROOT, waitFor } from '@firstmile/testing';
 import { requireTool, type ServiceName, type Stack, startStack } from '../stack';
 import { Broker, diff, type Fingerprint, type GroupLag, Store } from './inspect';
@@ -11,6 +12,9 @@ import { Load, type LoadFigures } from './load';
  * twice, the broker is bounced with SIGTERM and with SIGKILL, and the store is crashed once. Then:
  * nothing accepted is lost, nothing is done twice, every ledger balances, the consumer groups
  * settle; and re-reading every topic from the start changes nothing. See docs/runbook.md, "Chaos".
+ *
+ * With KAFKA_BROKERS_COUNT=3 the broker is a 3-node KRaft cluster (replication factor 3, min ISR 2) and
+ * each Kafka fault takes down the node that leads a partition the order path writes at that moment.
  */
 
 interface Infra {
@@ -18,13 +22,18 @@ interface Infra {
   mongoUrl: string;
   dataDir: string;
   stop(): Promise<void>;
-  restart(name: 'kafka' | 'ferretdb', opts?: { signal?: NodeJS.Signals; downMs?: number }): Promise<void>;
+  restart(
+    name: 'kafka' | 'ferretdb',
+    opts?: { signal?: NodeJS.Signals; downMs?: number; node?: number },
+  ): Promise<void>;
 }
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTLE_MS = 60_000;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+/** Kafka nodes (tools/infra/embedded.mjs): 1, or a cluster whose partition leaders the faults kill. */
+const BROKERS = env('KAFKA_BROKERS_COUNT', 1);
 /** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
 const summary = (left: Record<string, unknown>) =>
   Object.entries(left)
@@ -75,7 +84,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         .finally(() => (busy = false));
     }, 5000);
   }
-  const report: Record<string, unknown> = { runId };
+  const report: Record<string, unknown> = { runId, brokers: BROKERS };
   let t0 = 0;
 
   beforeAll(async () => {
@@ -87,6 +96,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       kafkaPort: env('CHAOS_KAFKA_PORT', 39092),
       controllerPort: env('CHAOS_KAFKA_CONTROLLER_PORT', 39093),
       mongoPort: env('CHAOS_MONGO_PORT', 27317),
+      brokers: BROKERS,
       dataDir,
       fresh: true,
       log,
@@ -100,9 +110,23 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       KAFKA_TOPIC_PREFIX: `${runId}.`,
       MONGO_DB_PREFIX: `${runId}_`,
     });
+    broker = new Broker(infra.kafkaBrokers, `${runId}.chaos.`);
+    if (BROKERS > 1) {
+      // As on Kubernetes (a KafkaTopic per topic), a cluster's topics exist before the services start.
+      // Left to the services, a fresh cluster crashed one of them at start: a broker that had not yet
+      // learnt of a topic another had just created answered UNKNOWN_TOPIC_OR_PARTITION (see the runbook).
+      // Retry levels and partitions as the stack runs them (startStack's and KafkaEnv's defaults).
+      const levels = (process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500').split(',').length;
+      const topics = ALL_TOPICS.flatMap((t) => [
+        t,
+        ...Array.from({ length: levels }, (_, i) => retryTopic(t, i + 1)),
+        deadLetterTopic(t),
+      ]);
+      await broker.ensureTopics(topics, env('KAFKA_PARTITIONS', 6), infra.kafkaBrokers.split(','));
+      log(`${topics.length} topics created and served by every node`);
+    }
     stack = await startStack('chaos', stackEnv);
     store = await Store.open(infra.mongoUrl, `${runId}_chaos_`);
-    broker = new Broker(infra.kafkaBrokers, `${runId}.chaos.`);
   }, 240_000);
 
   afterAll(async () => {
@@ -145,6 +169,22 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     load.start();
     monitor = startMonitor();
     const gap = () => new Promise((r) => setTimeout(r, env('CHAOS_GAP_MS', 3000)));
+    /**
+     * One broker down and up: the only one, or in a cluster the current leader of `topic`'s partition 0,
+     * kept down 10 s so that partition runs on a new leader under load, and the node catches up on return.
+     */
+    const bounceKafka = (signal: NodeJS.Signals, topic: string) => async () => {
+      if (BROKERS === 1) return infra.restart('kafka', { signal, downMs: 2000 });
+      const node = await broker.leader(topic);
+      log(`${topic}/0 is led by node ${node}: ${signal} to it`);
+      await infra.restart('kafka', { signal, downMs: 10_000, node });
+      await broker.reset();
+      log(`${topic}/0 is now led by node ${await broker.leader(topic)}`);
+    };
+    const kafkaFault = (signal: string, topic: string) =>
+      BROKERS === 1
+        ? `Kafka ${signal}, down 2 s, start`
+        : `Kafka ${signal} to the leader of ${topic}/0, down 10 s, start`;
     await gap();
     await gap();
 
@@ -154,7 +194,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       ['kill -9 grading', killService('grading')],
       ['kill -9 warehouse', killService('warehouse')],
       ['kill -9 order-routing', killService('order-routing')],
-      ['Kafka SIGTERM, down 2 s, start', () => infra.restart('kafka', { signal: 'SIGTERM', downMs: 2000 })],
+      [kafkaFault('SIGTERM', 'orders'), bounceKafka('SIGTERM', 'orders')],
       ['kill -9 warehouse', killService('warehouse')],
       [
         'FerretDB SIGKILL, down 2 s, start',
@@ -162,7 +202,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       ],
       ['kill -9 order-routing', killService('order-routing')],
       ['kill -9 grading', killService('grading')],
-      ['Kafka SIGKILL, down 2 s, start', () => infra.restart('kafka', { signal: 'SIGKILL', downMs: 2000 })],
+      [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
       ['kill -9 harvest-intake', killService('harvest-intake')],
     ];
     let lastFault = 0;

@@ -278,6 +278,61 @@ export class Broker {
     return found.sort();
   }
 
+  /**
+   * Creates these (logical) topics where missing and waits until every broker in `addresses` serves them
+   * with a leader. In a cluster a broker learns of a new topic from the metadata log a moment after the one
+   * that created it; a client that asks it meanwhile gets UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  async ensureTopics(logicalTopics: string[], partitions: number, addresses: string[]): Promise<void> {
+    const admin = await this.connected();
+    const physical = logicalTopics.map((t) => `${this.prefix}${t}`);
+    const existing = new Set(await admin.listTopics());
+    const missing = physical.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+      });
+    }
+    for (const address of addresses) {
+      // A client seeded with one broker asks that broker for metadata first.
+      const one = new Kafka({
+        clientId: 'chaos-inspector',
+        brokers: [address],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 3 },
+      }).admin();
+      await one.connect();
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const served = await one.fetchTopicMetadata({ topics: physical }).then(
+            ({ topics }) =>
+              topics.length === physical.length &&
+              topics.every(
+                (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
+              ),
+            () => false,
+          );
+          if (served) break;
+          if (attempt >= 60)
+            throw new Error(`${address} does not serve the ${physical.length} topics after 30 s`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      } finally {
+        await one.disconnect();
+      }
+    }
+  }
+
+  /** The node that leads a partition of a (logical) topic now: the one to kill in a cluster. */
+  async leader(logicalTopic: string, partition = 0): Promise<number> {
+    const physical = `${this.prefix}${logicalTopic}`;
+    const { topics } = await (await this.connected()).fetchTopicMetadata({ topics: [physical] });
+    const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
+    if (leader === undefined || leader < 0) throw new Error(`no leader for ${physical}/${partition}`);
+    return leader;
+  }
+
   async close(): Promise<void> {
     await this.reset();
   }
