@@ -12,3 +12,4 @@ export * from './lib/service.module';
 export * from './lib/bootstrap';
 export * from './lib/auth/token-verifier';
 export { SkipRateLimits } from './lib/rate-limit.guard';
+export { instrumentHttp, requestIdOf } from './lib/observability';
