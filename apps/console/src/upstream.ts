@@ -69,6 +69,16 @@ export class Upstream {
     }
   }
 
+  /** A non-JSON answer (a label, a PDF), passed on as it is. */
+  async raw(service: ServiceName, path: string, token: string): Promise<{ status: number; contentType: string; body: Buffer }> {
+    try {
+      const res = await fetch(this.url(service, path), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(this.timeoutMs * 4) });
+      return { status: res.status, contentType: res.headers.get('content-type') ?? 'application/octet-stream', body: Buffer.from(await res.arrayBuffer()) };
+    } catch (err) {
+      return { status: 503, contentType: 'text/plain; charset=utf-8', body: Buffer.from(`${service} did not answer: ${(err as Error).message}`) };
+    }
+  }
+
   get<T = unknown>(service: ServiceName, path: string, token?: string): Promise<UpstreamReply<T>> {
     return this.call<T>(service, 'GET', path, token);
   }

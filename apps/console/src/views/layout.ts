@@ -18,7 +18,7 @@ export function who(caller: Caller): string {
 }
 
 /** Every signed-in page: a skip link, the role's navigation, who is signed in, sign-out. */
-export function page(title: string, caller: Caller | null, body: Html | Html[], opts: { narrow?: boolean } = {}): string {
+export function page(title: string, caller: Caller | null, body: Html | string | readonly (Html | string)[], opts: { narrow?: boolean } = {}): string {
   const nav = caller ? NAV[caller.principal.role] ?? [] : [];
   return html`<!doctype html>
 <html lang="en">
@@ -46,9 +46,9 @@ ${body}
 export function field(
   name: string,
   label: string,
-  input: { type?: string; value?: string | number | null; attrs?: string; options?: [string, string][]; hint?: string; errors?: Record<string, string> },
+  input: { id?: string; type?: string; value?: string | number | null; attrs?: string; options?: [string, string][]; hint?: string; errors?: Record<string, string> },
 ): Html {
-  const id = `f-${name.replace(/[^a-zA-Z0-9]/g, '-')}`;
+  const id = input.id ?? `f-${name.replace(/[^a-zA-Z0-9]/g, '-')}`;
   const error = input.errors?.[name];
   const described = [input.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   const common = html`id="${id}" name="${name}"${described ? html` aria-describedby="${described}"` : ''}${error ? html` aria-invalid="true"` : ''}`;

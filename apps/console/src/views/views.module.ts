@@ -2,11 +2,17 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { type AuthEnv, TokenVerifier } from '@firstmile/http';
 import { Upstream } from '../upstream';
+import { CoopController } from './coop.controller';
+import { GradingController } from './grading.controller';
+import { OpsController } from './ops.controller';
+import { OrdersController } from './orders.controller';
 import { SessionController } from './session.controller';
+import { ShipmentsController } from './shipments.controller';
+import { WarehouseController } from './warehouse.controller';
 import { SignedInGuard } from './session';
 
 @Module({
-  controllers: [SessionController],
+  controllers: [SessionController, CoopController, GradingController, WarehouseController, ShipmentsController, OrdersController, OpsController],
   providers: [
     Upstream,
     SignedInGuard,
