@@ -31,7 +31,7 @@ button.secondary{background:#fff;color:#1f5130;border:1px solid #1f5130}
 .soon{background:#fde8c8}.expired{background:#f8d7da}
 .board{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem}.board ul{list-style:none;padding:0;margin:0}.board li{background:#fff;border-radius:6px;padding:.5rem;margin:.4rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{border-left:3px solid #8fbf9f;padding:0 0 .75rem 1rem;margin-left:.4rem}
-.map{max-width:36rem;background:#fff;border-radius:8px}
+.map-figure{margin:0}.map{width:100%;max-width:36rem;background:#fff;border-radius:8px}ol.legend{margin:.25rem 0 0;padding-left:1.5rem}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem}.dot.origin{background:#1f5130}.dot.checkpoint{background:#c25e00}.dot.destination{background:#1d3f8f}
 .demo{display:flex;flex-wrap:wrap;gap:.5rem}.demo button{margin:0}
 code,.code{font-family:ui-monospace,monospace}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.facts dt{color:#4a4a4a}dl.facts dd{margin:0;font-weight:600}

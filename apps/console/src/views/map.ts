@@ -1,3 +1,4 @@
+import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { html, type Html, raw } from '../pages/html';
 
 /**
@@ -40,14 +41,39 @@ export interface MapPoint {
   kind: 'origin' | 'checkpoint' | 'destination';
 }
 
-/** The journey on the outline: a line through the points in order, each point labelled. */
+/**
+ * The journey on the outline: framed on its points (at least 10° × 7°, so a short route is not a
+ * dot on a continent), a line through them in order, each numbered and named in a list below —
+ * names beside close points would overlap, and a list reads out well in a screen reader.
+ */
 export function journeyMap(points: MapPoint[], title: string): Html {
   const xy = points.map((p) => project(p.lon, p.lat));
   const colour = { origin: '#1f5130', checkpoint: '#c25e00', destination: '#1d3f8f' };
-  return html`<svg class="map" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="map-title"><title id="map-title">${title}</title>
-<rect width="${WIDTH}" height="${HEIGHT}" fill="#eef3f7"/>
-${raw(`<polygon points="${polygon(MAINLAND)}" fill="#f6f5f0" stroke="#6b6b6b" stroke-width="1.5"/><polygon points="${polygon(HAINAN)}" fill="#f6f5f0" stroke="#6b6b6b"/><polygon points="${polygon(TAIWAN)}" fill="#f6f5f0" stroke="#6b6b6b"/>`)}
-${xy.length > 1 ? raw(`<polyline points="${xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}" fill="none" stroke="#c25e00" stroke-width="3" stroke-dasharray="8 5"/>`) : ''}
-${points.map((p, i) => html`<g><circle cx="${xy[i][0].toFixed(1)}" cy="${xy[i][1].toFixed(1)}" r="7" fill="${colour[p.kind]}"/><text x="${(xy[i][0] + 10).toFixed(1)}" y="${(xy[i][1] - 8).toFixed(1)}" font-size="18" fill="#1b1b1b">${p.label}</text></g>`)}
-</svg>`;
+  const xs = xy.map(([x]) => x);
+  const ys = xy.map(([, y]) => y);
+  const minW = 10 * COS * SCALE;
+  const minH = 7 * SCALE;
+  const [left, right, top, bottom] = xs.length ? [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)] : [0, WIDTH, 0, HEIGHT];
+  let w = Math.max(minW, (right - left) * 1.4);
+  let h = Math.max(minH, (bottom - top) * 1.4);
+  // Landscape, like the screen it is on: between 4:3 and 2:1, and never more than the whole map.
+  if (w < h * 1.33) w = h * 1.33;
+  if (w > h * 2) h = w / 2;
+  [w, h] = [Math.min(w, WIDTH), Math.min(h, HEIGHT)];
+  const x0 = Math.max(0, Math.min(WIDTH - w, (left + right) / 2 - w / 2));
+  const y0 = Math.max(0, Math.min(HEIGHT - h, (top + bottom) / 2 - h / 2));
+  const r = w / 45;
+  // The network's cities as landmarks, so an inland route is not three dots on a blank.
+  const seen = new Set<string>();
+  const landmarks = REFERENCE_WAREHOUSES.filter((c) => !seen.has(c.city) && seen.add(c.city))
+    .map((c) => ({ city: c.city, at: project(c.location.lon, c.location.lat) }))
+    .filter(({ at: [x, y] }) => x > x0 && x < x0 + w && y > y0 && y < y0 + h && xy.every(([px, py]) => Math.hypot(px - x, py - y) > r * 3));
+  const outline = (pts: [number, number][]) => `<polygon points="${polygon(pts)}" fill="#fffdf7" stroke="#6b6b6b" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
+  return html`<figure class="map-figure"><svg class="map" viewBox="${x0.toFixed(1)} ${y0.toFixed(1)} ${w.toFixed(1)} ${h.toFixed(1)}" role="img" aria-labelledby="map-title"><title id="map-title">${title}</title>
+<rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="#d9e6ef"/>
+${raw(outline(MAINLAND) + outline(HAINAN) + outline(TAIWAN))}
+${xy.length > 1 ? raw(`<polyline points="${xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}" fill="none" stroke="#c25e00" stroke-width="3" stroke-dasharray="8 5" vector-effect="non-scaling-stroke"/>`) : ''}
+${landmarks.map((l) => html`<g><circle cx="${l.at[0].toFixed(1)}" cy="${l.at[1].toFixed(1)}" r="${(r / 3).toFixed(2)}" fill="#6b6b6b"/><text x="${(l.at[0] + r / 2).toFixed(1)}" y="${(l.at[1] + r / 3).toFixed(1)}" font-size="${r.toFixed(2)}" fill="#4a4a4a">${l.city}</text></g>`)}
+${points.map((p, i) => html`<g><circle cx="${xy[i][0].toFixed(1)}" cy="${xy[i][1].toFixed(1)}" r="${r.toFixed(2)}" fill="${colour[p.kind]}"/><text x="${xy[i][0].toFixed(1)}" y="${(xy[i][1] + r * 0.4).toFixed(1)}" font-size="${(r * 1.2).toFixed(2)}" text-anchor="middle" fill="#fff" font-weight="700">${i + 1}</text></g>`)}
+</svg><figcaption><ol class="legend">${points.map((p) => html`<li><span class="dot ${p.kind}"></span>${p.label}</li>`)}</ol></figcaption></figure>`;
 }
