@@ -74,6 +74,6 @@ export function journeyMap(points: MapPoint[], title: string): Html {
 ${raw(outline(MAINLAND) + outline(HAINAN) + outline(TAIWAN))}
 ${xy.length > 1 ? raw(`<polyline points="${xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}" fill="none" stroke="#c25e00" stroke-width="3" stroke-dasharray="8 5" vector-effect="non-scaling-stroke"/>`) : ''}
 ${landmarks.map((l) => html`<g><circle cx="${l.at[0].toFixed(1)}" cy="${l.at[1].toFixed(1)}" r="${(r / 3).toFixed(2)}" fill="#6b6b6b"/><text x="${(l.at[0] + r / 2).toFixed(1)}" y="${(l.at[1] + r / 3).toFixed(1)}" font-size="${r.toFixed(2)}" fill="#4a4a4a">${l.city}</text></g>`)}
-${points.map((p, i) => html`<g><circle cx="${xy[i][0].toFixed(1)}" cy="${xy[i][1].toFixed(1)}" r="${r.toFixed(2)}" fill="${colour[p.kind]}"/><text x="${xy[i][0].toFixed(1)}" y="${(xy[i][1] + r * 0.4).toFixed(1)}" font-size="${(r * 1.2).toFixed(2)}" text-anchor="middle" fill="#fff" font-weight="700">${i + 1}</text></g>`)}
+${points.map((p, i) => html`<g><circle class="stop" cx="${xy[i][0].toFixed(1)}" cy="${xy[i][1].toFixed(1)}" r="${r.toFixed(2)}" fill="${colour[p.kind]}"/><text x="${xy[i][0].toFixed(1)}" y="${(xy[i][1] + r * 0.4).toFixed(1)}" font-size="${(r * 1.2).toFixed(2)}" text-anchor="middle" fill="#fff" font-weight="700">${i + 1}</text></g>`)}
 </svg><figcaption><ol class="legend">${points.map((p) => html`<li><span class="dot ${p.kind}"></span>${p.label}</li>`)}</ol></figcaption></figure>`;
 }

@@ -265,7 +265,7 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     await logistics.waitForLoadState('domcontentloaded');
     await expect(logistics.getByTestId('shipment-status').innerText()).resolves.toBe('in_transit');
     await expect(logistics.locator('ol.legend li').allInnerTexts()).resolves.toEqual(['Lixian', 'Tianshui hub', "Xi'an"]);
-    expect(await logistics.locator('svg.map circle').count()).toBe(3);
+    expect(await logistics.locator('svg.map circle.stop').count()).toBe(3);
     await accessible(logistics);
     await shot(logistics, 'logistics-shipment');
 
