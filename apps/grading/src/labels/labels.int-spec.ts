@@ -83,7 +83,7 @@ describe('box labels', () => {
     expect((await get(`/v1/sub-lots/${subLot.id}/label.svg`, bearer({ role: 'coop_manager', coop: 'COOP-L1' }))).statusCode).toBe(403);
     expect((await get(`/v1/sub-lots/${subLot.id}/label.svg`, {})).statusCode).toBe(401);
     expect((await get(`/v1/sub-lots/SUB-NOPE/label.svg`, line(LIXIAN_WH))).statusCode).toBe(404);
-    for (const q of ['boxes=501', 'boxes=0', 'boxes=2.5', 'boxKg=-1', 'colour=red']) {
+    for (const q of ['boxes=501', 'boxes=0', 'boxes=2.5', 'boxKg=-1', 'boxKg=1e-9', 'boxKg=abc', 'colour=red']) {
       const bad = await get(`/v1/sub-lots/${subLot.id}/labels.pdf?${q}`, line(LIXIAN_WH));
       expect([q, bad.statusCode, bad.headers['content-type']]).toEqual([q, 400, expect.stringContaining('application/problem+json')]);
     }

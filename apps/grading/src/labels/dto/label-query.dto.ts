@@ -6,7 +6,8 @@ export class LabelQueryDto {
   @ApiPropertyOptional({ description: 'Net weight per box, kg (default 5)', minimum: 0.1, maximum: 50 })
   @IsOptional()
   @Type(() => Number)
-  @IsNumber({ maxDecimalPlaces: 2 })
+  // No maxDecimalPlaces: class-validator's check throws on exponent notation (`1e-9`), a 500 the fuzz found.
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0.1)
   @Max(50)
   boxKg?: number;
