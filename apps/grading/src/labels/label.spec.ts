@@ -37,10 +37,9 @@ describe('box label', () => {
     expect(latinOnly('Xunwu Passion Fruit (寻乌百香果)')).toBe('Xunwu Passion Fruit');
   });
 
-  it('prints the largest sheet (500 labels) on 63 A4 pages, well within a request', async () => {
-    const started = Date.now();
+  // Its time is a figure of the README (2.6–3.2 s for 500 on the shared dev machine), not asserted: CI's two cores are shared.
+  it('prints the largest sheet (500 labels) on 63 A4 pages', async () => {
     const pdf = (await labelSheetPdf(label, 500)).toString('latin1');
     expect(pdf.match(/\/Type \/Page\b/g)).toHaveLength(63);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
