@@ -14,6 +14,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 const ZBARIMG = spawnSync('sh', ['-c', 'command -v zbarimg']).status === 0;
 const SHOTS = path.join(REPO_ROOT, '.cache', 'screenshots');
 const AXE = require.resolve('axe-core/axe.min.js');
+const DEMO_TOKENS = path.join(REPO_ROOT, '.cache', `console-demo-tokens-${process.pid}.json`);
 
 const describeIfChromium = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) process.stderr.write('console.e2e-spec: no chromium (apt-get install chromium): the browser tests are skipped\n');
@@ -41,7 +42,9 @@ describeIfChromium('the console and the provenance page in a browser', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    stack = await startStack('console');
+    // What `npm start` writes after seeding: the sign-in page offers these as one-click roles.
+    fs.writeFileSync(DEMO_TOKENS, JSON.stringify({ 'ops (demo)': token({ role: 'ops', sub: 'ops-demo' }) }));
+    stack = await startStack('console', { CONSOLE_DEMO_TOKENS_FILE: DEMO_TOKENS });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     const ops = client(stack, { role: 'ops', sub: 'ops-console' });
     const c = await ops.post<{ id: string }>('harvest-intake', '/v1/cooperatives', { name: 'Lixian Hongtu Apple Cooperative', county: 'CN-GS-LIXIAN', province: 'Gansu', location: { lat: 34.19, lon: 105.18 } });
@@ -58,6 +61,7 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await stack?.stop();
+    fs.rmSync(DEMO_TOKENS, { force: true });
   });
 
   const url = (p: string) => stack.url('console', p);
@@ -240,15 +244,19 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     await accessible(operator);
     await shot(operator, 'warehouse-stock');
     await operator.goto(url('/stock/WH-LIXIAN-ORIGIN/ledger'));
+    await expect(operator.locator('body').innerText()).resolves.toMatch(/reserved/);
     await accessible(operator);
+    await shot(operator, 'warehouse-ledger');
     await operator.goto(url('/transfers'));
     await accessible(operator);
+    await shot(operator, 'warehouse-transfers');
     await operator.goto(url('/dispatch'));
     await operator.getByLabel('Warehouse').selectOption('WH-LIXIAN-ORIGIN');
     await operator.getByLabel('Shipment').fill(shipmentId);
     await operator.getByRole('button', { name: 'Dispatch' }).click();
     await expect(operator.getByRole('status').innerText()).resolves.toContain(`Shipment ${shipmentId} left WH-LIXIAN-ORIGIN`);
     await accessible(operator);
+    await shot(operator, 'warehouse-dispatch');
 
     const logistics = await signIn('logistics');
     expect(new URL(logistics.url()).pathname).toBe('/shipments');
@@ -273,6 +281,10 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     await expect(buyer.getByTestId('shipment-status').innerText()).resolves.toBe('in_transit');
     await expect(buyer.locator('body').innerText()).resolves.toContain('Tianshui hub');
     await shot(buyer, 'buyer-order');
+    await buyer.goto(url('/orders'));
+    await expect(buyer.locator('body').innerText()).resolves.toContain(orderId);
+    await accessible(buyer);
+    await shot(buyer, 'buyer-orders');
   });
 
   it('ops sees every service ready, with lag, backlog and dead letters; growers and orchards load for the manager', async () => {
@@ -290,10 +302,19 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     await manager.goto(url('/growers'));
     await expect(manager.locator('body').innerText()).resolves.toContain('Yanguan south slope');
     await accessible(manager);
+    await shot(manager, 'coop-growers');
     await manager.goto(url('/lots?status=graded'));
     await expect(manager.locator('body').innerText()).resolves.toContain(lotId);
     await accessible(manager);
     await shot(manager, 'coop-lots');
+  });
+
+  it('offers the development demo roles as one-click sign-in', async () => {
+    const page = await newPage();
+    await page.goto(url('/signin'));
+    await page.getByRole('button', { name: 'ops (demo)' }).click();
+    await page.waitForURL(/\/ops$/);
+    await expect(page.locator('.who').innerText()).resolves.toBe('ops');
   });
 
   it('refuses a view to the wrong role and sends a stranger to sign in', async () => {
