@@ -1,4 +1,4 @@
-// The four Firstmile services as child processes: build once (swc), start, wait until ready, stop.
+// The four Firstmile services and the console as child processes: build once (swc), start, wait until ready, stop.
 // Used by `npm start` (tools/dev/start.mjs) and by the end-to-end tests, so both run the system
 // exactly the same way.
 
@@ -12,11 +12,25 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export const TELEMETRY_REGISTER = path.join(REPO_ROOT, 'dist', 'libs', 'telemetry', 'src', 'register.js');
 
+const at = (services, name) => `http://127.0.0.1:${services.find((s) => s.name === name)?.port}`;
+
+/** `links`: the settings by which a process finds the others, from the ports they were given. */
 export const SERVICES = [
   { name: 'harvest-intake', port: 3101 },
-  { name: 'grading', port: 3102 },
+  // Labels' QR codes point at the console's provenance pages.
+  { name: 'grading', port: 3102, links: (all) => (all.some((s) => s.name === 'console') ? { PUBLIC_BASE_URL: at(all, 'console') } : {}) },
   { name: 'warehouse', port: 3103 },
   { name: 'order-routing', port: 3104 },
+  {
+    name: 'console',
+    port: 3100,
+    links: (all) => ({
+      HARVEST_INTAKE_URL: at(all, 'harvest-intake'),
+      GRADING_URL: at(all, 'grading'),
+      WAREHOUSE_URL: at(all, 'warehouse'),
+      ORDER_ROUTING_URL: at(all, 'order-routing'),
+    }),
+  },
 ];
 
 /** Compiles apps and libs to dist/ with swc (about a second). */
@@ -49,7 +63,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
     // OpenTelemetry starts before the service's first require (http, mongodb): see libs/telemetry.
     const child = spawn(process.execPath, ['--enable-source-maps', '--require', TELEMETRY_REGISTER, main], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env, ...extraEnv, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      env: { ...process.env, ...env, ...(s.links?.(services) ?? {}), ...extraEnv, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on the embedded default. Starts Kafka and FerretDB (unless
 // KAFKA_BROKERS and MONGO_URL are given), Zipkin for traces (unless OTEL_TRACES_EXPORTER is given,
-// or FIRSTMILE_ZIPKIN=0), the four services, seeds a demo, prints URLs and tokens.
+// or FIRSTMILE_ZIPKIN=0), the four services and the console, seeds a demo, prints URLs and tokens.
 // Ctrl-C stops everything it started.
 
 import fs from 'node:fs';
@@ -66,10 +66,13 @@ try {
   }
 
   build({ log });
-  stack = await startServices({ env: { LOG_LEVEL: 'info', ...env }, log, logDir: path.join(dataDir, 'logs') });
+  // The console offers the demo tokens as one-click sign-in; the file is written once the demo is seeded.
+  const demoTokens = path.join(dataDir, 'demo-tokens.json');
+  const consoleEnv = { CONSOLE_DEMO_TOKENS_FILE: demoTokens, ...(zipkin ? { ZIPKIN_URL: zipkin.url } : {}) };
+  stack = await startServices({ env: { LOG_LEVEL: 'info', ...env, ...consoleEnv }, log, logDir: path.join(dataDir, 'logs') });
   log('[start] waiting for the services to be ready…');
   await stack.ready();
-  log(`[start] all four services ready in ${secs()}`);
+  log(`[start] all four services and the console ready in ${secs()}`);
 
   const demo = await seedDemo(stack, dataDir);
   printSummary(stack, demo, dataDir);
@@ -160,7 +163,8 @@ function printSummary(stack, demo, dataDir) {
   };
   log('');
   log('Firstmile is running.');
-  for (const s of stack.services) log(`  ${s.name.padEnd(15)} ${stack.url(s.name)}   docs ${stack.url(s.name, '/docs')}`);
+  for (const s of stack.services.filter((x) => x.name !== 'console')) log(`  ${s.name.padEnd(15)} ${stack.url(s.name)}   docs ${stack.url(s.name, '/docs')}`);
+  log(`  ${'console'.padEnd(15)} ${stack.url('console')}   (sign in with a token below, or one click on a demo role; provenance pages at /p/<traceCode>)`);
   if (zipkin) log(`  ${'traces'.padEnd(15)} ${zipkin.url}   (Zipkin: find a trace by the traceresponse header, or by tag firstmile.subject=<lot or order id>)`);
   log('');
   log(`Demo: Lixian cooperative ${demo.lixian.id} (growers ${demo.lixian.growerIds.join(', ')}; orchards ${demo.lixian.orchardIds.join(', ')})`);
@@ -179,6 +183,7 @@ function printSummary(stack, demo, dataDir) {
     BUYER: tokens['buyer (BUYER-DEMO)'],
     LOGISTICS: tokens.logistics_operator,
   };
+  fs.writeFileSync(path.join(dataDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2));
   const envFile = path.join(dataDir, 'demo.env');
   fs.writeFileSync(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n') + '\n');
   log('');

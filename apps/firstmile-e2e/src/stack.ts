@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { E2E_STACKS, type E2EStack, REPO_ROOT, token, type RunEnv } from '@firstmile/testing';
 
 export interface Stack {
-  url(service: ServiceName, path?: string): string;
+  url(service: ServiceName | 'console', path?: string): string;
   ready(timeoutMs?: number): Promise<void>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a killed service again; `env` adds to or overrides its settings. */
@@ -33,7 +33,7 @@ export function requireTool<T>(relativePath: string): T {
 }
 
 /**
- * The four services as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
+ * The four services and the console as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
  * `env` adds to (or overrides) what every service gets, e.g. a trace exporter.
  */
 /**

@@ -1,6 +1,7 @@
 import { IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { DEV_COMPANY_PREFIX } from '@firstmile/gs1';
 import { AuthEnv, HttpEnv } from '@firstmile/http';
 import { KafkaEnv } from '@firstmile/messaging';
 import { MongoEnv } from '@firstmile/persistence';
@@ -19,6 +20,12 @@ export class GradingEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, Mon
   @Matches(/^([a-z_]+:\d+(,[a-z_]+:\d+)*)?$/) SHELF_LIFE_DAYS = '';
   /** Shelf life for produce neither the reference table nor SHELF_LIFE_DAYS names. */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(3650) DEFAULT_SHELF_LIFE_DAYS = 14;
+  /** GS1 company prefix of the GTINs on labels and provenance (6–12 digits); 952… is GS1's prefix for demonstrations. */
+  @Matches(/^\d{6,12}$/) GS1_COMPANY_PREFIX = DEV_COMPANY_PREFIX;
+  /** Where the public provenance pages live: labels' QR codes hold `{PUBLIC_BASE_URL}/01/{gtin}/10/{traceCode}`. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) PUBLIC_BASE_URL = 'http://127.0.0.1:3100';
+  /** A TrueType font with Chinese glyphs for PDF label sheets; without one (none found) sheets print the Latin text only. */
+  @IsOptional() @IsString() LABEL_CJK_FONT?: string = undefined;
 }
 
 /** `a:x,b:y` → { a: 'x', b: 'y' } (the format of the map-valued variables above). */

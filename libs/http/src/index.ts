@@ -13,3 +13,4 @@ export * from './lib/service.module';
 export * from './lib/bootstrap';
 export * from './lib/auth/token-verifier';
 export { SkipRateLimits } from './lib/rate-limit.guard';
+export { instrumentHttp, requestIdOf } from './lib/observability';

@@ -87,6 +87,9 @@ export function contractViolations(a: Answer): string[] {
     }
     return out;
   }
+  // Labels are the one documented non-JSON answer (grading's label.svg and labels.pdf): they must be what they say.
+  if (a.status >= 200 && a.status < 300 && type.startsWith('image/svg+xml')) return a.text.startsWith('<svg ') ? [] : [`${a.status} image/svg+xml that is no SVG: ${a.text.slice(0, 100)}`];
+  if (a.status >= 200 && a.status < 300 && type.startsWith('application/pdf')) return a.text.startsWith('%PDF-') ? [] : [`${a.status} application/pdf that is no PDF: ${a.text.slice(0, 100)}`];
   if (a.status >= 200 && a.status < 300 && a.text && (!type.startsWith('application/json') || a.json === undefined)) {
     return [`${a.status} body is not JSON (content-type "${type}"): ${a.text.slice(0, 200)}`];
   }

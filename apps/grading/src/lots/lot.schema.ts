@@ -28,3 +28,5 @@ export class GradingLot {
 }
 
 export const GradingLotSchema = SchemaFactory.createForClass(GradingLot);
+// Serves GET /v1/lots: a grading line's warehouses, newest arrival first (ties by id, the cursor's order).
+GradingLotSchema.index({ originWarehouseId: 1, receivedAt: -1, _id: -1 });

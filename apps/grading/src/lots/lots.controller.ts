@@ -1,25 +1,36 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
 import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles } from '@firstmile/http';
 import { GradeLotDto } from './dto/grade-lot.dto';
+import { ListLotsQuery } from './dto/list-lots.query';
 import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
 import { LotsService } from './lots.service';
 
 @ApiTags('grading')
 @ApiBearerAuth()
-@Controller('lots/:lotId')
+@Controller('lots')
 export class LotsController {
   constructor(private readonly lots: LotsService) {}
 
-  @Get('grading')
+  @Get()
+  @Roles('grading_line', 'ops')
+  @ApiOkResponse({
+    description:
+      '`{ items: [{ lotId, status, produce, variety, quantityKg, originWarehouseId, cooperative, harvestedAt, receivedAt }], nextCursor }`: lots that arrived at the caller\'s warehouses (ops: all), newest first; filters warehouseId, status. With a status filter a page may hold fewer than `limit` lots; follow nextCursor',
+  })
+  list(@CurrentPrincipal() caller: Principal, @Query() query: ListLotsQuery) {
+    return this.lots.list(caller, query);
+  }
+
+  @Get(':lotId/grading')
   @Roles('grading_line', 'coop_manager', 'ops')
   @ApiOkResponse({ description: 'The lot\'s grading: status pending | graded | voided, measured tallies, and the result once graded' })
   get(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string) {
     return this.lots.view(caller, lotId);
   }
 
-  @Post('measurements')
+  @Post(':lotId/measurements')
   @HttpCode(202)
   @Roles('grading_line')
   @ApiBody({ schema: MEASUREMENT_BATCH_SCHEMA as never })
@@ -32,7 +43,7 @@ export class LotsController {
     return this.lots.measure(caller, lotId, dto);
   }
 
-  @Post('grading')
+  @Post(':lotId/grading')
   @Roles('grading_line')
   @Idempotent()
   @ApiCreatedResponse({ description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
+import { newestFirst, type Page } from '@firstmile/http';
 import { createOnce, initialOutbox, isDuplicateKey } from '@firstmile/persistence';
 import { GradingLot } from './lot.schema';
 import { LotOutcome, type MeasuredSnapshot } from './lot-outcome.schema';
 import { type GradeTotals, MeasurementBatch } from './measurement-batch.schema';
 
 export type OutcomeRecord = Omit<LotOutcome, 'outbox' | 'outboxSize'>;
+
+const NEWEST = newestFirst<GradingLot>('receivedAt');
 
 
 /**
@@ -33,6 +36,20 @@ export class LotsRepository {
 
   findLot(id: string): Promise<GradingLot | null> {
     return this.lots.findById(id).lean<GradingLot>().exec();
+  }
+
+  /** Lots that arrived at these warehouses (all when undefined), newest first, one page. */
+  async listLots(warehouses: string[] | undefined, cursor: string | undefined, limit: number): Promise<Page<GradingLot>> {
+    const filter = { ...(warehouses ? { originWarehouseId: { $in: warehouses } } : {}), ...NEWEST.after(cursor) };
+    const rows = await this.lots.find(filter, { trace: 0 }).sort(NEWEST.sort).limit(limit + 1).lean<GradingLot[]>().exec();
+    return NEWEST.page(rows, limit);
+  }
+
+  /** The decided lots among these, by lot id → outcome; undecided lots are missing (pending). */
+  async outcomesOf(lotIds: string[]): Promise<Map<string, 'graded' | 'voided'>> {
+    if (lotIds.length === 0) return new Map();
+    const rows = await this.outcomes.find({ _id: { $in: lotIds } }, { outcome: 1 }).lean<{ _id: string; outcome: 'graded' | 'voided' }[]>().exec();
+    return new Map(rows.map((r) => [r._id, r.outcome]));
   }
 
   findOutcome(lotId: string): Promise<OutcomeRecord | null> {

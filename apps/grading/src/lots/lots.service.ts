@@ -12,7 +12,7 @@ import {
   splitByShares,
   tallyBatch,
 } from '@firstmile/grading-standards';
-import { Access, ProblemException } from '@firstmile/http';
+import { Access, type Page, ProblemException } from '@firstmile/http';
 import { newEvent } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import { SHELF_LIFE_DAYS } from '@firstmile/reference';
@@ -21,6 +21,7 @@ import { type GradingEnv, parsePairs } from '../grading.env';
 import { ProvenanceService } from '../provenance/provenance.service';
 import { StandardsService } from '../standards/standards.service';
 import type { GradeLotDto } from './dto/grade-lot.dto';
+import type { ListLotsQuery } from './dto/list-lots.query';
 import type { MeasurementBatch } from './dto/measurements.schema';
 import type { GradingLot, LotStatus } from './lot.schema';
 import type { GradedOutcome, GradedSubLotDoc, MeasuredSnapshot } from './lot-outcome.schema';
@@ -39,6 +40,18 @@ export interface SubLotView {
   brand: string | null;
   traceCode: string;
   bestBefore: string;
+}
+
+export interface LotListItem {
+  lotId: string;
+  status: LotStatus;
+  produce: string;
+  variety: string;
+  quantityKg: number;
+  originWarehouseId: string;
+  cooperative: { id: string; name: string };
+  harvestedAt: string;
+  receivedAt: string;
 }
 
 export interface GradingView {
@@ -93,6 +106,30 @@ export class LotsService {
     const outcome = await this.lots.findOutcome(e.lotId);
     // harvest-intake refuses to void once it knows of a grading, but it learns of it asynchronously.
     if (outcome?.outcome === 'graded') this.logger.warn(`lot ${e.lotId} was voided at harvest-intake after it was graded here; the grading stands`);
+  }
+
+  /** Lots at the caller's warehouses (ops: all), newest arrival first, each with its status. */
+  async list(caller: Principal, q: ListLotsQuery): Promise<Page<LotListItem>> {
+    let warehouses: string[] | undefined;
+    if (caller.role === 'ops') warehouses = q.warehouseId ? [q.warehouseId] : undefined;
+    else warehouses = (caller.warehouses ?? []).filter((w) => !q.warehouseId || w === q.warehouseId);
+    if (warehouses?.length === 0) return { items: [], nextCursor: null };
+    const page = await this.lots.listLots(warehouses, q.cursor, q.limit);
+    const outcomes = await this.lots.outcomesOf(page.items.map((l) => l._id));
+    const items = page.items
+      .map((l) => ({
+        lotId: l._id,
+        status: (outcomes.get(l._id) ?? 'pending') as LotStatus,
+        produce: l.produce,
+        variety: l.variety,
+        quantityKg: l.quantityKg,
+        originWarehouseId: l.originWarehouseId,
+        cooperative: { id: l.cooperative.id, name: l.cooperative.name },
+        harvestedAt: new Date(l.harvestedAt).toISOString(),
+        receivedAt: new Date(l.receivedAt).toISOString(),
+      }))
+      .filter((l) => !q.status || l.status === q.status);
+    return { items, nextCursor: page.nextCursor };
   }
 
   async view(caller: Principal, lotId: string) {

@@ -69,6 +69,10 @@ export class ProvenanceRepository {
     return this.model.findById(traceCode).lean<Provenance>().exec();
   }
 
+  findBySubLotId(subLotId: string): Promise<Provenance | null> {
+    return this.model.findOne({ subLotId }).lean<Provenance>().exec();
+  }
+
   journey(traceCode: string): Promise<JourneyStepDoc[]> {
     return this.steps.find({ traceCode }).sort({ at: 1 }).lean<JourneyStepDoc[]>().exec();
   }

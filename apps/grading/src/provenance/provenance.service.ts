@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type {
   GeoPoint,
   LotGradedV1,
@@ -12,11 +13,15 @@ import type {
 } from '@firstmile/contracts';
 import { ProblemException } from '@firstmile/http';
 import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
+import type { GradingEnv } from '../grading.env';
+import { gtinOfSubLot } from './gtin';
 import type { JourneyStep, PlaceView, Provenance } from './provenance.schema';
 import { ProvenanceRepository, type StepUpdate } from './provenance.repository';
 
 export interface ProvenanceView {
   traceCode: string;
+  /** GTIN-14 of the trade item (produce × grade × brand): with the trace code, its GS1 Digital Link. */
+  gtin: string;
   produce: string;
   variety: string;
   grade: string;
@@ -58,7 +63,24 @@ const shipmentOfStep = (stepId: string) => stepId.slice(stepId.indexOf('/') + 1)
 
 @Injectable()
 export class ProvenanceService {
-  constructor(private readonly repo: ProvenanceRepository) {}
+  private readonly companyPrefix: string;
+
+  constructor(
+    private readonly repo: ProvenanceRepository,
+    config: ConfigService<GradingEnv, true>,
+  ) {
+    this.companyPrefix = config.get('GS1_COMPANY_PREFIX', { infer: true });
+  }
+
+  gtinOf(doc: Pick<Provenance, 'produce' | 'standard' | 'grade' | 'brand'>): string {
+    return gtinOfSubLot(doc, this.companyPrefix);
+  }
+
+  /** The confirmed provenance record of a sub-lot (what its label shows), or null. */
+  async findGradedSubLot(subLotId: string): Promise<Provenance | null> {
+    const doc = await this.repo.findBySubLotId(subLotId);
+    return doc?.gradedAt ? doc : null;
+  }
 
   reserve(doc: Provenance): Promise<boolean> {
     return this.repo.reserve(doc);
@@ -90,6 +112,7 @@ export class ProvenanceService {
     ];
     return {
       traceCode: doc._id,
+      gtin: this.gtinOf(doc),
       produce: doc.produce,
       variety: doc.variety,
       grade: doc.grade,
