@@ -25,6 +25,7 @@ import { SignedInGuard } from './session';
           AUTH_JWKS_URL: config.get('AUTH_JWKS_URL', { infer: true }),
           AUTH_JWT_ISSUER: config.get('AUTH_JWT_ISSUER', { infer: true }),
           AUTH_JWT_AUDIENCE: config.get('AUTH_JWT_AUDIENCE', { infer: true }),
+          AUTH_JWT_CLOCK_TOLERANCE_S: config.get('AUTH_JWT_CLOCK_TOLERANCE_S', { infer: true }),
         }),
     },
   ],

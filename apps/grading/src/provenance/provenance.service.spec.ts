@@ -1,3 +1,4 @@
+import { DEV_COMPANY_PREFIX } from '@firstmile/gs1';
 import type { ShipmentStatusChangedV1 } from '@firstmile/contracts';
 import type { JourneyStepDoc, Provenance } from './provenance.schema';
 import type { ProvenanceRepository, StepUpdate } from './provenance.repository';
@@ -41,6 +42,9 @@ class MemoryRepository {
 }
 
 // Issue 22.10: the public journey copied the tracking checkpoint's name and coordinates — usually the buyer's door.
+/** Only the GS1 company prefix is read from the settings. */
+const config = { get: () => DEV_COMPANY_PREFIX } as unknown as ConstructorParameters<typeof ProvenanceService>[1];
+
 describe('the public journey after the warehouse', () => {
   const door = { name: '18 Wensan Rd, flat 502, Xihu', location: { lat: 30.2791, lon: 120.1408 } };
   const status = (s: ShipmentStatusChangedV1['status'], at: string): ShipmentStatusChangedV1 => ({
@@ -56,7 +60,7 @@ describe('the public journey after the warehouse', () => {
 
   it('shows the destination city for in_transit and delivered, never the checkpoint', async () => {
     const repo = new MemoryRepository();
-    const service = new ProvenanceService(repo as unknown as ProvenanceRepository);
+    const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
     await service.onShipmentCreated({ shipmentId: 'SHP-1', destination: { city: 'Hangzhou', location: door.location, address: door.name } } as never);
     await service.onShipmentStatus(status('in_transit', '2026-11-02T10:00:00Z'));
     await service.onShipmentStatus(status('delivered', '2026-11-02T12:00:00Z'));
@@ -77,7 +81,7 @@ describe('the public journey after the warehouse', () => {
   it('hides what older steps stored of a checkpoint, and says nothing when the city is not known', async () => {
     const repo = new MemoryRepository();
     repo.steps.set(`${CODE}/delivered:SHP-9`, { _id: `${CODE}/delivered:SHP-9`, traceCode: CODE, step: 'delivered', at: new Date('2026-11-03T00:00:00Z'), place: door });
-    const service = new ProvenanceService(repo as unknown as ProvenanceRepository);
+    const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
     expect((await service.get(CODE)).journey.find((j) => j.step === 'delivered')?.place).toEqual({});
     await service.onShipmentCreated({ shipmentId: 'SHP-9', destination: { city: 'Shanghai', location: { lat: 31.2, lon: 121.5 } } } as never);
     expect((await service.get(CODE)).journey.find((j) => j.step === 'delivered')?.place).toEqual({ city: 'Shanghai' });
@@ -85,7 +89,7 @@ describe('the public journey after the warehouse', () => {
 
   it('keeps the warehouse as the place of a dispatch', async () => {
     const repo = new MemoryRepository();
-    const service = new ProvenanceService(repo as unknown as ProvenanceRepository);
+    const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
     await service.onShipmentStatus(status('dispatched', '2026-11-02T09:00:00Z'));
     expect((await service.get(CODE)).journey.find((j) => j.step === 'dispatched')?.place).toMatchObject({ warehouseId: 'DC-HANGZHOU', name: 'Hangzhou distribution center' });
   });
