@@ -1,4 +1,4 @@
-// The four Firstmile services as child processes: build once (swc), start, wait until ready, stop.
+// The five Firstmile services as child processes: build once (swc), start, wait until ready, stop.
 // Used by `npm start` (tools/dev/start.mjs) and by the end-to-end tests, so both run the system
 // exactly the same way.
 
@@ -17,6 +17,7 @@ export const SERVICES = [
   { name: 'grading', port: 3102 },
   { name: 'warehouse', port: 3103 },
   { name: 'order-routing', port: 3104 },
+  { name: 'insights', port: 3105 },
 ];
 
 /** Compiles apps and libs to dist/ with swc (about a second). */

@@ -203,6 +203,26 @@ describe('insights: EPCIS 2.0 from the topics', () => {
     expect((await get(chainQuery(chain), {})).statusCode).toBe(401);
   });
 
+  it('gives a receipt read before its lot to the lot’s cooperative once the lot is read (ops see it meanwhile)', async () => {
+    const chain = lotChain();
+    const [logged, graded, received] = sourceEvents(chain);
+    const mine = bearer({ role: 'coop_manager', coop: chain.coop });
+    const receipts = `/epcis/events?MATCH_epc=${encodeURIComponent(premiumUri(chain))}`;
+    await send([received]);
+    const [receipt] = await settled(receipts, 1);
+    expect(receipt['bizStep']).toBe('receiving');
+    expect(eventsOf((await get(receipts, mine)).body)).toEqual([]);
+    expect(
+      (await get(`/epcis/events/${encodeURIComponent(String(receipt['eventID']))}`, mine)).statusCode,
+    ).toBe(404);
+
+    await send([logged, graded]);
+    await waitFor(async () => eventsOf((await get(receipts, mine)).body).length === 1, {
+      what: 'the receipt given to its cooperative',
+    });
+    expect(eventsOf((await get(receipts, mine)).body)).toEqual([receipt]);
+  });
+
   it('refuses what is not a query it knows, as problem+json', async () => {
     for (const query of [
       'MATCH_parentID=urn:x:y',

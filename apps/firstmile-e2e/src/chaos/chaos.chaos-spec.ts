@@ -24,7 +24,7 @@ interface Infra {
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTLE_MS = 60_000;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
-const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 /** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
 const summary = (left: Record<string, unknown>) =>
   Object.entries(left)
@@ -592,6 +592,7 @@ const OUTBOX_COLLECTIONS: Record<ServiceName, string[]> = {
   grading: ['lot_outcomes'],
   warehouse: ['stock_positions', 'stock_reservations', 'dispatches', 'transfers'],
   'order-routing': ['orders', 'shipments'],
+  insights: [],
 };
 
 interface Position {

@@ -4,7 +4,7 @@ import type { Principal } from '@firstmile/contracts';
 import { token, waitFor } from '@firstmile/testing';
 import type { ServiceName, Stack } from '../stack';
 
-export const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+export const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 
 /** What a hostile request got back: the raw text, and its JSON when it parses. */
 export interface Answer {

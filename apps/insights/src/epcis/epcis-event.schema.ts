@@ -3,8 +3,9 @@ import { EPCIS_EVENT_TYPES, type EpcisEvent, type EpcisEventType, type EpcisReco
 
 /**
  * One EPCIS event, keyed by its eventID (derived from the source event's id, so a redelivery or a
- * replay inserts nothing new). Written once, never updated. The event itself is stored as it is
- * answered; the fields beside it are what the queries filter and sort on.
+ * replay inserts nothing new). The event itself is stored as it is answered and never changes; the
+ * fields beside it are what the queries filter and sort on. The one update: a null cooperativeId set
+ * once the lot's event is read (an idempotent `$set` of one value, safe on this store).
  */
 @Schema({ collection: 'epcis_events', versionKey: false, minimize: false })
 export class EpcisEventDoc implements EpcisRecord {
@@ -14,7 +15,8 @@ export class EpcisEventDoc implements EpcisRecord {
   @Prop({ required: true }) bizStep!: string;
   @Prop({ type: [String], required: true }) epcs!: string[];
   @Prop({ type: [String], required: true }) anyEpcs!: string[];
-  @Prop({ required: true }) cooperativeId!: string;
+  @Prop({ type: String, default: null }) cooperativeId!: string | null;
+  @Prop({ type: [String], required: true }) lotIds!: string[];
   @Prop({ type: Object, required: true }) event!: EpcisEvent;
 }
 
@@ -33,3 +35,5 @@ EpcisEventSchema.index({ epcs: 1, eventTime: 1, _id: 1 });
 EpcisEventSchema.index({ bizStep: 1, eventTime: 1, _id: 1 });
 // eventType (e.g. every TransformationEvent).
 EpcisEventSchema.index({ type: 1, eventTime: 1, _id: 1 });
+// Setting the cooperative of events stored before their lot's event was read (multikey).
+EpcisEventSchema.index({ lotIds: 1, cooperativeId: 1 });

@@ -20,8 +20,14 @@ export class EpcisRepository {
     return insertOnce(this.events, records);
   }
 
-  rememberLot(fact: LotFact): Promise<void> {
-    return insertOnce(this.lots, [fact]);
+  /** Remembers whose a lot is, and gives that cooperative the lot's events stored before this was known. */
+  async rememberLot(fact: LotFact): Promise<void> {
+    await insertOnce(this.lots, [fact]);
+    await this.assignCooperative(fact._id, fact.cooperativeId);
+  }
+
+  async assignCooperative(lotId: string, cooperativeId: string): Promise<void> {
+    await this.events.updateMany({ lotIds: lotId, cooperativeId: null }, { $set: { cooperativeId } });
   }
 
   rememberSubLots(facts: SubLotFact[]): Promise<void> {

@@ -21,7 +21,7 @@ import type { EpcisEventDoc } from './epcis-event.schema';
 import type { SubLotFact } from './facts.schema';
 import { EpcisRepository } from './epcis.repository';
 import { Identifiers } from './identifiers';
-import { type EpcisEvent, EpcisMapper, type SourceMeta, type SubLotFacts } from './mapping';
+import { type EpcisEvent, EpcisMapper, type EpcisRecord, type SourceMeta, type SubLotFacts } from './mapping';
 
 /**
  * A fact this event needs comes from another stream that has not been read yet (topics are read
@@ -90,19 +90,15 @@ export class EpcisService {
 
   async onStockReceived(e: StockReceivedV1, ctx: EventContext): Promise<void> {
     if (e.via === 'transfer') return; // transfer.received tells it, with source and destination
-    await this.repo.insertEvents(this.mapper.stockReceived(e, await this.cooperativeOf(e.lotId), meta(ctx)));
+    await this.storeForLot(e.lotId, (coop) => this.mapper.stockReceived(e, coop, meta(ctx)));
   }
 
   async onTransferDispatched(e: TransferDispatchedV1, ctx: EventContext): Promise<void> {
-    await this.repo.insertEvents([
-      this.mapper.transferDispatched(e, await this.cooperativeOf(e.lotId), meta(ctx)),
-    ]);
+    await this.storeForLot(e.lotId, (coop) => [this.mapper.transferDispatched(e, coop, meta(ctx))]);
   }
 
   async onTransferReceived(e: TransferReceivedV1, ctx: EventContext): Promise<void> {
-    await this.repo.insertEvents([
-      this.mapper.transferReceived(e, await this.cooperativeOf(e.lotId), meta(ctx)),
-    ]);
+    await this.storeForLot(e.lotId, (coop) => [this.mapper.transferReceived(e, coop, meta(ctx))]);
   }
 
   async onStockDispatched(e: StockDispatchedV1, ctx: EventContext): Promise<void> {
@@ -134,8 +130,21 @@ export class EpcisService {
     await this.repo.insertEvents(this.mapper.shipmentStatusChanged(e, items, meta(ctx)));
   }
 
-  private async cooperativeOf(lotId: string): Promise<string> {
-    return (await this.lotsOrWait([lotId])).get(lotId) as string;
+  /**
+   * Stock events name the lot, not its cooperative. Graded stock is received within moments of the
+   * grading, which is read here from another topic, so the lot may be unknown yet: the event is
+   * stored without its cooperative (ops see it, no manager does) and the lot's event sets it. Looking
+   * again after the insert closes the gap where the lot arrived between the first look and the insert.
+   */
+  private async storeForLot(
+    lotId: string,
+    build: (cooperativeId: string | null) => EpcisRecord[],
+  ): Promise<void> {
+    const lot = (await this.repo.lotsById([lotId])).get(lotId);
+    await this.repo.insertEvents(build(lot?.cooperativeId ?? null));
+    if (lot) return;
+    const now = (await this.repo.lotsById([lotId])).get(lotId);
+    if (now) await this.repo.assignCooperative(lotId, now.cooperativeId);
   }
 
   private async lotsOrWait(lotIds: string[]): Promise<Map<string, string>> {

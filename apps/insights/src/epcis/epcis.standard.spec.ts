@@ -112,6 +112,7 @@ describe('EPCIS events against the standard', () => {
       /^http:\/\/127\.0\.0\.1:3100\/414\/\d{13}\/254\/WH-LIXIAN-ORIGIN$/,
     );
     expect(records.every((r) => r.cooperativeId === chain.coop)).toBe(true);
+    expect(records.every((r) => r.lotIds.length === 1 && r.lotIds[0] === chain.lotId)).toBe(true);
     // The sub-lot's whole chain is findable by its URI (and the lot's): what MATCH_anyEPC filters on.
     expect(records.filter((r) => r.anyEpcs.includes(label) || r.anyEpcs.includes(lot))).toHaveLength(7);
     expect(records.filter((r) => r.anyEpcs.includes(label))).toHaveLength(6);

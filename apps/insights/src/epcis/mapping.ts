@@ -41,8 +41,13 @@ export interface EpcisRecord {
   epcs: string[];
   /** Every identifier it names, inputs and outputs too: MATCH_anyEPC, MATCH_anyEPCClass. */
   anyEpcs: string[];
-  /** Whose goods these are: a coop_manager sees its own cooperative's events only. */
-  cooperativeId: string;
+  /**
+   * Whose goods these are: a coop_manager sees its own cooperative's events only. Null while the
+   * lot's own event is unread (stock events do not name the cooperative); set when it is read.
+   */
+  cooperativeId: string | null;
+  /** The harvest lots the goods come from: what sets cooperativeId later. */
+  lotIds: string[];
   event: EpcisEvent;
 }
 
@@ -94,7 +99,7 @@ export class EpcisMapper {
     const orchard = this.ids.place(e.orchard.id);
     const what = [kg(this.ids.lot(e.produce, e.lotId), e.quantityKg)];
     return this.record(
-      e.cooperative.id,
+      { cooperativeId: e.cooperative.id, lotIds: [e.lotId] },
       meta,
       {
         type: 'ObjectEvent',
@@ -127,7 +132,7 @@ export class EpcisMapper {
   lotVoided(e: LotVoidedV1, produce: string, meta: SourceMeta): EpcisRecord {
     const what = [{ epcClass: this.ids.lot(produce, e.lotId) }];
     return this.record(
-      e.cooperativeId,
+      { cooperativeId: e.cooperativeId, lotIds: [e.lotId] },
       meta,
       {
         type: 'ObjectEvent',
@@ -161,7 +166,7 @@ export class EpcisMapper {
     ];
     const bestBefore = new Set(e.subLots.map((s) => s.bestBefore.slice(0, 10)));
     return this.record(
-      e.cooperativeId,
+      { cooperativeId: e.cooperativeId, lotIds: [e.lotId] },
       meta,
       {
         type: 'TransformationEvent',
@@ -187,7 +192,7 @@ export class EpcisMapper {
    * Graded stock arrives at the origin warehouse. A receipt "via transfer" is the same fact as
    * transfer.received (both are published), which has the source and destination: none here.
    */
-  stockReceived(e: StockReceivedV1, cooperativeId: string, meta: SourceMeta): EpcisRecord[] {
+  stockReceived(e: StockReceivedV1, cooperativeId: string | null, meta: SourceMeta): EpcisRecord[] {
     if (e.via === 'transfer') return [];
     return [
       this.observed(
@@ -204,7 +209,7 @@ export class EpcisMapper {
   }
 
   /** Stock leaves for another warehouse: shipping, in transit, from → to. */
-  transferDispatched(e: TransferDispatchedV1, cooperativeId: string, meta: SourceMeta): EpcisRecord {
+  transferDispatched(e: TransferDispatchedV1, cooperativeId: string | null, meta: SourceMeta): EpcisRecord {
     return this.observed(e, e.quantityKg, cooperativeId, meta, e.dispatchedAt, 'shipping', 'in_transit', {
       readPoint: e.warehouseId,
       from: e.warehouseId,
@@ -214,7 +219,7 @@ export class EpcisMapper {
   }
 
   /** The transfer arrives: receiving at the destination, from → to. */
-  transferReceived(e: TransferReceivedV1, cooperativeId: string, meta: SourceMeta): EpcisRecord {
+  transferReceived(e: TransferReceivedV1, cooperativeId: string | null, meta: SourceMeta): EpcisRecord {
     return this.observed(
       e,
       e.quantityKg,
@@ -243,6 +248,7 @@ export class EpcisMapper {
   ): EpcisRecord[] {
     return this.perCooperative(
       e.items,
+      (item) => item.lotId,
       (item) => cooperativeOf(item.lotId),
       meta,
       (items) => ({
@@ -275,6 +281,7 @@ export class EpcisMapper {
     const location = deliveryPlace(e.location);
     return this.perCooperative(
       items,
+      (i) => i.sub.lotId,
       (i) => i.sub.cooperativeId,
       meta,
       (mine) => ({
@@ -295,7 +302,7 @@ export class EpcisMapper {
   private observed(
     item: StockItem,
     quantityKg: number,
-    cooperativeId: string,
+    cooperativeId: string | null,
     meta: SourceMeta,
     at: string,
     bizStep: string,
@@ -305,7 +312,7 @@ export class EpcisMapper {
     const what = [kg(this.ids.subLot(item), quantityKg)];
     const readPoint = where.at ?? where.readPoint;
     return this.record(
-      cooperativeId,
+      { cooperativeId, lotIds: [item.lotId] },
       meta,
       {
         type: 'ObjectEvent',
@@ -329,6 +336,7 @@ export class EpcisMapper {
 
   private perCooperative<T>(
     items: T[],
+    lotOf: (item: T) => string,
     cooperativeOf: (item: T) => string,
     meta: SourceMeta,
     build: (items: T[]) => EventBody & { quantityList: { epcClass: string }[] },
@@ -343,7 +351,7 @@ export class EpcisMapper {
     return [...byCoop.entries()].map(([coop, mine]) => {
       const body = build(mine);
       return this.record(
-        coop,
+        { cooperativeId: coop, lotIds: [...new Set(mine.map(lotOf))] },
         { ...meta, eventId: byCoop.size === 1 ? meta.eventId : `${meta.eventId}/${coop}` },
         body,
         { epcs: classes(body.quantityList) },
@@ -352,7 +360,7 @@ export class EpcisMapper {
   }
 
   private record(
-    cooperativeId: string,
+    { cooperativeId, lotIds }: Pick<EpcisRecord, 'cooperativeId' | 'lotIds'>,
     meta: SourceMeta,
     body: EventBody,
     match: { epcs: string[]; anyEpcs?: string[] },
@@ -377,6 +385,7 @@ export class EpcisMapper {
       epcs: match.epcs,
       anyEpcs: [...new Set([...(match.anyEpcs ?? []), ...match.epcs])],
       cooperativeId,
+      lotIds,
       event,
     };
   }
