@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '@firstmile/contracts';
@@ -26,7 +26,6 @@ export class EpcisController {
   async query(
     @CurrentPrincipal() caller: Principal,
     @Query() q: EventsQuery,
-    @Headers('host') host: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const page = await this.epcis.query(caller, q);
@@ -38,7 +37,8 @@ export class EpcisController {
           .map(([k, v]): [string, string] => [k, String(v)]),
       );
       next.set('nextPageToken', page.nextPageToken);
-      reply.header('link', `<http://${host ?? 'localhost'}/epcis/events?${next.toString()}>; rel="next"`);
+      // Relative (RFC 8288 resolves it against the request), so it stays right behind a proxy or TLS.
+      reply.header('link', `</epcis/events?${next.toString()}>; rel="next"`);
     }
     return queryDocument(page.events, new Date());
   }
