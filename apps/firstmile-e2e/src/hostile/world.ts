@@ -87,7 +87,8 @@ export function contractViolations(a: Answer): string[] {
     }
     return out;
   }
-  if (a.status >= 200 && a.status < 300 && a.text && (!type.startsWith('application/json') || a.json === undefined)) {
+  // JSON media types: application/json and the +json ones (RFC 6839), e.g. EPCIS's application/ld+json.
+  if (a.status >= 200 && a.status < 300 && a.text && (!/^application\/([\w.-]+\+)?json\b/.test(type) || a.json === undefined)) {
     return [`${a.status} body is not JSON (content-type "${type}"): ${a.text.slice(0, 200)}`];
   }
   return [];
