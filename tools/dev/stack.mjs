@@ -1,4 +1,4 @@
-// The four Firstmile services and the console as child processes: build once (swc), start, wait until ready, stop.
+// The five Firstmile services and the console as child processes: build once (swc), start, wait until ready, stop.
 // Used by `npm start` (tools/dev/start.mjs) and by the end-to-end tests, so both run the system
 // exactly the same way.
 
@@ -21,6 +21,7 @@ export const SERVICES = [
   { name: 'grading', port: 3102, links: (all) => (all.some((s) => s.name === 'console') ? { PUBLIC_BASE_URL: at(all, 'console') } : {}) },
   { name: 'warehouse', port: 3103 },
   { name: 'order-routing', port: 3104 },
+  { name: 'insights', port: 3105 },
   {
     name: 'console',
     port: 3100,

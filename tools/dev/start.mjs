@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on the embedded default. Starts Kafka and FerretDB (unless
 // KAFKA_BROKERS and MONGO_URL are given), Zipkin for traces (unless OTEL_TRACES_EXPORTER is given,
-// or FIRSTMILE_ZIPKIN=0), the four services and the console, seeds a demo, prints URLs and tokens.
+// or FIRSTMILE_ZIPKIN=0), the five services and the console, seeds a demo, prints URLs and tokens.
 // Ctrl-C stops everything it started.
 
 import fs from 'node:fs';
@@ -72,7 +72,7 @@ try {
   stack = await startServices({ env: { LOG_LEVEL: 'info', ...env, ...consoleEnv }, log, logDir: path.join(dataDir, 'logs') });
   log('[start] waiting for the services to be ready…');
   await stack.ready();
-  log(`[start] all four services and the console ready in ${secs()}`);
+  log(`[start] all five services and the console ready in ${secs()}`);
 
   const demo = await seedDemo(stack, dataDir);
   printSummary(stack, demo, dataDir);

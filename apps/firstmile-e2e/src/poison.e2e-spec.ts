@@ -33,16 +33,16 @@ import { client, type ServiceName, startStack, type Stack } from './stack';
  */
 const STACK = 'poison';
 const WH = 'WH-LIXIAN-ORIGIN';
-const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 
 /** Who reads what (the @OnEvent handlers); the test checks it against what the broker reports. */
 const READERS: Record<Topic, ServiceName[]> = {
-  [Topics.harvestLots]: ['grading'],
-  [Topics.gradingLots]: ['grading', 'harvest-intake', 'warehouse'],
-  [Topics.warehouseStock]: ['grading', 'order-routing'],
+  [Topics.harvestLots]: ['grading', 'insights'],
+  [Topics.gradingLots]: ['grading', 'harvest-intake', 'warehouse', 'insights'],
+  [Topics.warehouseStock]: ['grading', 'order-routing', 'insights'],
   [Topics.warehouseCommands]: ['warehouse'],
   [Topics.orders]: ['order-routing'],
-  [Topics.shipments]: ['grading', 'order-routing'],
+  [Topics.shipments]: ['grading', 'order-routing', 'insights'],
 };
 /** Per topic: a type every reader of the topic handles (for the contract breach), and one that belongs elsewhere. */
 const HANDLED_BY_ALL: Record<Topic, string> = {

@@ -10,7 +10,7 @@ export interface Stack {
   restart(service: ServiceName, env?: Record<string, string>): void;
   stop(): Promise<void>;
 }
-export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
+export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing' | 'insights';
 
 interface StackModule {
   build(opts: { log: (line: string) => void }): void;
@@ -33,7 +33,7 @@ export function requireTool<T>(relativePath: string): T {
 }
 
 /**
- * The four services and the console as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
+ * The five services and the console as real processes, started the way `npm start` starts them (tools/dev/stack.mjs).
  * `env` adds to (or overrides) what every service gets, e.g. a trace exporter.
  */
 /**

@@ -1,2 +1,3 @@
 export * from './lib/gtin';
 export * from './lib/digital-link';
+export * from './lib/location';

@@ -31,7 +31,7 @@ interface Infra {
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTLE_MS = 60_000;
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
-const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 /** Kafka nodes (tools/infra/embedded.mjs): 1, or a cluster whose partition leaders the faults kill. */
 const BROKERS = env('KAFKA_BROKERS_COUNT', 1);
 /** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
@@ -632,6 +632,7 @@ const OUTBOX_COLLECTIONS: Record<ServiceName, string[]> = {
   grading: ['lot_outcomes'],
   warehouse: ['stock_positions', 'stock_reservations', 'dispatches', 'transfers'],
   'order-routing': ['orders', 'shipments'],
+  insights: [],
 };
 
 interface Position {

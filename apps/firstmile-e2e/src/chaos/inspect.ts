@@ -12,6 +12,7 @@ export const DATABASES = {
   grading: 'grading',
   warehouse: 'warehouse',
   'order-routing': 'orders',
+  insights: 'insights',
 } as const;
 type Doc = Record<string, unknown> & { _id: unknown };
 

@@ -26,6 +26,9 @@ export interface BolaRow {
 }
 
 const items = (body: unknown) => ((body as { items?: Array<Record<string, unknown>> })?.items ?? []);
+type EpcisEventJson = Record<string, unknown> & { quantityList?: Array<{ epcClass: string }> };
+const epcisEvents = (body: unknown): EpcisEventJson[] =>
+  (body as { epcisBody?: { queryResults?: { resultsBody?: { eventList?: EpcisEventJson[] } } } })?.epcisBody?.queryResults?.resultsBody?.eventList ?? [];
 
 export const BOLA_ROWS: BolaRow[] = [
   // harvest-intake
@@ -161,6 +164,17 @@ export const BOLA_ROWS: BolaRow[] = [
     roles: ['logistics_operator'],
     owners: ['logistics'],
     write: true,
+  },
+
+  // insights (EPCIS 2.0): a query answers only the caller's cooperative's events
+  {
+    name: 'EPCIS events (the harvest of lot A)',
+    service: 'insights',
+    method: 'GET',
+    path: () => '/epcis/events?eventType=ObjectEvent&EQ_bizStep=commissioning&perPage=500',
+    roles: ['ops', 'coop_manager'],
+    owners: ['opsUser', 'managerA'],
+    list: { contains: (b, w) => epcisEvents(b).some((e) => e['quantityList']?.some((q) => q.epcClass.endsWith(`/10/${w.lotA}`))) },
   },
 ];
 

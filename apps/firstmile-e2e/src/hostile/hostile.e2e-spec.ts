@@ -243,7 +243,7 @@ describe('hostile input', () => {
         status: 431,
       },
     ];
-    const callerFor: Record<ServiceName, keyof typeof CALLERS> = { 'harvest-intake': 'opsUser', grading: 'opsUser', warehouse: 'opsUser', 'order-routing': 'buyerA' };
+    const callerFor: Record<ServiceName, keyof typeof CALLERS> = { 'harvest-intake': 'opsUser', grading: 'opsUser', warehouse: 'opsUser', 'order-routing': 'buyerA', insights: 'opsUser' };
 
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
       const r = c.req(w);
@@ -299,7 +299,8 @@ describe('hostile input', () => {
 
   describe('body and rate limits', () => {
     const BODY_LIMIT = Number(process.env['BODY_LIMIT_BYTES'] ?? 2 * 1024 * 1024);
-    const POSTS: Record<ServiceName, [string, keyof typeof CALLERS]> = {
+    // insights is the read side: no POST to send a body to.
+    const POSTS: Record<Exclude<ServiceName, 'insights'>, [string, keyof typeof CALLERS]> = {
       'harvest-intake': ['/v1/cooperatives', 'opsUser'],
       grading: ['/v1/brands', 'opsUser'],
       warehouse: ['/v1/warehouses', 'opsUser'],
@@ -307,8 +308,8 @@ describe('hostile input', () => {
     };
     const oversized = `{"name":"${'a'.repeat(BODY_LIMIT)}"}`;
 
-    it.each(SERVICES)('%s: a body over the limit → 413 problem+json (with and without Content-Length)', async (service) => {
-      const [path, caller] = POSTS[service];
+    it.each(SERVICES.filter((s) => s !== 'insights'))('%s: a body over the limit → 413 problem+json (with and without Content-Length)', async (service) => {
+      const [path, caller] = POSTS[service as keyof typeof POSTS];
       const headers = { 'content-type': 'application/json', 'idempotency-key': randomUUID(), authorization: w.auth(caller) ?? '' };
       const sized = await send(stack, { method: 'POST', service, path, authorization: w.auth(caller), body: { raw: oversized, contentType: 'application/json' } });
       expectProblem(sized, 413, `${service} ${path}`);
@@ -335,7 +336,7 @@ describe('hostile input', () => {
       for (const s of SERVICES) stack.restart(s, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
       await stack.ready(60_000);
       process.stderr.write(`[limits] killed in ${t1 - t0} ms, ready again in ${Date.now() - t1} ms\n`);
-      const GETS: Record<ServiceName, string> = { 'harvest-intake': '/v1/lots', grading: '/v1/brands', warehouse: '/v1/warehouses', 'order-routing': '/v1/shipments' };
+      const GETS: Record<ServiceName, string> = { 'harvest-intake': '/v1/lots', grading: '/v1/brands', warehouse: '/v1/warehouses', 'order-routing': '/v1/shipments', insights: '/epcis/events' };
       for (const service of SERVICES) {
         const burst = `Bearer ${token({ role: 'ops', sub: `burst-${randomUUID()}` })}`;
         const answers = await Promise.all(Array.from({ length: LIMIT + 10 }, () => send(stack, { method: 'GET', service, path: GETS[service], authorization: burst })));

@@ -70,4 +70,5 @@ export const JWT_TARGETS = (w: World): Array<{ service: ServiceName; path: strin
   { service: 'grading', path: `/v1/lots/${w.lotA}/grading`, wrongRole: 'buyer' },
   { service: 'warehouse', path: '/v1/warehouses/WH-LIXIAN-ORIGIN/stock', wrongRole: 'buyer' },
   { service: 'order-routing', path: '/v1/shipments', wrongRole: 'coop_manager' },
+  { service: 'insights', path: '/epcis/events', wrongRole: 'buyer' },
 ];

@@ -4,7 +4,7 @@ import type { Principal } from '@firstmile/contracts';
 import { token, waitFor } from '@firstmile/testing';
 import type { ServiceName, Stack } from '../stack';
 
-export const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+export const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 
 /** What a hostile request got back: the raw text, and its JSON when it parses. */
 export interface Answer {
@@ -87,10 +87,11 @@ export function contractViolations(a: Answer): string[] {
     }
     return out;
   }
+  // JSON media types: application/json and the +json ones (RFC 6839), e.g. EPCIS's application/ld+json.
   // Labels are the one documented non-JSON answer (grading's label.svg and labels.pdf): they must be what they say.
   if (a.status >= 200 && a.status < 300 && type.startsWith('image/svg+xml')) return a.text.startsWith('<svg ') ? [] : [`${a.status} image/svg+xml that is no SVG: ${a.text.slice(0, 100)}`];
   if (a.status >= 200 && a.status < 300 && type.startsWith('application/pdf')) return a.text.startsWith('%PDF-') ? [] : [`${a.status} application/pdf that is no PDF: ${a.text.slice(0, 100)}`];
-  if (a.status >= 200 && a.status < 300 && a.text && (!type.startsWith('application/json') || a.json === undefined)) {
+  if (a.status >= 200 && a.status < 300 && a.text && (!/^application\/([\w.-]+\+)?json\b/.test(type) || a.json === undefined)) {
     return [`${a.status} body is not JSON (content-type "${type}"): ${a.text.slice(0, 200)}`];
   }
   return [];

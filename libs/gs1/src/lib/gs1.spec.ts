@@ -1,4 +1,4 @@
-import { DEV_COMPANY_PREFIX, digitalLink, gs1CheckDigit, gtinFor, isGtin14, parseDigitalLinkPath } from '../index';
+import { DEV_COMPANY_PREFIX, digitalLink, glnExtension, gs1CheckDigit, gtinFor, isGtin14, locationLink, organisationGln, parseDigitalLinkPath } from '../index';
 
 describe('GTINs', () => {
   it('computes the GS1 check digit (GS1 General Specifications worked example)', () => {
@@ -50,5 +50,22 @@ describe('Digital Link', () => {
     expect(parseDigitalLinkPath('/p/FM-7Q2K')).toBeNull();
     expect(() => digitalLink('http://x', '123', 'L')).toThrow(/GTIN-14/);
     expect(() => digitalLink('http://x', '09520000010010', 'x'.repeat(21))).toThrow(/1 to 20/);
+  });
+});
+
+describe('locations', () => {
+  it('names a place by the organisation GLN and the place id as its extension (AI 254)', () => {
+    const gln = organisationGln(DEV_COMPANY_PREFIX);
+    expect(gln).toBe(`952000000000${gs1CheckDigit('952000000000')}`);
+    expect(locationLink('http://127.0.0.1:3100/', gln, 'WH-LIXIAN-ORIGIN')).toBe(`http://127.0.0.1:3100/414/${gln}/254/WH-LIXIAN-ORIGIN`);
+  });
+
+  it('fits a long id into the 20 characters of AI 254, stably and distinctly', () => {
+    const a = glnExtension('WH-A-VERY-LONG-WAREHOUSE-IDENTIFIER-1');
+    const b = glnExtension('WH-A-VERY-LONG-WAREHOUSE-IDENTIFIER-2');
+    expect(a).toHaveLength(20);
+    expect(a).toBe(glnExtension('WH-A-VERY-LONG-WAREHOUSE-IDENTIFIER-1'));
+    expect(a).not.toBe(b);
+    expect(() => locationLink('http://x', '9520000000001', 'X')).toThrow(/not a GLN/);
   });
 });

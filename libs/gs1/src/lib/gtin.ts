@@ -24,6 +24,13 @@ export interface TradeItem {
   brand: string | null;
 }
 
+/**
+ * Ranks for what is not a graded article: a harvest lot before grading (the produce as picked) and
+ * the cull a grading takes out of it. Grades rank 0… from best, and no standard has eight grades.
+ */
+export const UNGRADED_RANK = 9;
+export const CULL_RANK = 8;
+
 export interface GtinOptions {
   /** GS1 company prefix, 6 to 12 digits (default {@link DEV_COMPANY_PREFIX}). */
   companyPrefix?: string;

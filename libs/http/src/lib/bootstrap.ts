@@ -16,6 +16,8 @@ export interface CreateServiceOptions {
   description: string;
   /** Start the Kafka consumers (default true). */
   consume?: boolean;
+  /** Routes served outside `/v1` because a standard fixes their paths (e.g. the EPCIS REST binding). */
+  unprefixed?: string[];
 }
 
 /** Builds a Firstmile service: Fastify HTTP API with problem+json, OpenAPI at /docs, Kafka consumers. */
@@ -37,7 +39,7 @@ export async function createService(module: Type<unknown>, options: CreateServic
   instrumentHttp(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.setGlobalPrefix('v1', { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.setGlobalPrefix('v1', { exclude: ['health/live', 'health/ready', 'metrics', ...(options.unprefixed ?? [])] });
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

@@ -46,7 +46,7 @@ export function runEnv(name: keyof RunEnv): string {
  * Every database a test run may create (suffixes of `<prefix>firstmile_`), so teardown can drop
  * them by name on user-given infrastructure. A test that opens another one adds it here.
  */
-export const RUN_DATABASES = ['harvest', 'grading', 'warehouse', 'orders', 'outbox_test', 'write_lock_test'] as const;
+export const RUN_DATABASES = ['harvest', 'grading', 'warehouse', 'orders', 'insights', 'outbox_test', 'write_lock_test'] as const;
 
 /** End-to-end stacks; each runs under `<run prefix><name>.` topics and `<run prefix><name>_` databases. */
 export const E2E_STACKS = ['slice', 'traces', 'hostile', 'poison', 'chaos', 'console'] as const;

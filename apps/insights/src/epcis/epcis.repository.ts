@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { FilterQuery, Model } from 'mongoose';
+import { isDuplicateKey } from '@firstmile/persistence';
+import { EpcisEventDoc } from './epcis-event.schema';
+import { LotFact, ShipmentFact, SubLotFact } from './facts.schema';
+import type { EpcisRecord } from './mapping';
+
+/** EPCIS events and the facts they are built from. Everything is inserted once by its natural key. */
+@Injectable()
+export class EpcisRepository {
+  constructor(
+    @InjectModel(EpcisEventDoc.name) private readonly events: Model<EpcisEventDoc>,
+    @InjectModel(LotFact.name) private readonly lots: Model<LotFact>,
+    @InjectModel(SubLotFact.name) private readonly subLots: Model<SubLotFact>,
+    @InjectModel(ShipmentFact.name) private readonly shipments: Model<ShipmentFact>,
+  ) {}
+
+  insertEvents(records: EpcisRecord[]): Promise<void> {
+    return insertOnce(this.events, records);
+  }
+
+  /** Remembers whose a lot is, and gives that cooperative the lot's events stored before this was known. */
+  async rememberLot(fact: LotFact): Promise<void> {
+    await insertOnce(this.lots, [fact]);
+    await this.assignCooperative(fact._id, fact.cooperativeId);
+  }
+
+  async assignCooperative(lotId: string, cooperativeId: string): Promise<void> {
+    await this.events.updateMany({ lotIds: lotId, cooperativeId: null }, { $set: { cooperativeId } });
+  }
+
+  rememberSubLots(facts: SubLotFact[]): Promise<void> {
+    return insertOnce(this.subLots, facts);
+  }
+
+  rememberShipment(fact: ShipmentFact): Promise<void> {
+    return insertOnce(this.shipments, [fact]);
+  }
+
+  async lotsById(ids: string[]): Promise<Map<string, LotFact>> {
+    const rows = await this.lots
+      .find({ _id: { $in: [...new Set(ids)] } })
+      .lean<LotFact[]>()
+      .exec();
+    return new Map(rows.map((r) => [r._id, r]));
+  }
+
+  async subLotsById(ids: string[]): Promise<Map<string, SubLotFact>> {
+    const rows = await this.subLots
+      .find({ _id: { $in: [...new Set(ids)] } })
+      .lean<SubLotFact[]>()
+      .exec();
+    return new Map(rows.map((r) => [r._id, r]));
+  }
+
+  shipment(id: string): Promise<ShipmentFact | null> {
+    return this.shipments.findById(id).lean<ShipmentFact>().exec();
+  }
+
+  /** A page in time order (eventTime, then eventID), served by the indexes of epcis-event.schema.ts. */
+  page(filter: FilterQuery<EpcisEventDoc>, limit: number): Promise<EpcisEventDoc[]> {
+    return this.events
+      .find(filter)
+      .sort({ eventTime: 1, _id: 1 })
+      .limit(limit)
+      .lean<EpcisEventDoc[]>()
+      .exec();
+  }
+
+  findById(id: string): Promise<EpcisEventDoc | null> {
+    return this.events.findById(id).lean<EpcisEventDoc>().exec();
+  }
+}
+
+/** Inserts what is not there yet; documents already stored (a redelivery, a replay) are left as they are. */
+async function insertOnce<T extends { _id: string }>(model: Model<T>, docs: T[]): Promise<void> {
+  if (docs.length === 0) return;
+  try {
+    await model.insertMany(docs, { ordered: false });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
