@@ -6,7 +6,7 @@
 # kafka-configs.sh --alter --add-config 'SCRAM-SHA-512=[password=…]' --entity-type users.
 set -eu
 
-for v in KAFKA_CLUSTER_ID KAFKA_ADMIN_PASSWORD KAFKA_HARVEST_INTAKE_PASSWORD KAFKA_GRADING_PASSWORD KAFKA_WAREHOUSE_PASSWORD KAFKA_ORDER_ROUTING_PASSWORD; do
+for v in KAFKA_CLUSTER_ID KAFKA_ADMIN_PASSWORD KAFKA_HARVEST_INTAKE_PASSWORD KAFKA_GRADING_PASSWORD KAFKA_WAREHOUSE_PASSWORD KAFKA_ORDER_ROUTING_PASSWORD KAFKA_INSIGHTS_PASSWORD; do
   eval "value=\${$v:-}"
   if [ -z "$value" ]; then echo "kafka-start: $v is not set (see .env.example)" >&2; exit 1; fi
 done
@@ -46,6 +46,7 @@ scram() { echo "SCRAM-SHA-512=[name=$1,password=$2]"; }
   --add-scram "$(scram harvest-intake "$KAFKA_HARVEST_INTAKE_PASSWORD")" \
   --add-scram "$(scram grading "$KAFKA_GRADING_PASSWORD")" \
   --add-scram "$(scram warehouse "$KAFKA_WAREHOUSE_PASSWORD")" \
-  --add-scram "$(scram order-routing "$KAFKA_ORDER_ROUTING_PASSWORD")"
+  --add-scram "$(scram order-routing "$KAFKA_ORDER_ROUTING_PASSWORD")" \
+  --add-scram "$(scram insights "$KAFKA_INSIGHTS_PASSWORD")"
 
 exec /opt/kafka/bin/kafka-server-start.sh "$config"

@@ -6,6 +6,7 @@ const services = {
   grading: 'MONGO_GRADING_PASSWORD',
   warehouse: 'MONGO_WAREHOUSE_PASSWORD',
   orders: 'MONGO_ORDERS_PASSWORD',
+  insights: 'MONGO_INSIGHTS_PASSWORD',
 };
 const admin = db.getSiblingDB('admin');
 for (const [name, variable] of Object.entries(services)) {
