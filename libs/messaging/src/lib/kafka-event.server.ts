@@ -48,6 +48,8 @@ const handlerDuration = () =>
 /** Servers of this process whose lag the gauge reports (one in a service; several in a test process). */
 const lagSources = new Set<KafkaEventServer>();
 const LAG_TIMEOUT_MS = 2000;
+/** First wait before a consumer that kafkajs gave up on is replaced; doubled on each failed try, up to 30 s. */
+export const CONSUMER_RESTART_MS = 1000;
 
 /**
  * Consumer lag, read from the broker on each scrape: for every partition of every subscribed topic,
@@ -85,6 +87,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   /** Group → physical topics, for the lag gauge. */
   private readonly subscriptions = new Map<string, string[]>();
   private admin?: Promise<Admin>;
+  /** Set by `close`: a consumer that stops from then on is not replaced. */
+  private closing = false;
   private joinedResolve!: () => void;
   /** Resolves once every consumer of this service has joined its group. */
   readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
@@ -111,6 +115,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     lagSources.delete(this);
     const admin = this.admin;
     this.admin = undefined;
@@ -222,14 +227,49 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     this.consumers.push(consumer);
     this.subscriptions.set(groupId, logicalTopics.map((t) => this.topics.physical(t)));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.connect();
-    await consumer.subscribe({ topics: logicalTopics.map((t) => this.topics.physical(t)), fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.options.concurrency,
-      eachMessage: (payload) => each(consumer, payload),
+    // kafkajs starts a crashed consumer again only after a retriable error. After some others ("The
+    // coordinator is not aware of this member" when a partition leader or coordinator moves, found by
+    // the 3-broker chaos run) it stops for good: the group stays empty while the process looks
+    // healthy. Such a consumer is replaced by a new one of the same group.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.closing) return;
+      this.logger.warn?.(`${groupId}: kafkajs stopped the consumer after "${payload.error.message}"; starting a new one`);
+      const i = this.consumers.indexOf(consumer);
+      if (i >= 0) this.consumers.splice(i, 1);
+      this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, CONSUMER_RESTART_MS);
     });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: logicalTopics.map((t) => this.topics.physical(t)), fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: this.options.concurrency,
+        eachMessage: (payload) => each(consumer, payload),
+      });
+    } catch (err) {
+      const i = this.consumers.indexOf(consumer);
+      if (i >= 0) this.consumers.splice(i, 1);
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     return joined;
+  }
+
+  /** Starts a consumer in place of one that stopped, trying again with a longer wait until it runs. */
+  private replace(
+    groupId: string,
+    logicalTopics: string[],
+    each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
+    maxWaitTimeInMs: number,
+    waitMs: number,
+  ): void {
+    setTimeout(() => {
+      if (this.closing) return;
+      this.consume(groupId, logicalTopics, each, maxWaitTimeInMs).catch((err: unknown) => {
+        this.logger.warn?.(`${groupId}: the new consumer did not start (${err instanceof Error ? err.message : String(err)}); trying again`);
+        this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, Math.min(waitMs * 2, 30_000));
+      });
+    }, waitMs).unref();
   }
 
   /**

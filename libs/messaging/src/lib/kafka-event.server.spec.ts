@@ -1,0 +1,99 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { CONSUMER_RESTART_MS, KafkaEventServer } from './kafka-event.server';
+import type { EventPublisher } from './event-publisher';
+import type { MessagingOptions } from './messaging.options';
+import type { TopicAdmin } from './topic-admin';
+
+/** A kafkajs consumer as far as the server uses it: its listeners can be fired by the test. */
+class FakeConsumer {
+  readonly events = { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' };
+  readonly listeners = new Map<string, Array<(e: unknown) => void>>();
+  subscribed: string[] = [];
+  running = false;
+  disconnected = false;
+  constructor(readonly groupId: string) {}
+  on(event: string, listener: (e: unknown) => void) {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return () => undefined;
+  }
+  fire(event: string, payload: unknown) {
+    for (const l of this.listeners.get(event) ?? []) l({ payload });
+  }
+  connected = false;
+  async connect() {
+    this.connected = true;
+  }
+  async subscribe({ topics }: { topics: string[] }) {
+    this.subscribed = topics;
+  }
+  async run() {
+    this.running = true;
+    this.fire(this.events.GROUP_JOIN, {});
+  }
+  async disconnect() {
+    this.disconnected = true;
+  }
+}
+
+describe('KafkaEventServer: a consumer kafkajs gives up on', () => {
+  let created: FakeConsumer[];
+  let server: KafkaEventServer;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    created = [];
+    const kafka = { consumer: ({ groupId }: { groupId: string }) => created[created.push(new FakeConsumer(groupId)) - 1] } as unknown as Kafka;
+    const options = { service: 'grading', topicPrefix: '', concurrency: 1, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 15_000 } as MessagingOptions;
+    const topics = { physical: (t: string) => `p.${t}` } as unknown as TopicAdmin;
+    server = new KafkaEventServer(kafka, options, {} as EventPublisher, topics);
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  const start = () => server['consume']('grading.harvest.lots', ['harvest.lots'], async () => undefined);
+  const crash = (c: FakeConsumer, restart: boolean) => c.fire(c.events.CRASH, { error: new Error('The coordinator is not aware of this member'), groupId: c.groupId, restart });
+
+  it('is replaced by a new consumer of the same group and topics', async () => {
+    await start();
+    crash(created[0], false);
+    expect(created).toHaveLength(1); // not at once: after a wait
+    await jest.advanceTimersByTimeAsync(CONSUMER_RESTART_MS);
+    expect(created).toHaveLength(2);
+    expect(created[1]).toMatchObject({ groupId: 'grading.harvest.lots', subscribed: ['p.harvest.lots'], running: true });
+    expect(server.unwrap<Consumer[]>()).toEqual([created[1]]);
+  });
+
+  it('is left to kafkajs when kafkajs restarts it itself', async () => {
+    await start();
+    crash(created[0], true);
+    await jest.advanceTimersByTimeAsync(10 * CONSUMER_RESTART_MS);
+    expect(created).toHaveLength(1);
+  });
+
+  it('is tried again, waiting longer each time, while the new one cannot start', async () => {
+    await start();
+    let failures = 2;
+    const connect = FakeConsumer.prototype.connect;
+    jest.spyOn(FakeConsumer.prototype, 'connect').mockImplementation(async function (this: FakeConsumer) {
+      if (failures-- > 0) throw new Error('connect ECONNREFUSED');
+      return connect.call(this);
+    });
+    crash(created[0], false);
+    await jest.advanceTimersByTimeAsync(CONSUMER_RESTART_MS); // first try: fails
+    await jest.advanceTimersByTimeAsync(2 * CONSUMER_RESTART_MS); // second: fails
+    expect(created.filter((c) => c.running)).toHaveLength(1); // only the first, crashed one ran
+    await jest.advanceTimersByTimeAsync(4 * CONSUMER_RESTART_MS); // third: runs
+    expect(created).toHaveLength(4);
+    expect(created[3].running).toBe(true);
+    expect(created[1].disconnected && created[2].disconnected).toBe(true);
+    expect(server.unwrap<Consumer[]>()).toEqual([created[3]]);
+  });
+
+  it('is not replaced once the server is closing', async () => {
+    await start();
+    await server.close();
+    crash(created[0], false);
+    await jest.advanceTimersByTimeAsync(10 * CONSUMER_RESTART_MS);
+    expect(created).toHaveLength(1);
+  });
+});
