@@ -12,5 +12,6 @@ export * from './lib/pagination';
 export * from './lib/service.module';
 export * from './lib/bootstrap';
 export * from './lib/auth/token-verifier';
+export { TOKEN_VERIFIER } from './lib/request-guards';
 export { SkipRateLimits } from './lib/rate-limit.guard';
 export { instrumentHttp, requestIdOf } from './lib/observability';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { type AuthEnv, TokenVerifier } from '@firstmile/http';
+import { TOKEN_VERIFIER } from '@firstmile/http';
 import { Upstream } from '../upstream';
 import { CoopController } from './coop.controller';
 import { GradingController } from './grading.controller';
@@ -16,18 +15,8 @@ import { SignedInGuard } from './session';
   providers: [
     Upstream,
     SignedInGuard,
-    {
-      provide: TokenVerifier,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AuthEnv, true>) =>
-        TokenVerifier.fromEnv({
-          AUTH_JWT_SECRET: config.get('AUTH_JWT_SECRET', { infer: true }),
-          AUTH_JWKS_URL: config.get('AUTH_JWKS_URL', { infer: true }),
-          AUTH_JWT_ISSUER: config.get('AUTH_JWT_ISSUER', { infer: true }),
-          AUTH_JWT_AUDIENCE: config.get('AUTH_JWT_AUDIENCE', { infer: true }),
-          AUTH_JWT_CLOCK_TOLERANCE_S: config.get('AUTH_JWT_CLOCK_TOLERANCE_S', { infer: true }),
-        }),
-    },
+    // The same token rules as the services (a secret or a key set, issuer, audience, clock tolerance).
+    TOKEN_VERIFIER,
   ],
 })
 export class ViewsModule {}
