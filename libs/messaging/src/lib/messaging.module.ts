@@ -8,9 +8,38 @@ import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.opt
 import { TopicAdmin } from './topic-admin';
 
 /** kafkajs logs through the service's logger, so they are JSON lines like everything else. */
-const kafkaLogs: logCreator = () => {
+/**
+ * Broker answers that every fresh start and broker restart produces while topics, leaders and
+ * coordinators settle: kafkajs retries them on its own (their `retriable` flag in kafkajs' error
+ * table), or, for topics another service created first, goes on with them (a real creation failure
+ * is thrown by TopicAdmin). They are not errors of ours: logged at warn, once a minute per kind and
+ * broker, saying what is going on.
+ */
+const SETTLING: Readonly<Record<string, string>> = {
+  'This server does not host this topic-partition': 'waiting for the broker to serve a new topic (kafkajs retries)',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election':
+    'waiting for a partition leader to be elected (kafkajs retries)',
+  'This server is not the leader for that topic-partition': 'waiting for the partition leader to be known (kafkajs retries)',
+  "The coordinator is loading and hence can't process requests for this group": 'waiting for the group coordinator to load (kafkajs retries)',
+  'The group coordinator is not available': 'waiting for the group coordinator (kafkajs retries)',
+  'This is not the correct coordinator for this group': 'waiting for the group coordinator to be found (kafkajs retries)',
+  'Topic creation errors': 'another service created some of these topics first (they are used as they are)',
+};
+const SETTLING_EVERY_MS = 60_000;
+
+export const kafkaLogs: logCreator = () => {
   const logger = new Logger('kafkajs');
+  const lastSaid = new Map<string, number>();
   return ({ level, log: { message, ...extra } }) => {
+    const settling = typeof extra['error'] === 'string' ? SETTLING[extra['error']] : undefined;
+    if (level === logLevel.ERROR && settling) {
+      const key = `${extra['error']}|${String(extra['broker'])}`;
+      const now = Date.now();
+      if (now - (lastSaid.get(key) ?? -Infinity) < SETTLING_EVERY_MS) return;
+      lastSaid.set(key, now);
+      logger.warn(`${settling}: ${String(extra['broker'])} answered "${extra['error']}"`);
+      return;
+    }
     const line = `${message} ${JSON.stringify(extra)}`;
     if (level === logLevel.ERROR) logger.error(line);
     else if (level === logLevel.WARN) logger.warn(line);

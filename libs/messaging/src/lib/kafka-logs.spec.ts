@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { logLevel } from 'kafkajs';
+import { kafkaLogs } from './messaging.module';
+
+describe('kafkajs logs', () => {
+  let error: jest.SpyInstance;
+  let warn: jest.SpyInstance;
+  const log = kafkaLogs(logLevel.INFO);
+  const entry = (level: logLevel, message: string, extra: Record<string, unknown>) =>
+    log({ namespace: 'Connection', level, label: 'ERROR', log: { timestamp: '', logger: 'kafkajs', message, ...extra } });
+
+  beforeEach(() => {
+    error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('says once, at warn, what a fresh start waits for, instead of an error per retry', () => {
+    for (let i = 0; i < 20; i++) {
+      entry(logLevel.ERROR, 'Response ListOffsets(key: 2, version: 3)', { broker: '127.0.0.1:9092', error: 'This server is not the leader for that topic-partition' });
+    }
+    entry(logLevel.ERROR, 'Response FindCoordinator', { broker: '127.0.0.1:9092', error: 'The group coordinator is not available' });
+    expect(error).not.toHaveBeenCalled();
+    expect(warn.mock.calls.map(([line]) => line)).toEqual([
+      'waiting for the partition leader to be known (kafkajs retries): 127.0.0.1:9092 answered "This server is not the leader for that topic-partition"',
+      'waiting for the group coordinator (kafkajs retries): 127.0.0.1:9092 answered "The group coordinator is not available"',
+    ]);
+  });
+
+  it('keeps every other error an error', () => {
+    entry(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError', { groupId: 'grading.harvest.lots', error: 'The coordinator is not aware of this member' });
+    entry(logLevel.ERROR, 'Response Produce', { broker: '127.0.0.1:9092', error: 'Topic authorization failed' });
+    expect(error).toHaveBeenCalledTimes(2);
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
