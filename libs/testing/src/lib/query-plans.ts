@@ -1,5 +1,6 @@
 import mongoose, { type Schema } from 'mongoose';
 import type { Db, Document } from 'mongodb';
+import { databaseName } from '@firstmile/persistence';
 import { runEnv } from './infra';
 
 /** One query a service makes: the filter, sort and limit it sends, and the method that sends it. */
@@ -47,7 +48,7 @@ export async function indexedCollections(
   schemas: Record<string, { schema: Schema; sample: (i: number) => Document }>,
   docs = 200,
 ): Promise<{ db: Db; close(): Promise<void> }> {
-  const conn = await mongoose.createConnection(runEnv('MONGO_URL'), { dbName: `${runEnv('MONGO_DB_PREFIX')}${database}` }).asPromise();
+  const conn = await mongoose.createConnection(runEnv('MONGO_URL'), { dbName: databaseName(runEnv('MONGO_DB_PREFIX'), database) }).asPromise();
   const db = conn.getClient().db(conn.name);
   for (const [collection, { schema, sample }] of Object.entries(schemas)) {
     await conn.model(collection, schema, collection).init(); // creates the schema's indexes, as the service does at start
