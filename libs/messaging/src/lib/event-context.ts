@@ -9,10 +9,20 @@ export class EventContext {
     readonly offset: string,
     /** 0 on first delivery, n on the n-th retry topic. */
     readonly attempt: number,
+    private readonly span: <T>(fn: () => T) => T = (fn) => fn(),
   ) {}
 
   get eventId(): string {
     return this.envelope.id;
+  }
+
+  /**
+   * Runs `fn` with this event's consumer span active: what it logs or stages in an outbox belongs to
+   * the event's trace. An `@OnEvent` handler runs in it already; an `@OnEvents` batch handler calls
+   * it around the work it does for one delivery.
+   */
+  traced<T>(fn: () => T): T {
+    return this.span(fn);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
-import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import {
   deadLetterTopic,
@@ -11,10 +11,11 @@ import {
   parseEvent,
   retryTopic,
 } from '@firstmile/contracts';
-import { counter, gauge, histogram, kafkaAttributes, withConsumerSpan } from '@firstmile/telemetry';
+import { type ConsumerSpan, counter, gauge, histogram, kafkaAttributes, startConsumerSpan, withConsumerSpan } from '@firstmile/telemetry';
 import { EventContext, NonRetryableError } from './event-context';
 import { EventPublisher } from './event-publisher';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { type BatchFailures, batchPattern, type Delivery, typeOfPattern } from './on-event.decorator';
 import { TopicAdmin } from './topic-admin';
 
 export const RetryHeaders = {
@@ -30,6 +31,31 @@ export const RetryHeaders = {
 } as const;
 
 type FailureKind = 'malformed' | 'contract' | 'handler';
+
+/** A record as read: where from, and the message. */
+interface Received {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+/** What a received record asks of this service. */
+type Prepared =
+  /** Not this service's business (another group's retry, a type it does not handle). */
+  | { kind: 'skip' }
+  | { kind: 'reject'; failure: Exclude<FailureKind, 'handler'>; error: string }
+  | {
+      kind: 'event';
+      type: string;
+      envelope: EventContext['envelope'];
+      value: unknown;
+      attributes: Record<string, string | number>;
+      /** Handled by an `@OnEvents` batch handler. */
+      batch: boolean;
+    };
+
+/** Records of one type handed to an `@OnEvents` handler at once, at most. */
+export const MAX_BATCH = 200;
 
 const consumed = () =>
   counter('firstmile_events_consumed_total', 'Events handled successfully, by type and logical topic.', ['type', 'topic'] as const);
@@ -179,7 +205,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   private async start(): Promise<void> {
-    const types = [...this.messageHandlers.keys()];
+    const types = [...new Set([...this.messageHandlers.keys()].map(typeOfPattern))];
     const unknown = types.filter((t) => !isEventType(t));
     if (unknown.length > 0) throw new Error(`@OnEvent names no event in the catalog: ${unknown.join(', ')}`);
     const topics = [...new Set(types.map((t) => definitionOf(t as never).topic as string))];
@@ -192,13 +218,15 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     // fast one wait for the slow one. Order-routing's reservation answers waited behind a whole
     // fetch of orders to route (the bench's burst routed 28 of 600 orders in 24 s that way).
     const joins = [
-      ...topics.map((t) => this.consume(`${this.groupId}.${t}`, [t], (c, p) => this.deliver(c, p, 0))),
+      // Main topics are read a fetched batch at a time: runs of one type go to an `@OnEvents` handler
+      // at once, and the batch's offsets are committed once, after every record of it is handled.
+      ...topics.map((t) => this.consume(`${this.groupId}.${t}`, [t], (c) => ({ eachBatch: (p) => this.deliverBatch(c, p) }))),
       // And one per retry level: its records all wait the same delay, so none waits behind a longer one.
       ...delays.map((_, i) =>
         this.consume(
           `${this.groupId}.retry.${i + 1}`,
           topics.map((t) => retryTopic(t, i + 1)),
-          (c, p) => this.redeliver(c, p),
+          (c) => ({ eachMessage: (p) => this.redeliver(c, p) }),
           // Its records wait out their delay anyway (1 s or more by default): a slower poll costs the broker less.
           1000,
         ),
@@ -213,7 +241,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private async consume(
     groupId: string,
     logicalTopics: string[],
-    each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
+    each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
     maxWaitTimeInMs = 250,
   ): Promise<void> {
     const consumer = this.kafka.consumer({
@@ -244,7 +272,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: this.options.concurrency,
-        eachMessage: (payload) => each(consumer, payload),
+        ...each(consumer),
       });
     } catch (err) {
       const i = this.consumers.indexOf(consumer);
@@ -259,7 +287,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private replace(
     groupId: string,
     logicalTopics: string[],
-    each: (consumer: Consumer, payload: EachMessagePayload) => Promise<void>,
+    each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
     maxWaitTimeInMs: number,
     waitMs: number,
   ): void {
@@ -290,70 +318,153 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     await this.deliver(consumer, payload, attempt);
   }
 
+  /**
+   * A fetched batch of one partition of a main topic, in order: runs of one type with an `@OnEvents`
+   * handler are handed over together, every other record alone. The offsets are committed once,
+   * after the last record handled (a rebalance stops the batch early; the rest is read again).
+   */
+  private async deliverBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let run: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }> = [];
+    const flush = async () => {
+      if (run.length === 0) return;
+      const items = run;
+      run = [];
+      await this.handleRun(items, 0);
+    };
+    let last: string | undefined;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const record = { topic, partition, message };
+      const item = this.prepare(record);
+      if (item.kind === 'event' && item.batch) {
+        if (run.length > 0 && (run[0].item.type !== item.type || run.length >= MAX_BATCH)) await flush();
+        run.push({ record, item });
+      } else {
+        await flush();
+        await this.handle(record, item, 0);
+      }
+      last = message.offset;
+      await heartbeat();
+    }
+    await flush();
+    if (last !== undefined) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+  }
+
+  /** One record (first delivery of a record no batch handler takes, or a retry): handled, then committed. */
   private async deliver(consumer: Consumer, payload: EachMessagePayload, attempt: number): Promise<void> {
     const { topic, partition, message } = payload;
+    const record = { topic, partition, message };
+    const item = this.prepare(record);
+    if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt);
+    else await this.handle(record, item, attempt);
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+  }
+
+  /** What a record asks of this service: nothing, a dead letter (malformed, breaks the contract), or a handler. */
+  private prepare({ topic, partition, message }: Received): Prepared {
     // Where the record belongs comes from where it was read (`<topic>` or `<topic>.retry.<n>`), never
     // from its headers: a dead letter must land on a topic that exists.
     const originalTopic = baseTopicOf(this.topics.logical(topic));
     const addressedTo = headerText(message.headers?.[RetryHeaders.consumerGroup]);
     // Retry hops and replays are addressed to the one group that failed; the others handled it already.
-    if (addressedTo !== undefined && addressedTo !== this.groupId) {
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-      return;
-    }
+    if (addressedTo !== undefined && addressedTo !== this.groupId) return { kind: 'skip' };
     const parsed = fromRecord(message.headers, message.value);
-    if (!parsed.ok) {
-      await this.deadLetter(originalTopic, payload, attempt, 'malformed', parsed.error);
-    } else if (!isEventType(parsed.envelope.type)) {
-      await this.deadLetter(originalTopic, payload, attempt, 'contract', `unknown event type ${parsed.envelope.type}: not in the event catalog`);
-    } else if (definitionOf(parsed.envelope.type).topic !== originalTopic) {
-      const home = definitionOf(parsed.envelope.type).topic;
-      await this.deadLetter(originalTopic, payload, attempt, 'contract', `${parsed.envelope.type} belongs on topic ${home}, not ${originalTopic}`);
-    } else {
-      const { data, ...envelope } = parsed.envelope;
-      const handler = this.getHandlerByPattern(envelope.type);
-      // Topics are shared by several event types; the ones this service does not handle are not its business.
-      if (handler) {
-        const check = parseEvent(envelope.type as never, data);
-        if (!check.ok) {
-          await this.deadLetter(originalTopic, payload, attempt, 'contract', check.errors.join('; '));
-        } else {
-          const ctx = new EventContext(envelope, originalTopic, partition, message.offset, attempt);
-          const attributes = {
-            ...kafkaAttributes({
-              topic: originalTopic,
-              operation: 'process',
-              eventType: envelope.type,
-              eventId: envelope.id,
-              subject: envelope.subject,
-              key: message.key?.toString() ?? null,
-              partition,
-              offset: message.offset,
-              group: this.groupId,
-            }),
-            'firstmile.attempt': attempt,
-          };
-          const timer = handlerDuration().startTimer({ type: envelope.type });
-          try {
-            // Child of the record's traceparent (the producer's span); outbox events the handler
-            // stages capture this span, so the next hop continues the same trace.
-            await withConsumerSpan(envelope, attributes, async () => {
-              await lastValueFrom(this.transformToObservable(await handler(check.value, ctx)), { defaultValue: undefined });
-            });
-            timer({ outcome: 'ok' });
-            consumed().inc({ type: envelope.type, topic: originalTopic });
-          } catch (err) {
-            timer({ outcome: 'error' });
-            failures().inc({ type: envelope.type, kind: 'handler' });
-            await this.failed(originalTopic, payload, attempt, err);
-          }
-        }
-      }
+    if (!parsed.ok) return { kind: 'reject', failure: 'malformed', error: parsed.error };
+    if (!isEventType(parsed.envelope.type)) {
+      return { kind: 'reject', failure: 'contract', error: `unknown event type ${parsed.envelope.type}: not in the event catalog` };
     }
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    if (definitionOf(parsed.envelope.type).topic !== originalTopic) {
+      const home = definitionOf(parsed.envelope.type).topic;
+      return { kind: 'reject', failure: 'contract', error: `${parsed.envelope.type} belongs on topic ${home}, not ${originalTopic}` };
+    }
+    const { data, ...envelope } = parsed.envelope;
+    const batch = this.getHandlerByPattern(batchPattern(envelope.type)) !== null;
+    // Topics are shared by several event types; the ones this service does not handle are not its business.
+    if (!batch && !this.getHandlerByPattern(envelope.type)) return { kind: 'skip' };
+    const check = parseEvent(envelope.type as never, data);
+    if (!check.ok) return { kind: 'reject', failure: 'contract', error: check.errors.join('; ') };
+    const attributes = {
+      ...kafkaAttributes({
+        topic: originalTopic,
+        operation: 'process',
+        eventType: envelope.type,
+        eventId: envelope.id,
+        subject: envelope.subject,
+        key: message.key?.toString() ?? null,
+        partition,
+        offset: message.offset,
+        group: this.groupId,
+      }),
+    } as Record<string, string | number>;
+    return { kind: 'event', type: envelope.type, envelope, value: check.value, attributes, batch };
   }
 
-  private async failed(originalTopic: string, payload: EachMessagePayload, attempt: number, err: unknown): Promise<void> {
+  /** A record no batch handler takes: its dead letter, or its `@OnEvent` handler inside the event's consumer span. */
+  private async handle(record: Received, item: Prepared, attempt: number): Promise<void> {
+    if (item.kind === 'skip') return;
+    const originalTopic = baseTopicOf(this.topics.logical(record.topic));
+    if (item.kind === 'reject') return this.deadLetter(originalTopic, record, attempt, item.failure, item.error);
+    const handler = this.getHandlerByPattern(item.type);
+    if (!handler) return;
+    const ctx = new EventContext(item.envelope, originalTopic, record.partition, record.message.offset, attempt);
+    const timer = handlerDuration().startTimer({ type: item.type });
+    try {
+      // Child of the record's traceparent (the producer's span); outbox events the handler
+      // stages capture this span, so the next hop continues the same trace.
+      await withConsumerSpan(item.envelope, { ...item.attributes, 'firstmile.attempt': attempt }, async () => {
+        await lastValueFrom(this.transformToObservable(await handler(item.value, ctx)), { defaultValue: undefined });
+      });
+      timer({ outcome: 'ok' });
+      consumed().inc({ type: item.type, topic: originalTopic });
+    } catch (err) {
+      timer({ outcome: 'error' });
+      failures().inc({ type: item.type, kind: 'handler' });
+      await this.failed(originalTopic, record, attempt, err);
+    }
+  }
+
+  /**
+   * Records of one type for its `@OnEvents` handler, in one call. Each keeps its own consumer span
+   * (the handler makes it active with `ctx.traced`), and each that failed is retried or
+   * dead-lettered on its own. The handler's time is shared out evenly among them in the duration metric.
+   */
+  private async handleRun(items: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }>, attempt: number): Promise<void> {
+    const type = items[0].item.type;
+    const handler = this.getHandlerByPattern(batchPattern(type));
+    if (!handler) return;
+    const spans: ConsumerSpan[] = [];
+    const deliveries: Array<Delivery<unknown>> = items.map(({ record, item }) => {
+      const span = startConsumerSpan(item.envelope, { ...item.attributes, 'firstmile.attempt': attempt, 'firstmile.batch_size': items.length });
+      spans.push(span);
+      const ctx = new EventContext(item.envelope, baseTopicOf(this.topics.logical(record.topic)), record.partition, record.message.offset, attempt, span.run);
+      return { event: item.value, ctx };
+    });
+    const started = process.hrtime.bigint();
+    let failed: BatchFailures;
+    try {
+      const answer = await lastValueFrom(this.transformToObservable(await handler(deliveries)), { defaultValue: undefined });
+      failed = answer instanceof Map ? (answer as BatchFailures) : new Map();
+    } catch (err) {
+      failed = new Map(deliveries.map((d) => [d, err]));
+    }
+    const share = Number(process.hrtime.bigint() - started) / 1e9 / items.length;
+    for (const [i, { record }] of items.entries()) {
+      const d = deliveries[i];
+      const err = failed.get(d);
+      const outcome = failed.has(d) ? 'error' : 'ok';
+      spans[i].end(failed.has(d) ? err : undefined);
+      handlerDuration().observe({ type, outcome }, share);
+      if (outcome === 'ok') {
+        consumed().inc({ type, topic: d.ctx.topic });
+        continue;
+      }
+      failures().inc({ type, kind: 'handler' });
+      await this.failed(d.ctx.topic, record, attempt, err);
+    }
+  }
+
+  private async failed(originalTopic: string, payload: Received, attempt: number, err: unknown): Promise<void> {
     const error = describe(err);
     const delays = this.options.retryDelaysMs;
     if (err instanceof NonRetryableError || attempt >= delays.length) {
@@ -380,7 +491,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   private async deadLetter(
     originalTopic: string,
-    payload: EachMessagePayload,
+    payload: Received,
     attempt: number,
     kind: FailureKind,
     error: string,
@@ -417,7 +528,7 @@ function ownHeaders(message: KafkaMessage): IHeaders {
  * The first place a record was read from: where it is now on first delivery (whatever headers it
  * came with), the headers the retry hops carried after that.
  */
-function origin(originalTopic: string, { topic, partition, message }: EachMessagePayload, retried: boolean): IHeaders {
+function origin(originalTopic: string, { topic, partition, message }: Received, retried: boolean): IHeaders {
   const h = message.headers ?? {};
   const kept = (name: string) => (retried ? headerText(h[name]) : undefined);
   return {

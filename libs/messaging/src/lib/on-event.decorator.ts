@@ -16,19 +16,59 @@ export function OnEvent<T extends EventType>(type: T) {
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
   ): void => {
-    const original = descriptor.value;
-    if (!original) throw new Error(`@OnEvent(${type}) must decorate a method`);
-    const handler = async function (this: unknown, payload: EventPayload<T>, ctx: EventContext) {
-      try {
-        return await original.call(this, payload, ctx);
-      } catch (err) {
-        throw new RpcException(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-    Object.defineProperty(handler, 'name', { value: original.name });
-    descriptor.value = handler as unknown as M;
+    rethrowAsIs(descriptor, `@OnEvent(${type})`);
     Payload()(target, key, 0);
     Ctx()(target, key, 1);
     EventPattern(type)(target, key, descriptor);
   };
+}
+
+/** One event of a batch, with where it came from. */
+export interface Delivery<T> {
+  readonly event: T;
+  readonly ctx: EventContext;
+}
+
+/** What a batch handler answers: the deliveries that failed, each with its error. The others succeeded. */
+export type BatchFailures<T = unknown> = Map<Delivery<T>, unknown>;
+
+/** The pattern a batch handler of `type` is registered under. */
+export const batchPattern = (type: string): string => `${type}[]`;
+/** The event type of a handler pattern, batch or single. */
+export const typeOfPattern = (pattern: string): string => (pattern.endsWith('[]') ? pattern.slice(0, -2) : pattern);
+
+/**
+ * Marks a consumer method as the handler of runs of one event type: the server hands it the
+ * consecutive records of that type it fetched from one partition, in partition order, at most
+ * `MAX_BATCH` at a time: `@OnEvents(ReserveStockV1.type) onReserve(batch: Delivery<ReserveStockV1>[])`.
+ *
+ * A batch lets the handler read what all of them need at once, decide in turn in memory and write
+ * once. It answers the deliveries that failed (retried, then dead-lettered, one by one as with
+ * `@OnEvent`); throwing fails all of them. Whatever the handler stages in an outbox while running
+ * `ctx.traced(fn)` of a delivery continues that delivery's trace.
+ */
+export function OnEvents<T extends EventType>(type: T) {
+  return <M extends (batch: Array<Delivery<EventPayload<T>>>) => Promise<BatchFailures<EventPayload<T>> | void>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    rethrowAsIs(descriptor, `@OnEvents(${type})`);
+    Payload()(target, key, 0);
+    EventPattern(batchPattern(type))(target, key, descriptor);
+  };
+}
+
+function rethrowAsIs<M>(descriptor: TypedPropertyDescriptor<M>, name: string): void {
+  const original = descriptor.value as ((...args: unknown[]) => unknown) | undefined;
+  if (!original) throw new Error(`${name} must decorate a method`);
+  const handler = async function (this: unknown, ...args: unknown[]) {
+    try {
+      return await original.apply(this, args);
+    } catch (err) {
+      throw new RpcException(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  Object.defineProperty(handler, 'name', { value: original.name });
+  descriptor.value = handler as M;
 }

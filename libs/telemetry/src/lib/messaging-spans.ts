@@ -84,3 +84,28 @@ export async function withConsumerSpan<T>(
     span.end();
   }
 }
+
+/** A CONSUMER span started for one event of a batch; `run` makes it the active span, `end` closes it. */
+export interface ConsumerSpan {
+  run<T>(fn: () => T): T;
+  end(err?: unknown): void;
+}
+
+/**
+ * The CONSUMER span of one event handled as part of a batch: child of the record's `traceparent`,
+ * like `withConsumerSpan`, but open until `end`, so the batch handler can make each event's span
+ * active while it decides for that event (what it stages then continues that event's trace).
+ */
+export function startConsumerSpan(received: TraceCarrier, attributes: Attributes): ConsumerSpan {
+  const parent = propagation.extract(ROOT_CONTEXT, received);
+  const topic = String(attributes['messaging.destination.name'] ?? 'kafka');
+  const span = tracer().startSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  return {
+    run: (fn) => context.with(active, fn),
+    end: (err) => {
+      if (err !== undefined) recordFailure(span, err);
+      span.end();
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
 import { deadLetterTopic, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
 import { plainToInstance } from 'class-transformer';
-import { KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
+import { type BatchFailures, type Delivery, KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent, OnEvents } from '@firstmile/messaging';
 import { runEnv } from '../lib/infra';
 import { TopicProbe } from '../lib/topic-probe';
 import { waitFor } from '../lib/wait';
@@ -27,6 +27,20 @@ class VoidedConsumer {
   }
 }
 
+/** The same events for a batch handler: records each call's lots, fails "explode-once" on first delivery. */
+@Controller()
+class VoidedBatchConsumer {
+  static readonly calls: Array<Array<{ lotId: string; attempt: number }>> = [];
+
+  @OnEvents(LotVoidedV1.type)
+  async onVoided(batch: Array<Delivery<LotVoidedV1>>): Promise<BatchFailures<LotVoidedV1>> {
+    VoidedBatchConsumer.calls.push(batch.map((d) => ({ lotId: d.event.lotId, attempt: d.ctx.attempt })));
+    const failed: BatchFailures<LotVoidedV1> = new Map();
+    for (const d of batch) if (d.event.reason === 'explode-once' && d.ctx.attempt === 0) failed.set(d, new Error(`boom for ${d.event.lotId}`));
+    return failed;
+  }
+}
+
 @Catch()
 class Rethrow implements RpcExceptionFilter {
   catch(exception: unknown) {
@@ -37,7 +51,7 @@ class Rethrow implements RpcExceptionFilter {
 const pickKnown = (raw: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(raw).filter(([k]) => k in new KafkaEnv()));
 
-const testModule = (service: string) => {
+const testModule = (service: string, controllers: Array<new (...args: never[]) => object>) => {
   @Module({
     imports: [
       ConfigModule.forRoot({
@@ -48,15 +62,15 @@ const testModule = (service: string) => {
       }),
       MessagingModule.forRoot({ service }),
     ],
-    controllers: [VoidedConsumer],
+    controllers,
     providers: [{ provide: APP_FILTER, useClass: Rethrow }],
   })
   class TestModule {}
   return TestModule;
 };
 
-const start = async (service: string) => {
-  const app = await NestFactory.create(testModule(service), new FastifyAdapter(), { logger: ['error'] });
+const start = async (service: string, controllers: Array<new (...args: never[]) => object> = [VoidedConsumer]) => {
+  const app = await NestFactory.create(testModule(service, controllers), new FastifyAdapter(), { logger: ['error'] });
   app.connectMicroservice({ strategy: app.get(KafkaEventServer) });
   await app.startAllMicroservices();
   await app.init();
@@ -165,5 +179,40 @@ describe('KafkaEventServer retry levels on a real broker', () => {
     expect(VoidedConsumer.attempts.get(quickLot)).toEqual([0, 1]);
     // Still waiting: it was not what the quick one was waiting for.
     expect(VoidedConsumer.attempts.get(slowLot)).toEqual([0, 1]);
+  });
+});
+
+describe('KafkaEventServer batch handlers on a real broker', () => {
+  let app: INestApplication;
+  let producer: Producer;
+  const topic = TopicProbe.physical(Topics.harvestLots);
+
+  beforeAll(async () => {
+    app = await start('messaging-batch-test', [VoidedBatchConsumer]);
+    producer = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await app.close();
+  });
+
+  it('hands a run of records over in partition order, several at a time, and retries only the one that failed', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const key = `LOT-${tag}`; // one partition
+    const lots = Array.from({ length: 40 }, (_, i) => `LOT-B${String(i).padStart(2, '0')}-${tag}`);
+    const events = lots.map((lotId, i) => voided(lotId, i === 17 ? 'explode-once' : 'typo'));
+    await producer.send({ topic, messages: events.map((e) => ({ key, value: JSON.stringify(e.data), headers: toHeaders(e) })) });
+
+    const ours = () => VoidedBatchConsumer.calls.map((c) => c.filter((d) => d.lotId.endsWith(tag))).filter((c) => c.length > 0);
+    await waitFor(() => ours().flat().length === 41, { what: '40 records handled and one retried' });
+    const deliveries = ours().flat();
+    // Every record once on first delivery, in the order sent; the failed one once more, on its own, as attempt 1.
+    expect(deliveries.filter((d) => d.attempt === 0).map((d) => d.lotId)).toEqual(lots);
+    expect(deliveries.filter((d) => d.attempt === 1)).toEqual([{ lotId: lots[17], attempt: 1 }]);
+    expect(ours().find((c) => c[0].attempt === 1)).toHaveLength(1);
+    // Batched: fewer calls than records.
+    expect(ours().filter((c) => c[0].attempt === 0).length).toBeLessThan(40);
   });
 });
