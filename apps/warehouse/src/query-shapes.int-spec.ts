@@ -14,6 +14,8 @@ const SHAPES: QueryShape[] = [
   { name: 'StockRepository.listStock, ?produce&grade', collection: 'stock_positions', filter: { warehouseId: 'DC-XIAN', produce: 'apple', grade: 'premium' }, sort: { _id: 1 }, limit: 51 },
   { name: 'StockRepository.unsettled', collection: 'stock_positions', filter: { pendingCount: { $gt: 0 } }, limit: 100 },
   { name: 'StockRepository.dueForWriteOff', collection: 'stock_positions', filter: { bestBefore: { $lt: now }, availableG: { $gt: 0 } }, limit: 100 },
+  { name: 'StockRepository.reservationsById', collection: 'stock_reservations', filter: { _id: { $in: ['R-1', 'R-7', 'R-9'] } } },
+  { name: 'StockRepository.loadMany', collection: 'stock_positions', filter: { _id: { $in: ['P-1', 'P-7'] } } },
   { name: 'StockRepository.dueForExpiry', collection: 'stock_reservations', filter: { status: 'held', expiresAt: { $lte: now } }, limit: 100 },
   { name: 'StockRepository.withShipment', collection: 'stock_reservations', filter: { warehouseId: 'DC-XIAN', shipmentId: 'SHP-1' } },
   { name: 'StockRepository.ledger', collection: 'stock_ledger', filter: { warehouseId: 'DC-XIAN', _id: { $gt: 'E-1' } }, sort: { _id: 1 }, limit: 51 },

@@ -75,6 +75,12 @@ export class StockReservation implements Reservation, OutboxFields {
   @Prop({ type: String, default: null }) shipmentId!: string | null;
   @Prop({ type: Date, default: null }) closedAt!: Date | null;
   @Prop({ type: String, default: null }) reason!: string | null;
+  /**
+   * The position's version when this state was written (0 for a refusal, which changes no position).
+   * A state is only ever replaced by one of a newer version: a replica that writes what a change
+   * owes late, after a newer change of the same reservation was written, changes nothing.
+   */
+  @Prop({ type: Number, default: 0 }) positionVersion!: number;
   outbox!: OutboxFields['outbox'];
   outboxSize!: number;
 }

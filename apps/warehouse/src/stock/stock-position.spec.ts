@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import {
   apply,
+  type Change,
+  combine,
   emptyPosition,
   guardFilter,
   guardsHold,
@@ -140,6 +142,36 @@ describe('stock position', () => {
     const sent = step({ kind: 'dispatch', shipmentId: 'S', at: at(16) });
     expect(sent.entries).toMatchObject([{ kind: 'dispatched', quantityG: 1000, reservationId: 'C', shipmentId: 'S' }]);
     expect(p).toMatchObject({ onHandG: 4000, reservedG: 1000, availableG: 3000 });
+  });
+
+  it('combines a run of changes into one that leaves exactly what applying them one by one leaves', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { minLength: 1, maxLength: 30 }), (ops) => {
+        const start = run(ops.slice(0, Math.floor(ops.length / 2)));
+        let position = start.position;
+        const known: Record<string, Reservation> = { ...start.reservations };
+        const changes: Change[] = [];
+        for (const op of ops.slice(Math.floor(ops.length / 2))) {
+          const outcome = apply(position, op, known);
+          if (!outcome.ok || outcome.change.delta.version === 0) continue;
+          changes.push(outcome.change);
+          Object.assign(known, outcome.change.reservations);
+          position = outcome.change.next;
+        }
+        if (changes.length === 0) return;
+        const one = combine(changes);
+        expect(one.next).toEqual(position);
+        expect(one.delta).toEqual({
+          onHandG: position.onHandG - start.position.onHandG,
+          reservedG: position.reservedG - start.position.reservedG,
+          availableG: position.availableG - start.position.availableG,
+          version: position.version - start.position.version,
+        });
+        expect({ ...start.reservations, ...one.reservations }).toEqual(known);
+        expect(invariantViolations(position, [...start.ledger, ...one.entries], known)).toEqual([]);
+        expect(guardsHold(start.position, one.guards)).toBe(true);
+      }),
+    );
   });
 
   it('turns guards into a FerretDB-safe filter', () => {

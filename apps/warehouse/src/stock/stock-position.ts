@@ -319,6 +319,29 @@ function change(
 }
 
 /** Whether a stored position meets the guards (what the database checks, evaluated in memory). */
+/**
+ * Changes applied one after another, each to the figures the previous one left, as ONE change of
+ * the position they started from: what a run of commands for one position writes at once. The
+ * figures and counters are the last ones and the sums; reservations keep their last state; the
+ * ledger keeps every movement. The guards are the first change's: each later change was decided on
+ * figures the earlier ones produced, so the write's version check (the run started from exactly
+ * the figures read) covers them.
+ */
+export function combine(changes: readonly Change[]): Change {
+  if (changes.length === 0) throw new Error('combine needs at least one change');
+  const delta = { onHandG: 0, reservedG: 0, availableG: 0, version: 0 };
+  for (const c of changes) for (const k of Object.keys(delta) as Array<keyof typeof delta>) delta[k] += c.delta[k];
+  const last = changes[changes.length - 1];
+  return {
+    next: last.next,
+    delta,
+    reservations: Object.assign({}, ...changes.map((c) => c.reservations)) as Record<string, Reservation>,
+    entries: changes.flatMap((c) => c.entries),
+    guards: changes[0].guards,
+    answer: last.answer,
+  };
+}
+
 export function guardsHold(p: Position, guards: Guard[]): boolean {
   return guards.every((g) => {
     switch (g.kind) {

@@ -1,9 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { ConfirmReservationV1, LotGradedV1, ReleaseReservationV1, ReserveStockV1 } from '@firstmile/contracts';
-import { type EventContext, OnEvent } from '@firstmile/messaging';
-import { traced } from '@firstmile/telemetry';
-import { StockService } from './stock.service';
+import { type BatchFailures, type Delivery, type EventContext, OnEvent, OnEvents } from '@firstmile/messaging';
+import { type Command, type Failures, StockService } from './stock.service';
 
+/**
+ * warehouse.commands → stock. Reservation commands are taken a fetched run at a time: the commands
+ * of one position are decided in turn and written once (see `StockService.reserveAll`).
+ */
 @Controller()
 export class StockConsumer {
   constructor(private readonly stock: StockService) {}
@@ -13,21 +16,25 @@ export class StockConsumer {
     return this.stock.receiveGraded(event, ctx.eventId);
   }
 
-  @OnEvent(ReserveStockV1.type)
-  onReserve(command: ReserveStockV1) {
-    return traced('reserve stock', () => this.stock.reserve(command), {
-      'firstmile.order_id': command.orderId,
-      'firstmile.sub_lot_id': command.subLotId,
-    });
+  @OnEvents(ReserveStockV1.type)
+  onReserve(batch: Array<Delivery<ReserveStockV1>>) {
+    return failedOf(batch, (commands) => this.stock.reserveAll(commands));
   }
 
-  @OnEvent(ConfirmReservationV1.type)
-  onConfirm(command: ConfirmReservationV1) {
-    return this.stock.confirm(command);
+  @OnEvents(ConfirmReservationV1.type)
+  onConfirm(batch: Array<Delivery<ConfirmReservationV1>>) {
+    return failedOf(batch, (commands) => this.stock.confirmAll(commands));
   }
 
-  @OnEvent(ReleaseReservationV1.type)
-  onRelease(command: ReleaseReservationV1) {
-    return this.stock.release(command);
+  @OnEvents(ReleaseReservationV1.type)
+  onRelease(batch: Array<Delivery<ReleaseReservationV1>>) {
+    return failedOf(batch, (commands) => this.stock.releaseAll(commands));
   }
+}
+
+/** Runs a batch as commands and answers the deliveries whose command failed. */
+async function failedOf<C>(batch: Array<Delivery<C>>, run: (commands: Array<Command<C>>) => Promise<Failures<C>>): Promise<BatchFailures<C>> {
+  const commands = batch.map((d) => ({ command: d.event, ctx: d.ctx, delivery: d }));
+  const failed = await run(commands);
+  return new Map(commands.filter((c) => failed.has(c)).map((c) => [c.delivery, failed.get(c)]));
 }

@@ -20,7 +20,7 @@ import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
 import { type LedgerEntryView, positionId, StockService, type StockItemView } from './stock.service';
 import { apply, toGrams } from './stock-position';
 import { StockPosition, StockReservation } from './stock-position.schema';
-import { StockRepository } from './stock.repository';
+import { pendingWrites, StockRepository } from './stock.repository';
 
 const WH = 'WH-LIXIAN-ORIGIN';
 const operator = bearer({ role: 'warehouse_operator', warehouses: [WH] });
@@ -297,5 +297,34 @@ describe('warehouse stock on the real broker and store', () => {
     const ledger = await ledgerOf(subLotId);
     expect(ledger.map((e) => e.kind)).toEqual(['received', 'reserved', 'reserved']);
     expect(sumKg(ledger.map((e) => e.reservedDeltaKg))).toBe(12);
+  });
+
+  it('lets what a replica owed and writes late never replace a newer state of the same reservation', async () => {
+    const lot = await receive([{ grade: 'grade_2', quantityKg: 20 }]);
+    const subLotId = lot.subLots[0].subLotId;
+    const id = positionId(WH, subLotId);
+    const repo = app.get(StockRepository);
+    const reservations = app.get<Model<StockReservation>>(getModelToken(StockReservation.name));
+    const reservationId = `RES-LATE-${subLotId}`;
+    const now = new Date();
+    const p = await repo.load(id);
+    if (!p) throw new Error('no position');
+    const reserved = apply(p, { kind: 'reserve', reservationId, orderId: 'ORD-LATE', quantityG: 2000, mustLastUntil: now, expiresAt: new Date(now.getTime() + DAY_MS), at: now });
+    if (!reserved.ok) throw new Error(reserved.refusal);
+    const known = { [reservationId]: reserved.change.reservations[reservationId] };
+    const confirmed = apply(reserved.change.next, { kind: 'confirm', reservationId, shipmentId: 'SHP-LATE', at: now }, known);
+    if (!confirmed.ok) throw new Error(confirmed.refusal);
+    const owed = (change: typeof reserved.change) => ({ [`v${change.next.version}`]: pendingWrites(p, change) });
+
+    const released = apply(confirmed.change.next, { kind: 'release', reservationId, reason: 'requested', at: now }, confirmed.change.reservations);
+    if (!released.ok) throw new Error(released.refusal);
+
+    // Replica A committed the confirmation and stalls before writing what it owed; replica B settles
+    // the position (writes the confirmation), commits and writes the release; A's write comes last.
+    await repo.write(owed(reserved.change));
+    await repo.write(owed(confirmed.change));
+    await repo.write(owed(released.change));
+    await repo.write(owed(confirmed.change));
+    expect(await reservations.findById(reservationId).lean()).toMatchObject({ status: 'released', positionVersion: released.change.next.version });
   });
 });

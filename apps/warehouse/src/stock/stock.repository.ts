@@ -25,10 +25,10 @@ export const ledgerEntryId = (positionId: string, e: LedgerEntry, n: number) =>
 const pendingKey = (version: number) => `v${version}`;
 
 /** The documents a change of this position writes besides the position itself. */
-export function pendingWrites(p: PositionShell, change: Pick<Change, 'reservations' | 'entries'>): PendingWrites {
+export function pendingWrites(p: PositionShell, change: Pick<Change, 'reservations' | 'entries' | 'next'>): PendingWrites {
   const where = { positionId: p._id, warehouseId: p.warehouseId, subLotId: p.subLotId };
   return {
-    reservations: Object.values(change.reservations).map((r) => ({ ...r, _id: r.reservationId, ...where })),
+    reservations: Object.values(change.reservations).map((r) => ({ ...r, _id: r.reservationId, ...where, positionVersion: change.next.version })),
     entries: change.entries.map((e, n) => ({ ...e, _id: ledgerEntryId(p._id, e, n), ...where, lotId: p.lotId })),
   };
 }
@@ -130,7 +130,9 @@ export class StockRepository {
   /**
    * Writes what a position's changes owe, oldest first. Every write is by id (a reservation is
    * created once, then set to its state; a ledger entry is inserted once), so writing again after a
-   * crash part-way writes the same documents. Call under `exclusive`.
+   * crash part-way writes the same documents. A reservation's state replaces only an older one (by
+   * the position version it was written at): a replica that writes what it owes after another
+   * replica settled the position and wrote a newer state changes nothing. Call under `exclusive`.
    */
   async write(pending: PositionRecord['pending']): Promise<void> {
     const keys = Object.keys(pending).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
@@ -142,9 +144,18 @@ export class StockRepository {
     const changed = [...latest.values()].filter((r) => r.status !== 'held');
     await Promise.all([
       this.insertOnce(this.reservations, created),
+      // Existing with a newer state, the upsert's insert hits the _id: nothing to write. (A reservation
+      // stored before versions were recorded has none: any state replaces it.)
       this.bulk(
         this.reservations,
-        changed.map(({ _id, ...r }) => ({ updateOne: { filter: { _id }, update: { $set: r }, upsert: true } })),
+        changed.map(({ _id, ...r }) => ({
+          updateOne: {
+            filter: { _id, $or: [{ positionVersion: { $lt: r.positionVersion } }, { positionVersion: { $exists: false } }] },
+            update: { $set: r },
+            upsert: true,
+          },
+        })),
+        { ignoreDuplicates: true },
       ),
       this.insertOnce(
         this.entries,
@@ -170,16 +181,30 @@ export class StockRepository {
     return docs.map((d) => d._id);
   }
 
-  /** The stored reservations among `ids`, by id. Settle their positions first. */
+  /** The stored reservations among `ids`, by id, in one read. Settle their positions first. */
   async reservationsById(ids: string[]): Promise<Reservations> {
-    // One read by _id each: FerretDB uses the _id index for an equality, not for `$in`.
-    const docs = await Promise.all(ids.map((_id) => this.reservations.findById(_id, RESERVATION).lean<ReservationRecord>().exec()));
-    return Object.fromEntries(docs.flatMap((d) => (d ? [[d._id, toReservation(d)]] : [])));
+    if (ids.length === 0) return {};
+    const docs = await this.reservations.find({ _id: { $in: [...new Set(ids)] } }, RESERVATION).lean<ReservationRecord[]>().exec();
+    return Object.fromEntries(docs.map((d) => [d._id, toReservation(d)]));
   }
 
-  /** Records a refusal that changes no position, with its answer; false if the reservation id was answered before. */
-  async recordRefusal(r: ReservationRecord, events: OutboundEvent[]): Promise<boolean> {
-    return createOnce(this.reservations, { ...r, ...initialOutbox(events) });
+  /**
+   * Records refusals that change no position, each with its answer, in one insert; returns the
+   * reservation ids recorded by this call (one answered before is not recorded again).
+   */
+  async recordRefusals(refusals: Array<{ reservation: ReservationRecord; events: OutboundEvent[] }>): Promise<Set<string>> {
+    const ids = new Set(refusals.map((r) => r.reservation._id));
+    if (refusals.length === 0) return ids;
+    try {
+      await this.reservations.insertMany(
+        refusals.map((r) => ({ ...r.reservation, ...initialOutbox(r.events) })),
+        { ordered: false },
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      for (const e of duplicateIndexes(err)) ids.delete(refusals[e].reservation._id);
+    }
+    return ids;
   }
 
   async hasApplied(id: string, key: string): Promise<boolean> {
@@ -246,8 +271,19 @@ export class StockRepository {
     }
   }
 
-  private async bulk(model: { bulkWrite(ops: never, options: { ordered: boolean }): Promise<unknown> }, ops: AnyBulkWriteOperation[]): Promise<void> {
-    for (let i = 0; i < ops.length; i += BULK_CHUNK) await model.bulkWrite(ops.slice(i, i + BULK_CHUNK) as never, { ordered: true });
+  /** `ignoreDuplicates`: statements that hit an existing _id are skipped, not an error (the others are written). */
+  private async bulk(
+    model: { bulkWrite(ops: never, options: { ordered: boolean }): Promise<unknown> },
+    ops: AnyBulkWriteOperation[],
+    { ignoreDuplicates = false } = {},
+  ): Promise<void> {
+    for (let i = 0; i < ops.length; i += BULK_CHUNK) {
+      try {
+        await model.bulkWrite(ops.slice(i, i + BULK_CHUNK) as never, { ordered: !ignoreDuplicates });
+      } catch (err) {
+        if (!ignoreDuplicates || !isDuplicateKey(err)) throw err;
+      }
+    }
   }
 }
 
@@ -264,4 +300,11 @@ export function toReservation(d: ReservationRecord): Reservation {
     closedAt: d.closedAt ?? null,
     reason: d.reason ?? null,
   };
+}
+
+/** The positions of the statements an unordered bulk insert refused as duplicates. */
+function duplicateIndexes(err: unknown): number[] {
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  const all = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return all.map((e: { index?: number; err?: { index?: number } }) => e.index ?? e.err?.index ?? -1).filter((i) => i >= 0);
 }

@@ -24,9 +24,9 @@ import type { Warehouse } from '../warehouses/warehouse.schema';
 import { WarehousesService } from '../warehouses/warehouses.service';
 import type { LedgerQuery, StockQuery } from './dto/stock.query';
 import { SOURCE, stockItem, stockLevel } from './stock.events';
-import { type Change, apply, emptyPosition, type Operation, type Outcome, type Refusal, type Reservations, toGrams, toKg } from './stock-position';
+import { type Change, apply, combine, emptyPosition, type Operation, type Outcome, type Refusal, type Reservation, type Reservations, toGrams, toKg } from './stock-position';
 import type { StockPosition } from './stock-position.schema';
-import { type DispatchRecord, type PositionRecord, type PositionShell, pendingWrites, StockRepository } from './stock.repository';
+import { type DispatchRecord, type PositionRecord, type PositionShell, pendingWrites, type ReservationRecord, StockRepository } from './stock.repository';
 
 export const positionId = (warehouseId: string, subLotId: string) => `${warehouseId}:${subLotId}`;
 
@@ -39,6 +39,29 @@ export type Mutation =
 
 /** What a change decides from: the position's figures and the reservations it asked for, as stored. */
 type Decide = (p: PositionRecord, known: Reservations) => Outcome;
+
+/** One command of a run on a position: how it decides, what its change stages, and what its result must be. */
+interface Step {
+  decide: Decide;
+  events: (p: PositionRecord, change: Change) => OutboundEvent[];
+  /** Throws when the result is a failure of the command (it is retried, then dead-lettered). */
+  check?: (result: Mutation) => void;
+}
+
+/** A command and, when it came from Kafka, its delivery's context: events it causes continue that trace. */
+export interface Command<C> {
+  command: C;
+  ctx?: { traced<T>(fn: () => T): T };
+}
+
+/** The commands of a batch that failed, with their errors. */
+export type Failures<C> = Map<Command<C>, unknown>;
+
+const traced = <T>(ctx: Command<unknown>['ctx'], fn: () => T): T => (ctx ? ctx.traced(fn) : fn());
+
+async function rethrowFirst(failures: Failures<unknown>): Promise<void> {
+  for (const err of failures.values()) throw err;
+}
 
 export interface StockItemView {
   subLotId: string;
@@ -129,57 +152,79 @@ export class StockService {
 
   /** ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two (the reservation id is the key). */
   async reserve(c: ReserveStockV1, now = new Date()): Promise<void> {
-    const op: Operation = {
-      kind: 'reserve',
-      reservationId: c.reservationId,
-      orderId: c.orderId,
-      quantityG: toGrams(c.quantityKg),
-      mustLastUntil: new Date(c.mustLastUntil),
-      expiresAt: new Date(now.getTime() + this.ttlMs),
-      at: now,
-    };
-    const id = positionId(c.warehouseId, c.subLotId);
-    const result = await this.mutate(id, null, [c.reservationId], (p, known) => apply(p, op, known), (p, change) => {
-      const a = change.answer;
-      if (a.kind === 'reserved') {
-        return [
-          newEvent(
-            StockReservedV1.type,
-            {
-              ...stockItem(p, change.next),
-              reservationId: c.reservationId,
-              orderId: c.orderId,
-              quantityKg: toKg(op.quantityG),
-              expiresAt: (a.reservation.expiresAt ?? now).toISOString(),
-              reservedAt: now.toISOString(),
-            },
-            { source: SOURCE, time: now },
-          ),
-        ];
-      }
-      if (a.kind === 'rejected') return [this.rejection(c, a.reason, now, stockLevel(change.next))];
-      return [];
-    });
-    if (result.kind === 'missing') {
-      await this.repo.recordRefusal(
-        {
-          _id: c.reservationId,
+    await this.reserveAll([{ command: c }], now).then(rethrowFirst);
+  }
+
+  /**
+   * Reservation commands as they came, at once: the commands of one position are decided one after
+   * another on the figures the previous ones left and written in ONE conditional update of the
+   * position (positions concurrently), so a burst on a hot sub-lot costs a write per batch, not per
+   * order. Returns the commands that failed (the others are answered).
+   */
+  async reserveAll(commands: ReadonlyArray<Command<ReserveStockV1>>, now = new Date()): Promise<Failures<ReserveStockV1>> {
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    return this.perPosition(
+      commands,
+      (c): Step => {
+        const op: Operation = {
+          kind: 'reserve',
           reservationId: c.reservationId,
-          positionId: id,
-          warehouseId: c.warehouseId,
-          subLotId: c.subLotId,
           orderId: c.orderId,
-          quantityG: op.quantityG,
-          status: 'rejected',
+          quantityG: toGrams(c.quantityKg),
+          mustLastUntil: new Date(c.mustLastUntil),
+          expiresAt,
           at: now,
-          expiresAt: null,
-          shipmentId: null,
-          closedAt: now,
-          reason: 'unknown_stock',
-        },
-        [this.rejection(c, 'unknown_stock', now)],
-      );
-    }
+        };
+        return {
+          decide: (p, known) => apply(p, op, known),
+          events: (p, change) => {
+            const a = change.answer;
+            if (a.kind === 'reserved') {
+              return [
+                newEvent(
+                  StockReservedV1.type,
+                  {
+                    ...stockItem(p, change.next),
+                    reservationId: c.reservationId,
+                    orderId: c.orderId,
+                    quantityKg: toKg(op.quantityG),
+                    expiresAt: (a.reservation.expiresAt ?? now).toISOString(),
+                    reservedAt: now.toISOString(),
+                  },
+                  { source: SOURCE, time: now },
+                ),
+              ];
+            }
+            if (a.kind === 'rejected') return [this.rejection(c, a.reason, now, stockLevel(change.next))];
+            return [];
+          },
+        };
+      },
+      async (missing) => {
+        // Stock this warehouse never had: the refusal is recorded with its answer, once.
+        await this.repo.recordRefusals(
+          missing.map(({ command: c, ctx }) => ({
+            reservation: {
+              _id: c.reservationId,
+              reservationId: c.reservationId,
+              positionId: positionId(c.warehouseId, c.subLotId),
+              warehouseId: c.warehouseId,
+              subLotId: c.subLotId,
+              orderId: c.orderId,
+              quantityG: toGrams(c.quantityKg),
+              status: 'rejected',
+              at: now,
+              expiresAt: null,
+              shipmentId: null,
+              closedAt: now,
+              reason: 'unknown_stock',
+              positionVersion: 0,
+            },
+            events: traced(ctx, () => [this.rejection(c, 'unknown_stock', now)]),
+          })),
+        );
+      },
+    );
   }
 
   /**
@@ -188,35 +233,84 @@ export class StockService {
    * inconsistency: it fails (retried, then parked in the dead-letter topic), never passes silently.
    */
   async confirm(c: ConfirmReservationV1, now = new Date()): Promise<void> {
-    const result = await this.mutate(
-      positionId(c.warehouseId, c.subLotId),
-      null,
-      [c.reservationId],
-      (p, known) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }, known),
-      () => [],
+    await this.confirmAll([{ command: c }], now).then(rethrowFirst);
+  }
+
+  /** Confirmations as they came, at once: one write per position (see `reserveAll`). Returns the ones that failed. */
+  async confirmAll(commands: ReadonlyArray<Command<ConfirmReservationV1>>, now = new Date()): Promise<Failures<ConfirmReservationV1>> {
+    return this.perPosition(
+      commands,
+      (c) => ({
+        decide: (p, known) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }, known),
+        events: () => [],
+        check: (result) => {
+          if (result.kind === 'missing') {
+            throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
+          }
+          if (result.kind === 'refused' && result.refusal === 'unknown_reservation') {
+            const r = result.known[c.reservationId];
+            if (!r || r.status === 'rejected') {
+              throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}): it was never held here (${r ? 'rejected' : 'unknown'})`);
+            }
+            // It expired first (order-routing hears ReservationReleasedV1 for it) or has left already.
+            this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found it ${r.status}`);
+          }
+        },
+      }),
     );
-    if (result.kind === 'missing') {
-      throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
-    }
-    if (result.kind === 'refused' && result.refusal === 'unknown_reservation') {
-      const r = result.known[c.reservationId];
-      if (!r || r.status === 'rejected') {
-        throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}): it was never held here (${r ? 'rejected' : 'unknown'})`);
-      }
-      // It expired first (order-routing hears ReservationReleasedV1 for it) or has left already.
-      this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found it ${r.status}`);
-    }
   }
 
   /** ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens. */
   async release(c: ReleaseReservationV1, now = new Date()): Promise<void> {
-    await this.mutate(
-      positionId(c.warehouseId, c.subLotId),
-      null,
-      [c.reservationId],
-      (p, known) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }, known),
-      (p, change) => this.releasedEvents(p, change, now),
+    await this.releaseAll([{ command: c }], now).then(rethrowFirst);
+  }
+
+  /** Releases as they came, at once: one write per position (see `reserveAll`). Returns the ones that failed. */
+  async releaseAll(commands: ReadonlyArray<Command<ReleaseReservationV1>>, now = new Date()): Promise<Failures<ReleaseReservationV1>> {
+    return this.perPosition(commands, (c) => ({
+      decide: (p, known) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }, known),
+      events: (p, change) => this.releasedEvents(p, change, now),
+    }));
+  }
+
+  /**
+   * Commands about reservations of positions: grouped by position, each group run as one `mutateAll`
+   * (in arrival order), the groups concurrently. `missing` handles the commands whose position does
+   * not exist (default: `check` of each step). A group that fails fails its commands only.
+   */
+  private async perPosition<C extends { reservationId: string; warehouseId: string; subLotId: string }>(
+    commands: ReadonlyArray<Command<C>>,
+    step: (c: C) => Step,
+    missing?: (commands: Array<Command<C>>) => Promise<void>,
+  ): Promise<Failures<C>> {
+    const groups = new Map<string, Array<Command<C>>>();
+    for (const c of commands) {
+      const id = positionId(c.command.warehouseId, c.command.subLotId);
+      groups.set(id, [...(groups.get(id) ?? []), c]);
+    }
+    const failures: Failures<C> = new Map();
+    await Promise.all(
+      [...groups].map(async ([id, group]) => {
+        try {
+          const steps = group.map(({ command, ctx }) => {
+            const s = step(command);
+            return { ...s, events: (p: PositionRecord, change: Change) => traced(ctx, () => s.events(p, change)) };
+          });
+          const results = await this.mutateAll(id, null, group.map((c) => c.command.reservationId), steps);
+          if (missing && results.every((r) => r.kind === 'missing')) return await missing(group);
+          for (const [i, r] of results.entries()) {
+            try {
+              steps[i].check?.(r);
+            } catch (err) {
+              failures.set(group[i], err);
+            }
+          }
+        } catch (err) {
+          for (const c of group) failures.set(c, err);
+        }
+      }),
     );
+    return failures;
   }
 
   /** Releases held reservations whose TTL has passed; returns how many positions changed. */
@@ -414,13 +508,7 @@ export class StockService {
     };
   }
 
-  /**
-   * Read, decide with the pure rules, write conditionally on the version read (and the rules' own
-   * guards): the figures in the events staged with the write are exactly the ones it produced.
-   * Writers in this process take turns per position (a throughput choice: they would otherwise lose
-   * each other's compare-and-set); losing the race to another replica re-reads and decides again. `reservationIds` are the reservations
-   * the decision needs, read after the position is settled, so as of its version.
-   */
+  /** One change of a position, decided and written on its own; see `mutateAll`. */
   private async mutate(
     id: string,
     appliedKey: string | null,
@@ -429,58 +517,104 @@ export class StockService {
     events: (p: PositionRecord, change: Change) => OutboundEvent[],
     extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
   ): Promise<Mutation> {
-    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, reservationIds, decide, events, extraSet));
+    const [result] = await this.mutateAll(id, appliedKey, reservationIds, [{ decide, events }], extraSet);
+    return result;
+  }
+
+  /**
+   * Read, decide with the pure rules, write conditionally on the version read (and the first
+   * change's guards): the figures in the events staged with the write are exactly the ones it
+   * produced. The steps are decided one after another, each on the figures and reservations the
+   * previous ones left, and their changes written as ONE (`combine`); rejections, which move no
+   * figure, are recorded with their answers after it. Writers in this process take turns per
+   * position (a throughput choice: they would otherwise lose each other's compare-and-set); losing
+   * the race to another replica re-reads and decides again. `reservationIds` are the reservations
+   * the decisions need, read after the position is settled, so as of its version. `appliedKey` (a
+   * transfer leg) goes with a single step.
+   */
+  private mutateAll(
+    id: string,
+    appliedKey: string | null,
+    reservationIds: string[],
+    steps: Step[],
+    extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
+  ): Promise<Mutation[]> {
+    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, reservationIds, steps, extraSet));
   }
 
   private async mutateExclusive(
     id: string,
     appliedKey: string | null,
     reservationIds: string[],
-    decide: Decide,
-    events: (p: PositionRecord, change: Change) => OutboundEvent[],
+    steps: Step[],
     extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
-  ): Promise<Mutation> {
+  ): Promise<Mutation[]> {
+    const duplicates = (): Mutation[] => steps.map(() => ({ kind: 'duplicate' }));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const cached = this.recent.get(id);
       let p = cached ?? (await this.repo.load(id));
-      if (!p) return { kind: 'missing' };
+      if (!p) return steps.map(() => ({ kind: 'missing' }));
       if (!cached && p.pendingCount > 0) {
         // What changes owed may not be written (a crash came in between): write it before deciding.
         await this.repo.settle(p);
         p = { ...p, pending: {}, pendingCount: 0 };
       }
-      const known = await this.repo.reservationsById(reservationIds);
-      const outcome = decide(p, known);
       // Whether a reservation id was answered is read afresh every time: no stale copy can say so.
-      if (!outcome.ok && outcome.refusal === 'duplicate') return { kind: 'duplicate' };
-      // A refusal or a rejection writes no figure, so no version check would catch a stale copy: decide on a fresh read.
-      if (cached && (!outcome.ok || outcome.change.delta.version === 0)) {
-        this.recent.delete(id);
-        continue;
+      const known: Record<string, Reservation> = { ...(await this.repo.reservationsById(reservationIds)) };
+      const results: Mutation[] = [];
+      const changes: Change[] = [];
+      const events: OutboundEvent[] = [];
+      const refusals: Array<{ reservation: ReservationRecord; events: OutboundEvent[]; step: number }> = [];
+      let current: PositionRecord = p;
+      for (const step of steps) {
+        const outcome = step.decide(current, known);
+        if (!outcome.ok) {
+          results.push(outcome.refusal === 'duplicate' ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: current, known: { ...known } });
+          continue;
+        }
+        const staged = step.events(current, outcome.change);
+        if (outcome.change.delta.version === 0) {
+          // An answer that moves nothing (a rejection) is kept with the reservation it answers.
+          const [reservation] = pendingWrites(current, outcome.change).reservations;
+          refusals.push({ reservation, events: staged, step: results.length });
+        } else {
+          changes.push(outcome.change);
+          events.push(...staged);
+        }
+        Object.assign(known, outcome.change.reservations);
+        results.push({ kind: 'applied', change: outcome.change, position: current });
+        current = { ...current, ...outcome.change.next };
       }
-      if (!outcome.ok) {
-        return appliedKey && (await this.repo.hasApplied(id, appliedKey)) ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: p, known };
+      if (changes.length === 0) {
+        // A refusal or a rejection writes no figure, so no version check would catch a stale copy: decide on a fresh read.
+        if (cached && results.some((r) => r.kind !== 'duplicate')) {
+          this.recent.delete(id);
+          continue;
+        }
+        if (appliedKey && results.some((r) => r.kind === 'refused') && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
+        return this.recordRefusals(refusals, results);
       }
-      if (outcome.change.delta.version === 0) {
-        // An answer that moves nothing (a rejection) is kept with the reservation it answers.
-        const [r] = pendingWrites(p, outcome.change).reservations;
-        const recorded = await this.repo.recordRefusal(r, events(p, outcome.change));
-        return recorded ? { kind: 'applied', change: outcome.change, position: p } : { kind: 'duplicate' };
-      }
-      const extra = extraSet?.(p, outcome.change) ?? {};
+      const change = combine(changes);
+      const extra = extraSet?.(p, change) ?? {};
       // The copy in `recent` carries the entries this process wrote and has not cleared: this write clears them.
-      const committed = await this.repo.commit(p, appliedKey, outcome.change, events(p, outcome.change), extra, Object.keys(p.pending));
-      if (committed) {
-        this.recent.delete(id);
-        await this.repo.write(committed.pending);
-        this.remember(id, { ...p, ...extra, ...outcome.change.next, pending: committed.pending, pendingCount: Object.keys(committed.pending).length });
-        return { kind: 'applied', change: outcome.change, position: p };
-      }
+      const committed = await this.repo.commit(p, appliedKey, change, events, extra, Object.keys(p.pending));
       this.recent.delete(id);
-      if (appliedKey && (await this.repo.hasApplied(id, appliedKey))) return { kind: 'duplicate' };
+      if (committed) {
+        await this.repo.write(committed.pending);
+        this.remember(id, { ...p, ...extra, ...change.next, pending: committed.pending, pendingCount: Object.keys(committed.pending).length });
+        return this.recordRefusals(refusals, results);
+      }
+      if (appliedKey && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
       if (!cached) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
     }
     throw new Error(`stock position ${id} stayed contended for ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** Records the run's rejections with their answers; one answered before (a redelivery) becomes a duplicate. */
+  private async recordRefusals(refusals: Array<{ reservation: ReservationRecord; events: OutboundEvent[]; step: number }>, results: Mutation[]): Promise<Mutation[]> {
+    const recorded = await this.repo.recordRefusals(refusals);
+    for (const r of refusals) if (!recorded.has(r.reservation._id)) results[r.step] = { kind: 'duplicate' };
+    return results;
   }
 
   /**
