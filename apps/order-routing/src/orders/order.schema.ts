@@ -68,6 +68,8 @@ export class Order implements OutboxFields {
   @Prop({ type: Object, default: {} }) shipmentStatus!: Record<string, string>;
   /** Optimistic concurrency: every write is conditional on the revision it read. */
   @Prop({ required: true, default: 0 }) rev!: number;
+  /** Left by the last write: after a bulk write in which some lost their race, tells which won (see OrdersRepository.writeAll). */
+  @Prop() writeToken?: string;
   @Prop({ required: true }) placedAt!: Date;
   @Prop() routedAt?: Date;
   @Prop() closedAt?: Date;

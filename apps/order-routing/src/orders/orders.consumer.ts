@@ -1,7 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { OrderPlacedV1, ReservationRejectedV1, ShipmentStatusChangedV1, StockReservedV1 } from '@firstmile/contracts';
-import { OnEvent } from '@firstmile/messaging';
-import { traced } from '@firstmile/telemetry';
+import { type BatchFailures, type Delivery, failuresOf, OnEvent, OnEvents } from '@firstmile/messaging';
 import { OrdersService } from './orders.service';
 
 /** The order saga's inputs. Each handler is idempotent through the order's own states. */
@@ -9,15 +8,19 @@ import { OrdersService } from './orders.service';
 export class OrdersConsumer {
   constructor(private readonly orders: OrdersService) {}
 
-  /** Routing runs from the topic, not the request: a live-stream burst queues up instead of piling on. */
-  @OnEvent(OrderPlacedV1.type)
-  onPlaced(e: OrderPlacedV1) {
-    return traced('route order', () => this.orders.route(e.orderId), { 'firstmile.order_id': e.orderId });
+  /**
+   * Routing runs from the topic, not the request: a live-stream burst queues up instead of piling on.
+   * The orders of a batch (and of batches fetched meanwhile) are routed in one step.
+   */
+  @OnEvents(OrderPlacedV1.type)
+  async onPlaced(batch: Array<Delivery<OrderPlacedV1>>): Promise<BatchFailures<OrderPlacedV1>> {
+    const outcomes = await Promise.allSettled(batch.map((d) => d.ctx.traced(() => this.orders.route(d.event.orderId))));
+    return new Map(batch.flatMap((d, i) => (outcomes[i].status === 'rejected' ? [[d, (outcomes[i] as PromiseRejectedResult).reason]] : [])));
   }
 
-  @OnEvent(StockReservedV1.type)
-  onReserved(e: StockReservedV1) {
-    return this.orders.reserved(e);
+  @OnEvents(StockReservedV1.type)
+  onReserved(batch: Array<Delivery<StockReservedV1>>) {
+    return failuresOf(batch, (answers) => this.orders.reservedAll(answers));
   }
 
   @OnEvent(ReservationRejectedV1.type)

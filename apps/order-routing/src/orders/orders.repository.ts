@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
+import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, initialOutbox, withEvents } from '@firstmile/persistence';
+import { randomUUID } from 'node:crypto';
+import { createOnce, initialOutbox, outboxSignal, withEvents } from '@firstmile/persistence';
 import { Order } from './order.schema';
 
 export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
@@ -15,6 +16,8 @@ export interface OrderChange {
 
 const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
 const MAX_CONFLICTS = 20;
+/** Statements per bulk write: FerretDB 1.24 deadlocks on update commands of ~100 statements (see the outbox relay). */
+const BULK_CHUNK = 25;
 
 @Injectable()
 export class OrdersRepository {
@@ -27,6 +30,12 @@ export class OrdersRepository {
 
   findById(id: string): Promise<OrderRecord | null> {
     return this.model.findById(id, HIDDEN).lean<OrderRecord>().exec();
+  }
+
+  /** The orders among `ids` that exist, in one read. */
+  findMany(ids: readonly string[]): Promise<OrderRecord[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.model.find({ _id: { $in: [...new Set(ids)] } }, HIDDEN).lean<OrderRecord[]>().exec();
   }
 
   find(filter: FilterQuery<Order>, sort: Record<string, 1 | -1>, limit: number): Promise<OrderRecord[]> {
@@ -62,8 +71,38 @@ export class OrdersRepository {
 
   /** Applies a change decided on `order` if nobody wrote the order since it was read. */
   async write(order: OrderRecord, change: OrderChange): Promise<boolean> {
-    const update: UpdateQuery<Order> = { $set: { ...change.set, updatedAt: new Date() }, $inc: { rev: 1 } };
-    const r = await this.model.updateOne({ _id: order._id, rev: order.rev }, withEvents<Order>(update, change.events));
-    return r.modifiedCount === 1;
+    const [written] = await this.writeAll([{ order, change }]);
+    return written;
+  }
+
+  /**
+   * Applies each change decided on its order if nobody wrote that order since it was read, in one
+   * bulk write; answers which were applied. Each write leaves its own token in the order, so when
+   * some lost their race one read tells which.
+   */
+  async writeAll(changes: ReadonlyArray<{ order: OrderRecord; change: OrderChange }>): Promise<boolean[]> {
+    if (changes.length === 0) return [];
+    const now = new Date();
+    const tokens = changes.map(() => randomUUID());
+    let modified = 0;
+    for (let i = 0; i < changes.length; i += BULK_CHUNK) {
+      const chunk = changes.slice(i, i + BULK_CHUNK);
+      const r = await this.model.bulkWrite(
+        chunk.map(({ order, change }, j) => ({
+          updateOne: {
+            filter: { _id: order._id, rev: order.rev },
+            update: withEvents<Order>({ $set: { ...change.set, updatedAt: now, writeToken: tokens[i + j] }, $inc: { rev: 1 } }, change.events) as never,
+          },
+        })),
+        { ordered: false },
+      );
+      modified += r.modifiedCount;
+      // A bulk write runs no update middleware: the relay hears of the staged events here.
+      const staged = chunk.filter((c) => c.change.events.length > 0).map((c) => c.order._id);
+      if (staged.length > 0) outboxSignal.emit('staged', this.model.collection.collectionName, staged);
+    }
+    if (modified === changes.length) return changes.map(() => true);
+    const stored = new Map((await this.model.find({ _id: { $in: changes.map((c) => c.order._id) } }, { writeToken: 1 }).lean<Array<{ _id: string; writeToken?: string }>>().exec()).map((d) => [d._id, d.writeToken]));
+    return changes.map((c, i) => stored.get(c.order._id) === tokens[i]);
   }
 }

@@ -20,7 +20,7 @@ import {
   type StockReservedV1,
 } from '@firstmile/contracts';
 import { Access, type IdempotencyClaim, newestFirst, type Page, problemFor, ProblemException, type Replayed, replayOf } from '@firstmile/http';
-import { newEvent, type OutboundEvent } from '@firstmile/messaging';
+import { type Command, newEvent, type OutboundEvent, withinTrace } from '@firstmile/messaging';
 import { derivedId, newId } from '@firstmile/persistence';
 import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
 import { RoutingSettings, SOURCE } from '../routing.settings';
@@ -198,20 +198,25 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
    */
   private async routeTogether(ids: string[], now = new Date()): Promise<Map<string, unknown>> {
     const failed = new Map<string, unknown>();
-    const orders = await Promise.all([...new Set(ids)].map((id) => this.orders.findById(id)));
+    const orders = await this.orders.findMany(ids);
     const decided: Array<{ order: OrderRecord; change: OrderChange; holds: AllocationDoc[] }> = [];
     for (const o of orders) {
-      if (!o || o.status !== 'received' || o.attempt > 0) continue;
+      if (o.status !== 'received' || o.attempt > 0) continue;
       const next = await this.nextAttempt(o, now);
       this.hold(next.allocations);
       decided.push({ order: o, change: next.change, holds: next.allocations });
     }
-    const written = await Promise.all(decided.map((d) => this.orders.write(d.order, d.change).catch((err: unknown) => err)));
+    let written: boolean[];
+    try {
+      written = await this.orders.writeAll(decided);
+    } catch (err) {
+      for (const d of decided) for (const a of d.holds) this.stock.release(a.reservationId);
+      throw err;
+    }
     for (const [i, d] of decided.entries()) {
-      if (written[i] === true) continue;
+      if (written[i]) continue;
       for (const a of d.holds) this.stock.release(a.reservationId);
-      if (written[i] !== false) failed.set(d.order._id, written[i]);
-      else await this.routeFirst(d.order._id, now).catch((err: unknown) => failed.set(d.order._id, err));
+      await this.routeFirst(d.order._id, now).catch((err: unknown) => failed.set(d.order._id, err));
     }
     return failed;
   }
@@ -230,23 +235,60 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
 
   /** warehouse.stock: a reservation held. The last one of an attempt routes the order. */
   async reserved(e: StockReservedV1, now = new Date()): Promise<void> {
-    await this.stock.reserved(e);
-    await this.orders.transition(e.orderId, (o) => {
-      const state = o.reservations[e.reservationId];
-      const current = o.allocations.some((a) => a.reservationId === e.reservationId);
-      if (state === 'abandoned' || (state === 'pending' && (!current || o.status !== 'received'))) {
-        // Its attempt is over: give the stock back at once rather than wait for the warehouse's expiry.
-        return {
-          set: { [`reservations.${e.reservationId}`]: 'released' },
-          events: [this.release(o._id, e.reservationId, e.warehouseId, e.subLotId, 'superseded', now)],
-        };
+    await this.stock.reserved([e]);
+    await this.orders.transition(e.orderId, (o) => this.onReserved(o, e, now));
+  }
+
+  /**
+   * Reservations held, as a batch: the stock view takes them in one write, the orders are read at
+   * once, decided and written in one bulk write. An order that changed in between, or that has
+   * several answers in the batch, takes its answers one at a time. Returns the answers that failed.
+   */
+  async reservedAll(batch: ReadonlyArray<Command<StockReservedV1>>, now = new Date()): Promise<Map<Command<StockReservedV1>, unknown>> {
+    await this.stock.reserved(batch.map((b) => b.command));
+    const byOrder = new Map<string, Array<Command<StockReservedV1>>>();
+    for (const b of batch) byOrder.set(b.command.orderId, [...(byOrder.get(b.command.orderId) ?? []), b]);
+    const orders = new Map((await this.orders.findMany([...byOrder.keys()])).map((o) => [o._id, o]));
+    const decided: Array<{ order: OrderRecord; change: OrderChange; answer: Command<StockReservedV1> }> = [];
+    const oneByOne: Array<Command<StockReservedV1>> = [];
+    for (const [orderId, answers] of byOrder) {
+      const o = orders.get(orderId);
+      if (!o) continue;
+      if (answers.length > 1) {
+        oneByOne.push(...answers);
+        continue;
       }
-      if (state !== 'pending') return null;
-      const set: Record<string, unknown> = { [`reservations.${e.reservationId}`]: 'reserved' };
-      const all = o.allocations.every((a) => a.reservationId === e.reservationId || o.reservations[a.reservationId] === 'reserved');
-      if (!all) return { set, events: [] };
-      return this.routed(o, set, now);
-    });
+      const [answer] = answers;
+      const change = withinTrace(answer, () => this.onReserved(o, answer.command, now));
+      if (change) decided.push({ order: o, change, answer });
+    }
+    const written = await this.orders.writeAll(decided);
+    oneByOne.push(...decided.filter((_, i) => !written[i]).map((d) => d.answer));
+    const failed = new Map<Command<StockReservedV1>, unknown>();
+    for (const answer of oneByOne) {
+      await withinTrace(answer, () => this.orders.transition(answer.command.orderId, (o) => this.onReserved(o, answer.command, now))).catch((err: unknown) =>
+        failed.set(answer, err),
+      );
+    }
+    return failed;
+  }
+
+  /** What a held reservation changes in its order, if anything. */
+  private onReserved(o: OrderRecord, e: StockReservedV1, now: Date): OrderChange | null {
+    const state = o.reservations[e.reservationId];
+    const current = o.allocations.some((a) => a.reservationId === e.reservationId);
+    if (state === 'abandoned' || (state === 'pending' && (!current || o.status !== 'received'))) {
+      // Its attempt is over: give the stock back at once rather than wait for the warehouse's expiry.
+      return {
+        set: { [`reservations.${e.reservationId}`]: 'released' },
+        events: [this.release(o._id, e.reservationId, e.warehouseId, e.subLotId, 'superseded', now)],
+      };
+    }
+    if (state !== 'pending') return null;
+    const set: Record<string, unknown> = { [`reservations.${e.reservationId}`]: 'reserved' };
+    const all = o.allocations.every((a) => a.reservationId === e.reservationId || o.reservations[a.reservationId] === 'reserved');
+    if (!all) return { set, events: [] };
+    return this.routed(o, set, now);
   }
 
   /** warehouse.stock: a reservation was refused. Release the attempt's others and route again. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { StockItem, StockLevel } from '@firstmile/contracts';
-import { isDuplicateKey } from '@firstmile/persistence';
+import { duplicateIndexes, isDuplicateKey } from '@firstmile/persistence';
 import { positionKey, StockPosition } from './stock-position.schema';
 
 /**
@@ -25,30 +25,32 @@ export class StockRepository {
    * so does a concurrent first insert. Either way, retrying as a plain conditional update is right.
    */
   async apply(item: StockItem, at: Date): Promise<void> {
-    const position: StockPosition = {
-      _id: positionKey(item.warehouseId, item.subLotId),
-      warehouseId: item.warehouseId,
-      warehouseLocation: { lat: item.warehouseLocation.lat, lon: item.warehouseLocation.lon },
-      subLotId: item.subLotId,
-      lotId: item.lotId,
-      produce: item.produce,
-      variety: item.variety,
-      grade: item.grade,
-      brand: item.brand ?? null,
-      traceCode: item.traceCode,
-      bestBefore: new Date(item.bestBefore),
-      ...levelFields(item.stock),
-      updatedAt: at,
-    };
-    const { _id, ...fields } = position;
-    const filter = { _id, version: { $lt: item.stock.version } };
+    await this.applyAll([item], at);
+  }
+
+  /**
+   * The newest figures of each position among `items`, in one bulk write: only the newest item of a
+   * position is written, each as `apply` writes it; the upserts that hit the _id are written again
+   * as plain conditional updates.
+   */
+  async applyAll(items: readonly StockItem[], at: Date): Promise<void> {
+    const newest = new Map<string, StockPosition>();
+    for (const item of items) {
+      const p = toPosition(item, at);
+      const known = newest.get(p._id);
+      if (!known || known.version < p.version) newest.set(p._id, p);
+    }
+    if (newest.size === 0) return;
+    const positions = [...newest.values()];
+    const op = ({ _id, ...fields }: StockPosition, upsert: boolean) => ({ updateOne: { filter: { _id, version: { $lt: fields.version } }, update: { $set: fields }, upsert } });
     try {
-      await this.model.updateOne(filter, { $set: fields }, { upsert: true });
+      await this.model.bulkWrite(positions.map((p) => op(p, true)) as never, { ordered: false });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await this.model.updateOne(filter, { $set: fields });
+      const again = duplicateIndexes(err).map((i) => positions[i]);
+      await this.model.bulkWrite(again.map((p) => op(p, false)) as never, { ordered: false });
     }
-    this.remember(position);
+    for (const p of positions) this.remember(p);
   }
 
   /** Figures only (a refused reservation reports them); a position never seen stays unknown. */
@@ -88,6 +90,24 @@ export class StockRepository {
     const known = this.view.get(p._id);
     if (!known || known.version < p.version) this.view.set(p._id, p);
   }
+}
+
+function toPosition(item: StockItem, at: Date): StockPosition {
+  return {
+    _id: positionKey(item.warehouseId, item.subLotId),
+    warehouseId: item.warehouseId,
+    warehouseLocation: { lat: item.warehouseLocation.lat, lon: item.warehouseLocation.lon },
+    subLotId: item.subLotId,
+    lotId: item.lotId,
+    produce: item.produce,
+    variety: item.variety,
+    grade: item.grade,
+    brand: item.brand ?? null,
+    traceCode: item.traceCode,
+    bestBefore: new Date(item.bestBefore),
+    ...levelFields(item.stock),
+    updatedAt: at,
+  };
 }
 
 const levelFields = (s: StockLevel) => ({

@@ -33,11 +33,11 @@ export class StockService {
     this.arrivals.next(item.produce);
   }
 
-  /** The warehouse reserved: its figures now include the reservation, so this process's hold goes. */
-  async reserved(e: StockReservedV1, now = new Date()): Promise<void> {
-    await this.stock.apply(e, now);
+  /** The warehouse reserved: its figures now include the reservations, so this process's holds go. */
+  async reserved(events: readonly StockReservedV1[], now = new Date()): Promise<void> {
+    await this.stock.applyAll(events, now);
     // After the view has the figures: clearing first would count the stock as free for a moment.
-    this.holds.clear(e.reservationId);
+    for (const e of events) this.holds.clear(e.reservationId);
   }
 
   /** The warehouse refused: catch up with the figures it reports, and drop the hold. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { createOnce, duplicateIndexes, initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { type Change, guardFilter, type LedgerEntry, type Reservation, type Reservations } from './stock-position';
 import { KeyedLock } from './keyed-lock';
 import { Dispatch, type PendingWrites, StockLedgerEntry, StockPosition, StockReservation } from './stock-position.schema';
@@ -300,11 +300,4 @@ export function toReservation(d: ReservationRecord): Reservation {
     closedAt: d.closedAt ?? null,
     reason: d.reason ?? null,
   };
-}
-
-/** The positions of the statements an unordered bulk insert refused as duplicates. */
-function duplicateIndexes(err: unknown): number[] {
-  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-  const all = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return all.map((e: { index?: number; err?: { index?: number } }) => e.index ?? e.err?.index ?? -1).filter((i) => i >= 0);
 }

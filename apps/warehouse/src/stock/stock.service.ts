@@ -17,7 +17,7 @@ import {
   TransferReceivedV1,
 } from '@firstmile/contracts';
 import { Access, Cursor, type Page, ProblemException } from '@firstmile/http';
-import { NonRetryableError, newEvent, type OutboundEvent } from '@firstmile/messaging';
+import { type Command, NonRetryableError, newEvent, type OutboundEvent, withinTrace } from '@firstmile/messaging';
 import type { FilterQuery } from 'mongoose';
 import type { WarehouseEnv } from '../warehouse.env';
 import type { Warehouse } from '../warehouses/warehouse.schema';
@@ -48,16 +48,8 @@ interface Step {
   check?: (result: Mutation) => void;
 }
 
-/** A command and, when it came from Kafka, its delivery's context: events it causes continue that trace. */
-export interface Command<C> {
-  command: C;
-  ctx?: { traced<T>(fn: () => T): T };
-}
-
 /** The commands of a batch that failed, with their errors. */
 export type Failures<C> = Map<Command<C>, unknown>;
-
-const traced = <T>(ctx: Command<unknown>['ctx'], fn: () => T): T => (ctx ? ctx.traced(fn) : fn());
 
 async function rethrowFirst(failures: Failures<unknown>): Promise<void> {
   for (const err of failures.values()) throw err;
@@ -220,7 +212,7 @@ export class StockService {
               reason: 'unknown_stock',
               positionVersion: 0,
             },
-            events: traced(ctx, () => [this.rejection(c, 'unknown_stock', now)]),
+            events: withinTrace({ command: c, ctx }, () => [this.rejection(c, 'unknown_stock', now)]),
           })),
         );
       },
@@ -294,7 +286,7 @@ export class StockService {
         try {
           const steps = group.map(({ command, ctx }) => {
             const s = step(command);
-            return { ...s, events: (p: PositionRecord, change: Change) => traced(ctx, () => s.events(p, change)) };
+            return { ...s, events: (p: PositionRecord, change: Change) => withinTrace({ command, ctx }, () => s.events(p, change)) };
           });
           const results = await this.mutateAll(id, null, group.map((c) => c.command.reservationId), steps);
           if (missing && results.every((r) => r.kind === 'missing')) return await missing(group);

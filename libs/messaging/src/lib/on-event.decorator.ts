@@ -32,6 +32,28 @@ export interface Delivery<T> {
 /** What a batch handler answers: the deliveries that failed, each with its error. The others succeeded. */
 export type BatchFailures<T = unknown> = Map<Delivery<T>, unknown>;
 
+/**
+ * What a service acts on: an event or command and, when a delivery brought it, that delivery's
+ * context (what acting on it stages runs in `ctx.traced`, so it continues the delivery's trace).
+ */
+export interface Command<T> {
+  readonly command: T;
+  readonly ctx?: Pick<EventContext, 'traced'>;
+}
+
+/** Runs `fn` in the trace of the delivery that brought the command, if any. */
+export const withinTrace = <R>(c: Command<unknown>, fn: () => R): R => (c.ctx ? c.ctx.traced(fn) : fn());
+
+/** Hands a batch to a service as commands and answers the deliveries whose command failed. */
+export async function failuresOf<T>(
+  batch: ReadonlyArray<Delivery<T>>,
+  run: (commands: Array<Command<T>>) => Promise<ReadonlyMap<Command<T>, unknown>>,
+): Promise<BatchFailures<T>> {
+  const commands = batch.map((d) => ({ command: d.event, ctx: d.ctx, delivery: d }));
+  const failed = await run(commands);
+  return new Map(commands.filter((c) => failed.has(c)).map((c) => [c.delivery, failed.get(c)]));
+}
+
 /** The pattern a batch handler of `type` is registered under. */
 export const batchPattern = (type: string): string => `${type}[]`;
 /** The event type of a handler pattern, batch or single. */

@@ -24,3 +24,10 @@ export async function createOnce(model: { create(doc: object): Promise<unknown> 
     throw err;
   }
 }
+
+/** The positions of the statements an unordered bulk write or insert refused as duplicates. */
+export function duplicateIndexes(err: unknown): number[] {
+  const writeErrors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const all: Array<{ index?: number; err?: { index?: number } }> = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors as never] : [];
+  return all.filter((e) => code(e) === 11000 || code(e.err) === 11000).map((e) => e.index ?? e.err?.index ?? -1).filter((i) => i >= 0);
+}
