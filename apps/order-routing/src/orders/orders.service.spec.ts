@@ -1,5 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
-import { OrderBackorderedV1, ReserveStockV1 } from '@firstmile/contracts';
+import { ConfirmReservationV1, OrderBackorderedV1, OrderRoutedV1, ReserveStockV1, type StockReservedV1 } from '@firstmile/contracts';
 import { OrderRoutingEnv } from '../order-routing.env';
 import { RoutingSettings } from '../routing.settings';
 import type { StockPosition } from '../stock/stock-position.schema';
@@ -25,12 +25,35 @@ class MemoryOrders {
     return o ? structuredClone(o) : null;
   }
 
+  async findMany(ids: string[]): Promise<OrderRecord[]> {
+    this.log.push(`read ${ids.join(' ')}`);
+    return ids.flatMap((id) => (this.docs.has(id) ? [structuredClone(this.docs.get(id) as OrderRecord)] : []));
+  }
+
+  async writeAll(changes: Array<{ order: OrderRecord; change: OrderChange }>): Promise<boolean[]> {
+    if (changes.length === 0) return [];
+    this.log.push(`write ${changes.map((c) => c.order._id).join(' ')}`);
+    return changes.map((c) => this.apply(c.order, c.change));
+  }
+
   async write(order: OrderRecord, change: OrderChange): Promise<boolean> {
     this.log.push(`write ${order._id}`);
+    return this.apply(order, change);
+  }
+
+  private apply(order: OrderRecord, change: OrderChange): boolean {
     const current = this.docs.get(order._id);
     if (current && this.raced.delete(order._id)) current.rev++;
     if (!current || current.rev !== order.rev) return false;
-    Object.assign(current, change.set, { rev: current.rev + 1 });
+    // `$set` semantics: a dotted path sets a field of a sub-document.
+    for (const [path, value] of Object.entries(change.set)) {
+      const keys = path.split('.');
+      const last = keys.pop() as string;
+      let at = current as unknown as Record<string, Record<string, unknown>>;
+      for (const k of keys) at = at[k] as unknown as Record<string, Record<string, unknown>>;
+      (at as Record<string, unknown>)[last] = value;
+    }
+    current.rev++;
     this.written.push({ id: order._id, change });
     return true;
   }
@@ -100,7 +123,7 @@ describe('OrdersService: first attempts that arrive together are routed in one s
 
     await Promise.all([service.route('ORD-A'), service.route('ORD-B')]);
 
-    expect(orders.log).toEqual(['read ORD-A', 'read ORD-B', 'write ORD-A', 'write ORD-B']);
+    expect(orders.log).toEqual(['read ORD-A ORD-B', 'write ORD-A ORD-B']);
     const [a, b] = orders.written;
     // Only 10 kg for two orders of 10 kg: the first holds it, so the second waits for stock.
     expect(a.change.set).toMatchObject({ attempt: 1 });
@@ -118,21 +141,87 @@ describe('OrdersService: first attempts that arrive together are routed in one s
 
     // A lost its write, so its hold went; B's decision, made while A held the stock, stands. A is
     // read and decided again on its own and takes the stock it no longer holds.
-    expect(orders.log).toEqual(['read ORD-A', 'read ORD-B', 'write ORD-A', 'write ORD-B', 'read ORD-A', 'write ORD-A']);
+    expect(orders.log).toEqual(['read ORD-A ORD-B', 'write ORD-A ORD-B', 'read ORD-A', 'write ORD-A']);
     expect(orders.docs.get('ORD-B')).toMatchObject({ status: 'backordered' });
     expect(orders.docs.get('ORD-A')).toMatchObject({ status: 'received', attempt: 1 });
   });
 
-  it('answers each order for itself: one that fails to write fails alone', async () => {
+  it('fails the orders of a step whose write fails, and routes them when they come again', async () => {
     orders.docs.set('ORD-A', order('ORD-A', 1));
     orders.docs.set('ORD-B', order('ORD-B', 1));
-    const write = orders.write.bind(orders);
-    orders.write = async (o, change) => (o._id === 'ORD-A' ? Promise.reject(new Error('store down')) : write(o, change));
+    const writeAll = orders.writeAll.bind(orders);
+    orders.writeAll = async () => Promise.reject(new Error('store down'));
 
-    const [a, b] = await Promise.allSettled([service.route('ORD-A'), service.route('ORD-B')]);
+    const failed = await Promise.allSettled([service.route('ORD-A'), service.route('ORD-B')]);
+    expect(failed).toEqual([
+      { status: 'rejected', reason: new Error('store down') },
+      { status: 'rejected', reason: new Error('store down') },
+    ]);
+    expect(orders.docs.get('ORD-A')).toMatchObject({ attempt: 0 });
 
-    expect(a).toMatchObject({ status: 'rejected', reason: new Error('store down') });
-    expect(b).toEqual({ status: 'fulfilled', value: undefined });
+    // Redelivered (a retry topic): both are routed, each on the stock the failed step no longer holds.
+    orders.writeAll = writeAll;
+    await Promise.all([service.route('ORD-A'), service.route('ORD-B')]);
+    expect(orders.docs.get('ORD-A')).toMatchObject({ attempt: 1 });
     expect(orders.docs.get('ORD-B')).toMatchObject({ attempt: 1 });
+  });
+});
+
+describe('OrdersService: reservations held are answered a batch at a time', () => {
+  let orders: MemoryOrders;
+  let service: OrdersService;
+  const applied: number[] = [];
+
+  beforeEach(() => {
+    const env = new OrderRoutingEnv();
+    const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
+    const view = { holding: async () => [position(10)], applyAll: async (items: unknown[]) => void applied.push(items.length) } as unknown as StockRepository;
+    orders = new MemoryOrders();
+    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings)), settings);
+  });
+
+  const awaiting = (id: string, reservations: string[]): OrderRecord => ({
+    ...order(id, reservations.length),
+    attempt: 1,
+    allocations: reservations.map((reservationId, line) => ({
+      line,
+      warehouseId: 'DC-HANGZHOU',
+      warehouseLocation: HANGZHOU,
+      subLotId: 'SUB-1',
+      quantityKg: 1,
+      reservationId,
+      shipmentId: `SHP-${id}`,
+      mustLastUntil: new Date(),
+    })),
+    reservations: Object.fromEntries(reservations.map((r) => [r, 'pending'])),
+  });
+  const held = (orderId: string, reservationId: string) => ({ command: { orderId, reservationId, warehouseId: 'DC-HANGZHOU', subLotId: 'SUB-1' } as StockReservedV1 });
+
+  it('reads the batch\'s orders at once and writes them at once; an order with several answers takes them one at a time', async () => {
+    orders.docs.set('ORD-A', awaiting('ORD-A', ['RSV-A1']));
+    orders.docs.set('ORD-C', awaiting('ORD-C', ['RSV-C1']));
+    orders.docs.set('ORD-B', awaiting('ORD-B', ['RSV-B1', 'RSV-B2']));
+
+    const failed = await service.reservedAll([held('ORD-A', 'RSV-A1'), held('ORD-B', 'RSV-B1'), held('ORD-C', 'RSV-C1'), held('ORD-B', 'RSV-B2')]);
+
+    expect(failed.size).toBe(0);
+    expect(applied).toEqual([4]); // the stock view took the batch in one write
+    expect(orders.log).toEqual(['read ORD-A ORD-B ORD-C', 'write ORD-A ORD-C', 'read ORD-B', 'write ORD-B', 'read ORD-B', 'write ORD-B']);
+    for (const id of ['ORD-A', 'ORD-B', 'ORD-C']) expect(orders.docs.get(id)).toMatchObject({ status: 'routed' });
+    const routedB = orders.written.filter((w) => w.id === 'ORD-B').at(-1);
+    expect(routedB?.change.events.map((e) => e.type)).toEqual([OrderRoutedV1.type, ConfirmReservationV1.type, ConfirmReservationV1.type]);
+  });
+
+  it('answers an order that changed between the read and the write on its own, and a redelivered answer changes nothing', async () => {
+    orders.docs.set('ORD-A', awaiting('ORD-A', ['RSV-A1']));
+    orders.raced.add('ORD-A');
+
+    await service.reservedAll([held('ORD-A', 'RSV-A1')]);
+    expect(orders.log).toEqual(['read ORD-A', 'write ORD-A', 'read ORD-A', 'write ORD-A']);
+    expect(orders.docs.get('ORD-A')).toMatchObject({ status: 'routed' });
+
+    await service.reservedAll([held('ORD-A', 'RSV-A1')]);
+    expect(orders.log.slice(4)).toEqual(['read ORD-A']);
+    expect(orders.written.filter((w) => w.id === 'ORD-A')).toHaveLength(1);
   });
 });
