@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { OrderRoutedV1, StockDispatchedV1 } from '@firstmile/contracts';
-import { OnEvent } from '@firstmile/messaging';
+import { type Delivery, OnEvent, OnEvents } from '@firstmile/messaging';
 import { ShipmentsService } from './shipments.service';
 
 /** Shipments come from the order's own routed event and move on the warehouse's dispatch. */
@@ -8,9 +8,10 @@ import { ShipmentsService } from './shipments.service';
 export class ShipmentsConsumer {
   constructor(private readonly shipments: ShipmentsService) {}
 
-  @OnEvent(OrderRoutedV1.type)
-  onRouted(e: OrderRoutedV1) {
-    return this.shipments.create(e);
+  /** A batch of routed orders: their shipments in one insert. */
+  @OnEvents(OrderRoutedV1.type)
+  onRouted(batch: Array<Delivery<OrderRoutedV1>>) {
+    return this.shipments.createAll(batch.map((d) => ({ command: d.event, ctx: d.ctx })));
   }
 
   @OnEvent(StockDispatchedV1.type)

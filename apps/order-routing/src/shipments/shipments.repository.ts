@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { initialOutbox, isDuplicateKey, withEvents } from '@firstmile/persistence';
+import { duplicateIndexes, initialOutbox, isDuplicateKey, outboxSignal, withEvents } from '@firstmile/persistence';
 import { Shipment, type TrackingEventDoc } from './shipment.schema';
 
 export type ShipmentRecord = Omit<Shipment, 'outbox' | 'outboxSize'>;
@@ -13,19 +13,23 @@ const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
 export class ShipmentsRepository {
   constructor(@InjectModel(Shipment.name) private readonly model: Model<Shipment>) {}
 
-  /** Creates the shipment with its shipment.created event once; a second call with the same id does nothing. */
-  async createOnce(shipment: ShipmentRecord, events: OutboundEvent[]): Promise<boolean> {
+  /**
+   * Creates each shipment with its shipment.created event once, in one insert; one whose id exists
+   * (a redelivery, or another replica got there first) is left as it is.
+   */
+  async createAll(shipments: ReadonlyArray<{ shipment: ShipmentRecord; events: OutboundEvent[] }>): Promise<void> {
+    if (shipments.length === 0) return;
     try {
-      const r = await this.model.updateOne(
-        { _id: shipment._id },
-        { $setOnInsert: { ...shipment, ...initialOutbox(events) } },
-        { upsert: true, setDefaultsOnInsert: false },
+      await this.model.insertMany(
+        shipments.map((s) => ({ ...s.shipment, ...initialOutbox(s.events) })),
+        { ordered: false },
       );
-      return r.upsertedCount === 1;
     } catch (err) {
-      // Two deliveries racing to insert: the loser's insert is the duplicate.
-      if (isDuplicateKey(err)) return false;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // The insert's middleware does not run when some are refused: the relay hears of the others here.
+      const refused = new Set(duplicateIndexes(err));
+      const inserted = shipments.filter((_, i) => !refused.has(i)).map((s) => s.shipment._id);
+      if (inserted.length > 0) outboxSignal.emit('staged', this.model.collection.collectionName, inserted);
     }
   }
 

@@ -8,7 +8,7 @@ import {
   type StockDispatchedV1,
 } from '@firstmile/contracts';
 import { Access, newestFirst, type Page, ProblemException } from '@firstmile/http';
-import { newEvent } from '@firstmile/messaging';
+import { type Command, newEvent, type OutboundEvent, withinTrace } from '@firstmile/messaging';
 import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { canMove, etaAfterCheckpoint, type GeoPoint, nextStates, transitHours, wasDispatched } from '@firstmile/routing';
 import type { FilterQuery } from 'mongoose';
@@ -48,40 +48,50 @@ export class ShipmentsService {
 
   /** orders: the order's own order.routed → one shipment per warehouse, each created exactly once. */
   async create(e: OrderRoutedV1): Promise<void> {
-    const routedAt = new Date(e.routedAt);
-    const byShipment = new Map<string, OrderRoutedV1['allocations']>();
-    for (const a of e.allocations) byShipment.set(a.shipmentId, [...(byShipment.get(a.shipmentId) ?? []), a]);
-    for (const [shipmentId, allocations] of byShipment) {
-      const warehouseId = allocations[0].warehouseId;
-      const from = allocations[0].warehouseLocation ?? (await this.locate(warehouseId));
-      const hours = from ? transitHours(from, e.destination.location, this.settings.policy) : this.settings.policy.handlingHours;
-      const eta = new Date(routedAt.getTime() + hours * HOUR_MS);
-      const items = allocations.map((a) => ({ subLotId: a.subLotId, reservationId: a.reservationId, quantityKg: a.quantityKg }));
-      const shipment: ShipmentRecord = {
-        _id: shipmentId,
-        orderId: e.orderId,
-        buyerId: e.buyerId,
-        warehouseId,
-        destination: e.destination,
-        items,
-        status: 'created',
-        eta,
-        events: [{ status: 'created', at: routedAt }],
-        rev: 0,
-        createdAt: routedAt,
-      };
-      const created: ShipmentCreatedV1 = {
-        shipmentId,
-        orderId: e.orderId,
-        buyerId: e.buyerId,
-        warehouseId,
-        destination: e.destination,
-        items,
-        eta: eta.toISOString(),
-        createdAt: routedAt.toISOString(),
-      };
-      await this.shipments.createOnce(shipment, [newEvent(ShipmentCreatedV1.type, created, { source: SOURCE, time: routedAt })]);
+    await this.createAll([{ command: e }]);
+  }
+
+  /** Routed orders as a batch: every shipment they need, in one insert; one made before (a redelivery) stays as it is. */
+  async createAll(batch: ReadonlyArray<Command<OrderRoutedV1>>): Promise<void> {
+    const created: Array<{ shipment: ShipmentRecord; events: OutboundEvent[] }> = [];
+    for (const routed of batch) {
+      const e = routed.command;
+      const routedAt = new Date(e.routedAt);
+      const byShipment = new Map<string, OrderRoutedV1['allocations']>();
+      for (const a of e.allocations) byShipment.set(a.shipmentId, [...(byShipment.get(a.shipmentId) ?? []), a]);
+      for (const [shipmentId, allocations] of byShipment) {
+        const warehouseId = allocations[0].warehouseId;
+        const from = allocations[0].warehouseLocation ?? (await this.locate(warehouseId));
+        const hours = from ? transitHours(from, e.destination.location, this.settings.policy) : this.settings.policy.handlingHours;
+        const eta = new Date(routedAt.getTime() + hours * HOUR_MS);
+        const items = allocations.map((a) => ({ subLotId: a.subLotId, reservationId: a.reservationId, quantityKg: a.quantityKg }));
+        const shipment: ShipmentRecord = {
+          _id: shipmentId,
+          orderId: e.orderId,
+          buyerId: e.buyerId,
+          warehouseId,
+          destination: e.destination,
+          items,
+          status: 'created',
+          eta,
+          events: [{ status: 'created', at: routedAt }],
+          rev: 0,
+          createdAt: routedAt,
+        };
+        const event: ShipmentCreatedV1 = {
+          shipmentId,
+          orderId: e.orderId,
+          buyerId: e.buyerId,
+          warehouseId,
+          destination: e.destination,
+          items,
+          eta: eta.toISOString(),
+          createdAt: routedAt.toISOString(),
+        };
+        created.push({ shipment, events: withinTrace(routed, () => [newEvent(ShipmentCreatedV1.type, event, { source: SOURCE, time: routedAt })]) });
+      }
     }
+    await this.shipments.createAll(created);
   }
 
   /** warehouse.stock: the warehouse let the shipment's stock leave. */
