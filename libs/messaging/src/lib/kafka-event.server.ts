@@ -443,7 +443,9 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const started = process.hrtime.bigint();
     let failed: BatchFailures;
     try {
-      const answer = await lastValueFrom(this.transformToObservable(await handler(deliveries)), { defaultValue: undefined });
+      // The batch's own work (its reads and writes) is traced with its first event; each event's
+      // span carries what the handler does for that event alone (`ctx.traced`).
+      const answer = await spans[0].run(async () => lastValueFrom(this.transformToObservable(await handler(deliveries)), { defaultValue: undefined }));
       failed = answer instanceof Map ? (answer as BatchFailures) : new Map();
     } catch (err) {
       failed = new Map(deliveries.map((d) => [d, err]));
