@@ -16,6 +16,7 @@ const SHAPES: QueryShape[] = [
   { name: 'OrdersService.list, ops, ?status', collection: 'orders', filter: { status: 'backordered', ...orderCursor }, sort: newestOrders, limit: 51 },
   { name: 'OrdersService.list, ops, ?channel', collection: 'orders', filter: { channel: 'livestream' }, sort: newestOrders, limit: 51 },
   { name: 'OrdersRepository.backordered (sweep)', collection: 'orders', filter: { status: 'backordered' }, sort: { placedAt: 1 }, limit: 200 },
+  { name: 'OrdersRepository.backordered (an arrival of some produce)', collection: 'orders', filter: { status: 'backordered', 'lines.produce': { $in: ['apple', 'pear'] } }, sort: { placedAt: 1 }, limit: 200 },
   { name: 'OrdersRepository.findMany (a batch of saga steps)', collection: 'orders', filter: { _id: { $in: ['ORD-1', 'ORD-5', 'ORD-9'] } } },
   { name: 'OutboxRelay scan, orders', collection: 'orders', filter: { outboxSize: { $gt: 0 } }, limit: 100 },
   { name: 'ShipmentsService.list, everything', collection: 'shipments', filter: shipmentCursor, sort: newestShipments, limit: 51 },

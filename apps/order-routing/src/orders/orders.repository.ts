@@ -42,15 +42,11 @@ export class OrdersRepository {
     return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<OrderRecord[]>().exec();
   }
 
-  /** Backordered orders and the produce they wait for, longest waiting first. */
-  async backordered(limit: number): Promise<Array<{ id: string; produce: string[] }>> {
-    const rows = await this.model
-      .find({ status: 'backordered' }, { 'lines.produce': 1 })
-      .sort({ placedAt: 1 })
-      .limit(limit)
-      .lean<Array<{ _id: string; lines: Array<{ produce: string }> }>>()
-      .exec();
-    return rows.map((r) => ({ id: r._id, produce: r.lines.map((l) => l.produce) }));
+  /** Backordered orders (of any of this produce, when given), longest waiting first. */
+  async backordered(limit: number, produce?: readonly string[]): Promise<string[]> {
+    const filter: FilterQuery<Order> = { status: 'backordered', ...(produce ? { 'lines.produce': { $in: [...produce] } } : {}) };
+    const rows = await this.model.find(filter, { _id: 1 }).sort({ placedAt: 1 }).limit(limit).lean<Array<{ _id: string }>>().exec();
+    return rows.map((r) => r._id);
   }
 
   /**

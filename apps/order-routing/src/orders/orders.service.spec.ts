@@ -114,7 +114,7 @@ describe('OrdersService: first attempts that arrive together are routed in one s
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)] } as unknown as StockRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings)), settings);
+    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
   });
 
   it('reads them at once, decides them in turn on the stock the earlier ones hold, then writes them at once', async () => {
@@ -177,7 +177,7 @@ describe('OrdersService: reservations held are answered a batch at a time', () =
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)], applyAll: async (items: unknown[]) => void applied.push(items.length) } as unknown as StockRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings)), settings);
+    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
   });
 
   const awaiting = (id: string, reservations: string[]): OrderRecord => ({
@@ -223,5 +223,34 @@ describe('OrdersService: reservations held are answered a batch at a time', () =
     await service.reservedAll([held('ORD-A', 'RSV-A1')]);
     expect(orders.log.slice(4)).toEqual(['read ORD-A']);
     expect(orders.written.filter((w) => w.id === 'ORD-A')).toHaveLength(1);
+  });
+});
+
+describe('OrdersService: "more than the network holds" is decided only on a current view', () => {
+  const setup = (caughtUp: boolean) => {
+    const env = new OrderRoutingEnv();
+    const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
+    // The view holds 10 kg until it merges in the store, where another replica applied 100 kg more.
+    let stored = [position(10)];
+    const view = { holding: async () => stored, refresh: async () => void (stored = [position(110)]) } as unknown as StockRepository;
+    const orders = new MemoryOrders();
+    const service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => caughtUp }), settings);
+    return { orders, service };
+  };
+
+  it('waits (backordered) rather than refusing while the view lags the warehouse', async () => {
+    const { orders, service } = setup(false);
+    orders.docs.set('ORD-BIG', order('ORD-BIG', 50));
+    await service.route('ORD-BIG');
+    expect(orders.docs.get('ORD-BIG')).toMatchObject({ status: 'backordered', reason: expect.stringContaining('as far as this service has heard yet') });
+  });
+
+  it('decides again on the refreshed view once it is current, and refuses only what that view cannot serve', async () => {
+    const { orders, service } = setup(true);
+    orders.docs.set('ORD-BIG', order('ORD-BIG', 50));
+    orders.docs.set('ORD-HUGE', order('ORD-HUGE', 500));
+    await Promise.all([service.route('ORD-BIG'), service.route('ORD-HUGE')]);
+    expect(orders.docs.get('ORD-BIG')).toMatchObject({ status: 'received', attempt: 1 });
+    expect(orders.docs.get('ORD-HUGE')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('whole network holds 110 kg') });
   });
 });

@@ -68,7 +68,6 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   private readonly routing = new Serial();
   private readonly firstRoutes = new Batches<string>(this.routing, (ids) => this.routeTogether(ids));
   private readonly sweeps = new Serial();
-  private readonly waiting = new WaitingOrders();
   private arrivals?: Subscription;
 
   constructor(
@@ -328,23 +327,13 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
    * Stock arrived or was freed: backordered orders of that produce (all produce when none is given),
    * longest waiting first, are routed again if the engine now finds a plan for them. An order that
    * still cannot be served is left as it is, without a new event. A re-routed order is `received`
-   * again until its reservations are answered.
-   *
-   * An arrival reads only the orders this process knows to be waiting for its produce, each by id:
-   * on FerretDB a query on `status` reads the whole collection, and arrivals come in bursts. The
-   * sweep over every produce queries the store and refreshes what this process knows.
+   * again until its reservations are answered. The waiting orders are read from the store (an index
+   * range), so an arrival heard by one replica serves the orders another one backordered.
    */
   sweepBackorders(produce?: readonly string[], now = new Date()): Promise<number> {
     return this.sweeps.run(async () => {
-      let ids: string[];
-      if (produce) ids = this.waiting.for(produce, SWEEP_BATCH);
-      else {
-        const rows = await this.orders.backordered(SWEEP_BATCH);
-        for (const r of rows) this.waiting.add(r.id, r.produce);
-        ids = rows.map((r) => r.id);
-      }
       let rerouted = 0;
-      for (const id of ids) {
+      for (const id of await this.orders.backordered(SWEEP_BATCH, produce)) {
         if (await this.reroute(id, now)) rerouted++;
       }
       if (rerouted > 0) this.logger.log(`${rerouted} backordered order(s) routed again${produce ? ` (${produce.join(', ')} arrived)` : ''}`);
@@ -361,10 +350,8 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
   private reroute(orderId: string, now: Date): Promise<boolean> {
     return this.routing.run(async () => {
       let holds: AllocationDoc[] = [];
-      let waits = false;
       const changed = await this.orders.transition(orderId, async (o) => {
         if (o.status !== 'backordered') return null;
-        waits = true;
         // A fresh attempt budget: the stock this order waited for is new.
         const next = await this.nextAttempt({ ...o, attempt: 0 }, now);
         if (next.allocations.length === 0 && next.change.set['status'] === 'backordered') return null;
@@ -372,7 +359,6 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
         return next.allocations.length > 0 ? { set: { ...next.change.set, status: 'received' }, events: next.change.events } : next.change;
       });
       if (changed) this.hold(holds);
-      if (changed || !waits) this.waiting.remove(orderId);
       return changed;
     });
   }
@@ -392,16 +378,26 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
    * out) or rejected (nothing ever could).
    */
   private async nextAttempt(o: OrderRecord, now: Date, lastRefusal?: string): Promise<{ change: OrderChange; allocations: AllocationDoc[] }> {
-    const stock = await this.stock.snapshot(o.lines.map((l) => l.produce));
-    const decision = routeOrder(
-      {
-        lines: o.lines.map((l) => ({ produce: l.produce, minGrade: l.minGrade, ...(l.brand ? { brand: l.brand } : {}), grams: toGrams(l.quantityKg) })),
-        destination: o.destination.location,
-        now,
-      },
-      stock,
-      this.settings.policy,
-    );
+    const produce = o.lines.map((l) => l.produce);
+    const request = {
+      lines: o.lines.map((l) => ({ produce: l.produce, minGrade: l.minGrade, ...(l.brand ? { brand: l.brand } : {}), grams: toGrams(l.quantityKg) })),
+      destination: o.destination.location,
+      now,
+    };
+    let stock = await this.stock.snapshot(produce);
+    let decision = routeOrder(request, stock, this.settings.policy);
+    if (decision.outcome === 'reject' && decision.onStock) {
+      // "More than the network holds" is only as true as the view is current: it is decided again
+      // on a view known to hold every stock change the warehouse has published (whichever replica
+      // read it); on a lagging one the order waits, and an arrival or the periodic sweep decides it
+      // again. Stock the warehouse has stored but not yet published is not known here at all.
+      if (await this.stock.current()) {
+        stock = await this.stock.snapshot(produce);
+        decision = routeOrder(request, stock, this.settings.policy);
+      } else {
+        decision = { outcome: 'backorder', reason: `${decision.reason}, as far as this service has heard yet` };
+      }
+    }
     const at = now.toISOString();
     if (decision.outcome === 'reject') {
       const rejected: OrderRejectedV1 = { orderId: o._id, buyerId: o.buyerId, reason: decision.reason, at };
@@ -416,8 +412,6 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
           ? decision.reason
           : `reservations refused on ${o.attempt} routing attempt(s)${lastRefusal ? ` (last: ${lastRefusal})` : ''}`;
       const backordered: OrderBackorderedV1 = { orderId: o._id, buyerId: o.buyerId, reason, at };
-      // Known as waiting even if this write loses a race: an arrival's re-route checks the status.
-      this.waiting.add(o._id, o.lines.map((l) => l.produce));
       return {
         change: { set: { status: 'backordered', reason, allocations: [] }, events: [this.event(OrderBackorderedV1.type, backordered, now)] },
         allocations: [],
@@ -536,30 +530,6 @@ function view(o: OrderRecord): OrderView {
     placedAt: new Date(o.placedAt).toISOString(),
     ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
   };
-}
-
-/** Backordered orders by the produce they wait for, in the order they started waiting. */
-class WaitingOrders {
-  private readonly byProduce = new Map<string, Set<string>>();
-
-  add(orderId: string, produce: readonly string[]): void {
-    for (const p of produce) {
-      const ids = this.byProduce.get(p) ?? new Set<string>();
-      ids.add(orderId);
-      this.byProduce.set(p, ids);
-    }
-  }
-
-  remove(orderId: string): void {
-    for (const ids of this.byProduce.values()) ids.delete(orderId);
-  }
-
-  /** Up to `limit` orders waiting for any of this produce. */
-  for(produce: readonly string[], limit: number): string[] {
-    const ids = new Set<string>();
-    for (const p of produce) for (const id of this.byProduce.get(p) ?? []) if (ids.size < limit) ids.add(id);
-    return [...ids];
-  }
 }
 
 /**

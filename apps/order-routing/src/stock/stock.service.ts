@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { KafkaEventServer } from '@firstmile/messaging';
 import { Interval } from '@nestjs/schedule';
 import { Subject } from 'rxjs';
-import type { ReservationRejectedV1, StockItem, StockReservedV1 } from '@firstmile/contracts';
+import { type ReservationRejectedV1, type StockItem, type StockReservedV1, Topics } from '@firstmile/contracts';
 import { type StockPosition as RoutingPosition, toGrams } from '@firstmile/routing';
 import { positionKey } from './stock-position.schema';
 import { StockHolds } from './stock-holds';
@@ -9,14 +10,21 @@ import { StockRepository } from './stock.repository';
 
 /** How often the in-memory view merges in the stored one (what a replica applied). */
 const REFRESH_EVERY_MS = 60_000;
+/** How long a routing step waits for the view to catch up before the order waits instead (it holds the step). */
+const CATCH_UP_MS = 2_000;
+/** A view found current counts as current this long: a burst of "never" decisions checks once. */
+const CURRENT_FOR_MS = 1_000;
 
 @Injectable()
 export class StockService {
   private readonly logger = new Logger(StockService.name);
 
+  private currentCheck?: Promise<boolean>;
+
   constructor(
     private readonly stock: StockRepository,
     private readonly holds: StockHolds,
+    @Inject(KafkaEventServer) private readonly server: Pick<KafkaEventServer, 'caughtUp'>,
   ) {}
 
   /** Produce of which more became available (received, released, transferred in), once applied. */
@@ -69,6 +77,22 @@ export class StockService {
       onHandGrams: toGrams(p.onHandKg),
       availableGrams: Math.max(0, toGrams(p.availableKg) - (held.get(p._id) ?? 0)),
     }));
+  }
+
+  /**
+   * Brings the view up to every stock change the warehouse had published when this was called:
+   * waits until this service's group (any replica) has handled warehouse.stock up to then, and
+   * merges in the stored view, which every replica writes before it commits. False when that
+   * takes too long. A "never" judged on stock is decided only on such a view; otherwise the order
+   * waits instead.
+   */
+  current(): Promise<boolean> {
+    this.currentCheck ??= (async () => {
+      const caughtUp = await this.server.caughtUp(Topics.warehouseStock, CATCH_UP_MS);
+      if (caughtUp) await this.stock.refresh();
+      return caughtUp;
+    })().finally(() => setTimeout(() => (this.currentCheck = undefined), CURRENT_FOR_MS).unref());
+    return this.currentCheck;
   }
 
   @Interval('stock-view-refresh', REFRESH_EVERY_MS)

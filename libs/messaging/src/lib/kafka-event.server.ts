@@ -155,15 +155,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   async lag(): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
     if (this.subscriptions.size === 0) return [];
     const work = async () => {
-      this.admin ??= (async () => {
-        const a = this.kafka.admin();
-        await a.connect();
-        return a;
-      })().catch((err: unknown) => {
-        this.admin = undefined;
-        throw err;
-      });
-      const admin = await this.admin;
+      const admin = await this.adminClient();
       const rows: Array<{ group: string; topic: string; partition: number; lag: number }> = [];
       // Every group and topic at once: a service has a group per topic and per retry level, and the
       // whole read must fit in LAG_TIMEOUT_MS.
@@ -194,6 +186,49 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Waits until this service has handled everything published on `topic` up to now: the end of
+   * every partition is read first, then the group's committed offsets (handlers commit after their
+   * effect is stored) are polled until they reach those ends. A fence, not "no lag": on a busy
+   * topic it returns as soon as what was published before the call is handled. False when that
+   * takes longer than `timeoutMs`, or the broker cannot say.
+   */
+  async caughtUp(topic: string, timeoutMs = 5_000): Promise<boolean> {
+    const group = `${this.groupId}.${topic}`;
+    if (!this.subscriptions.has(group)) return false;
+    try {
+      const admin = await this.adminClient();
+      const physical = this.topics.physical(topic);
+      const ends = await admin.fetchTopicOffsets(physical);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [committed] = await admin.fetchOffsets({ groupId: group, topics: [physical] });
+        const behind = ends.some((end) => {
+          const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          return (c === '-1' ? BigInt(end.low) : BigInt(c)) < BigInt(end.high);
+        });
+        if (!behind) return true;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** One admin client per server, connected on first use (the lag gauge and `caughtUp`). */
+  private adminClient(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const a = this.kafka.admin();
+      await a.connect();
+      return a;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
   }
 
   on(): never {

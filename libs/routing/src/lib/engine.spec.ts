@@ -134,9 +134,9 @@ describe('routeOrder', () => {
 
   it('rejects what can never be served and backorders what cannot be served now', () => {
     const held = stock('shanghai', 100, { availableGrams: 0 });
-    expect(route([line(10, { produce: 'durian' })], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('unknown produce') });
-    expect(route([line(10, { minGrade: 'superb' })], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('not a grade') });
-    expect(route([line(150)], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('whole network holds 100 kg') });
+    expect(route([line(10, { produce: 'durian' })], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('unknown produce'), onStock: false });
+    expect(route([line(10, { minGrade: 'superb' })], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('not a grade'), onStock: false });
+    expect(route([line(150)], [held])).toEqual({ outcome: 'reject', reason: expect.stringContaining('whole network holds 100 kg'), onStock: true });
     expect(route([line(10)], [held])).toMatchObject({ outcome: 'backorder' });
   });
 

@@ -73,8 +73,11 @@ export type RoutingDecision =
   | { outcome: 'plan'; allocations: PlannedAllocation[]; shipments: PlannedShipment[]; totalTransitHours: number }
   /** Nothing can serve now; stock may arrive later. */
   | { outcome: 'backorder'; reason: string }
-  /** Nothing ever could: unknown produce or grade, or more than the whole network holds. */
-  | { outcome: 'reject'; reason: string };
+  /**
+   * Nothing ever could: unknown produce or grade (`onStock` false), or more than the whole network
+   * holds (`onStock` true: only as true as the stock it was judged on is current).
+   */
+  | { outcome: 'reject'; reason: string; onStock: boolean };
 
 /** Hours from a warehouse to a destination: great-circle distance at road speed, plus handling. */
 export function transitHours(from: GeoPoint, to: GeoPoint, policy: Pick<RoutingPolicy, 'roadSpeedKmh' | 'handlingHours'>): number {
@@ -127,9 +130,9 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
   const order = policy.gradeOrder;
 
   for (const [i, line] of lines.entries()) {
-    if (!order[line.produce]) return { outcome: 'reject', reason: `line ${i}: unknown produce ${line.produce}` };
+    if (!order[line.produce]) return { outcome: 'reject', reason: `line ${i}: unknown produce ${line.produce}`, onStock: false };
     if (gradeRank(order, line.produce, line.minGrade) === undefined) {
-      return { outcome: 'reject', reason: `line ${i}: ${line.minGrade} is not a grade of ${line.produce} (${order[line.produce].join(', ')})` };
+      return { outcome: 'reject', reason: `line ${i}: ${line.minGrade} is not a grade of ${line.produce} (${order[line.produce].join(', ')})`, onStock: false };
     }
   }
   // "Never" is judged against everything the network holds, reserved or not: held stock may come back.
@@ -137,7 +140,7 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
     const held = stock.filter((p) => matchesLine(p, line, order)).reduce((g, p) => g + p.onHandGrams, 0);
     const asked = lines.reduce((g, l) => (sameAsk(l, line) ? g + l.grams : g), 0);
     if (asked > held) {
-      return { outcome: 'reject', reason: `line ${i}: ${kg(asked)} kg asked; the whole network holds ${kg(held)} kg that qualifies` };
+      return { outcome: 'reject', reason: `line ${i}: ${kg(asked)} kg asked; the whole network holds ${kg(held)} kg that qualifies`, onStock: true };
     }
   }
 
