@@ -31,7 +31,9 @@ export class StockPosition {
   @Prop({ required: true }) updatedAt!: Date;
 }
 
-// No secondary index: the router reads the view from memory (StockRepository).
 export const StockPositionSchema = SchemaFactory.createForClass(StockPosition);
+// The router reads the view from memory (StockRepository); this serves its refresh from the store:
+// { updatedAt: { $gte: since } }, what any replica wrote lately.
+StockPositionSchema.index({ updatedAt: 1 });
 
 export const positionKey = (warehouseId: string, subLotId: string) => `${warehouseId}|${subLotId}`;

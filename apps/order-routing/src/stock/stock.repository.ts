@@ -12,10 +12,15 @@ import { positionKey, StockPosition } from './stock-position.schema';
  * makes; `refresh` merges in what other processes (a replica) wrote. Both only ever move a position
  * to a newer version, so the order in which they meet does not matter.
  */
+/** A refresh also reads what was written this long before the previous one began: writes in flight then. */
+const IN_FLIGHT_MARGIN_MS = 30_000;
+
 @Injectable()
 export class StockRepository {
   private readonly view = new Map<string, StockPosition>();
   private loaded?: Promise<void>;
+  /** When the last refresh began (ms); undefined until the first whole read. */
+  private refreshedFrom?: number;
 
   constructor(@InjectModel(StockPosition.name) private readonly model: Model<StockPosition>) {}
 
@@ -73,9 +78,16 @@ export class StockRepository {
     return undefined;
   }
 
-  /** Merges in the stored view: what another replica applied, which this process never saw. */
+  /**
+   * Merges in the stored view: what another replica applied, which this process never saw. After
+   * the first (whole) read, only what was written since the previous read began, less a margin for
+   * writes in flight then.
+   */
   async refresh(): Promise<void> {
-    for (const p of await this.model.find().lean<StockPosition[]>().exec()) this.remember(p);
+    const started = Date.now();
+    const filter = this.refreshedFrom === undefined ? {} : { updatedAt: { $gte: new Date(this.refreshedFrom - IN_FLIGHT_MARGIN_MS) } };
+    for (const p of await this.model.find(filter).lean<StockPosition[]>().exec()) this.remember(p);
+    this.refreshedFrom = started;
   }
 
   private load(): Promise<void> {

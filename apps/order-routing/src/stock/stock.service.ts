@@ -8,8 +8,8 @@ import { positionKey } from './stock-position.schema';
 import { StockHolds } from './stock-holds';
 import { StockRepository } from './stock.repository';
 
-/** How often the in-memory view merges in the stored one (what a replica applied). */
-const REFRESH_EVERY_MS = 60_000;
+/** How often the in-memory view merges in what was stored lately (what another replica applied). */
+const REFRESH_EVERY_MS = 5_000;
 /** How long a routing step waits for the view to catch up before the order waits instead (it holds the step). */
 const CATCH_UP_MS = 2_000;
 /** A view found current counts as current this long: a burst of "never" decisions checks once. */
