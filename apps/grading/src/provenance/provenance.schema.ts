@@ -22,8 +22,8 @@ export interface JourneyEntry {
 /**
  * One step of a sub-lot's journey after grading. The id is `<traceCode>/<natural key of the step>`
  * (`received:<transferId>`, `dispatched:<shipmentId>` …), so a redelivered event, and two events
- * reporting the same fact, insert one step. Steps are inserted, never pushed onto the provenance
- * document: concurrent updates of one document are not atomic on this store, inserts are.
+ * reporting the same fact, insert one step. Steps are documents of their own rather than an array in
+ * the provenance document: an insert by id is idempotent with no read, and the document never grows.
  */
 @Schema({ collection: 'journey_steps', versionKey: false })
 export class JourneyStepDoc implements JourneyEntry {
