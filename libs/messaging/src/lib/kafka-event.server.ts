@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { type CustomTransportStrategy, RpcException, Server } from '@nestjs/microservices';
 import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import {
   deadLetterTopic,
   definitionOf,
+  EventCatalog,
   fromRecord,
   headerText,
   isEventType,
@@ -54,6 +55,26 @@ type Prepared =
       batch: boolean;
     };
 
+/** What a handler holding a partition needs of its consumer: to stay in the group, and to know when to let go. */
+interface Control {
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+/** The consumer stops or loses the partition while a record waits for the store: leave it uncommitted. */
+class ConsumerStopping extends Error {
+  override readonly name = 'ConsumerStopping';
+  constructor() {
+    super('the consumer stopped or lost the partition while the store did not answer');
+  }
+}
+
+/** First and longest pause of a partition held while the store does not answer; how often it says so. */
+export const HOLD_FIRST_MS = 500;
+const HOLD_MAX_MS = 15_000;
+const HOLD_LOG_EVERY_MS = 30_000;
+
 /** Records of one type handed to an `@OnEvents` handler at once, at most. */
 export const MAX_BATCH = 200;
 
@@ -68,6 +89,12 @@ const failures = () =>
 const retried = () => counter('firstmile_events_retried_total', 'Failed events sent to a retry topic, by type and attempt number.', ['type', 'attempt'] as const);
 const deadLettered = () =>
   counter('firstmile_events_dead_lettered_total', 'Events parked in a dead-letter topic, by type and failure kind.', ['type', 'kind'] as const);
+const skipped = () =>
+  counter(
+    'firstmile_events_skipped_total',
+    'Records passed over: a version of a known event type this build does not know (newer producers are additive), by its family.',
+    ['family', 'reason'] as const,
+  );
 const handlerDuration = () =>
   histogram('firstmile_event_handler_duration_seconds', 'Time an @OnEvent handler took, by type and outcome.', ['type', 'outcome'] as const);
 
@@ -115,6 +142,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private admin?: Promise<Admin>;
   /** Set by `close`: a consumer that stops from then on is not replaced. */
   private closing = false;
+  /** When a held partition last said so in the log (see `hold`). */
+  private lastHoldLog = 0;
   private joinedResolve!: () => void;
   /** Resolves once every consumer of this service has joined its group. */
   readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
@@ -360,29 +389,37 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
    */
   private async deliverBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const control: Control = { heartbeat, isRunning, isStale };
     let run: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }> = [];
+    /** The last offset whose record is settled (handled, retried or dead-lettered). */
+    let last: string | undefined;
     const flush = async () => {
       if (run.length === 0) return;
       const items = run;
       run = [];
-      await this.handleRun(items, 0);
+      await this.handleRun(items, 0, control);
+      last = items[items.length - 1].record.message.offset;
     };
-    let last: string | undefined;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      const record = { topic, partition, message };
-      const item = this.prepare(record);
-      if (item.kind === 'event' && item.batch) {
-        if (run.length > 0 && (run[0].item.type !== item.type || run.length >= MAX_BATCH)) await flush();
-        run.push({ record, item });
-      } else {
-        await flush();
-        await this.handle(record, item, 0);
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const record = { topic, partition, message };
+        const item = this.prepare(record);
+        if (item.kind === 'event' && item.batch) {
+          if (run.length > 0 && (run[0].item.type !== item.type || run.length >= MAX_BATCH)) await flush();
+          run.push({ record, item });
+        } else {
+          await flush();
+          await this.handle(record, item, 0, control);
+          last = message.offset;
+        }
+        await heartbeat();
       }
-      last = message.offset;
-      await heartbeat();
+      await flush();
+    } catch (err) {
+      // Stopping while the store was away: what is settled is committed, the rest is read again.
+      if (!(err instanceof ConsumerStopping)) throw err;
     }
-    await flush();
     if (last !== undefined) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
   }
 
@@ -391,8 +428,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const { topic, partition, message } = payload;
     const record = { topic, partition, message };
     const item = this.prepare(record);
-    if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt);
-    else await this.handle(record, item, attempt);
+    // A retry topic's consumer has no isStale: a rebalance revokes its partition after the call.
+    const control: Control = { heartbeat: payload.heartbeat, isRunning: () => !this.closing, isStale: () => false };
+    if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt, control);
+    else await this.handle(record, item, attempt, control);
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
@@ -407,6 +446,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const parsed = fromRecord(message.headers, message.value);
     if (!parsed.ok) return { kind: 'reject', failure: 'malformed', error: parsed.error };
     if (!isEventType(parsed.envelope.type)) {
+      // Another version of a type this build knows (a producer upgraded first): new versions are
+      // additive, so the one this service handles is published beside it. Counted, not dead-lettered.
+      const family = familyOf(parsed.envelope.type);
+      if (family) {
+        skipped().inc({ family, reason: 'unknown_version' });
+        return { kind: 'skip' };
+      }
       return { kind: 'reject', failure: 'contract', error: `unknown event type ${parsed.envelope.type}: not in the event catalog` };
     }
     if (definitionOf(parsed.envelope.type).topic !== originalTopic) {
@@ -435,36 +481,74 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     return { kind: 'event', type: envelope.type, envelope, value: check.value, attributes, batch };
   }
 
-  /** A record no batch handler takes: its dead letter, or its `@OnEvent` handler inside the event's consumer span. */
-  private async handle(record: Received, item: Prepared, attempt: number): Promise<void> {
+  /**
+   * A record no batch handler takes: its dead letter, or its `@OnEvent` handler inside the event's
+   * consumer span. While the store does not answer, the record is tried again in place (see `hold`).
+   */
+  private async handle(record: Received, item: Prepared, attempt: number, control: Control): Promise<void> {
     if (item.kind === 'skip') return;
     const originalTopic = baseTopicOf(this.topics.logical(record.topic));
     if (item.kind === 'reject') return this.deadLetter(originalTopic, record, attempt, item.failure, item.error);
     const handler = this.getHandlerByPattern(item.type);
     if (!handler) return;
     const ctx = new EventContext(item.envelope, originalTopic, record.partition, record.message.offset, attempt);
-    const timer = handlerDuration().startTimer({ type: item.type });
-    try {
-      // Child of the record's traceparent (the producer's span); outbox events the handler
-      // stages capture this span, so the next hop continues the same trace.
-      await withConsumerSpan(item.envelope, { ...item.attributes, 'firstmile.attempt': attempt }, async () => {
-        await lastValueFrom(this.transformToObservable(await handler(item.value, ctx)), { defaultValue: undefined });
-      });
-      timer({ outcome: 'ok' });
-      consumed().inc({ type: item.type, topic: originalTopic });
-    } catch (err) {
-      timer({ outcome: 'error' });
-      failures().inc({ type: item.type, kind: 'handler' });
-      await this.failed(originalTopic, record, attempt, err);
+    for (let held = 0; ; held++) {
+      const timer = handlerDuration().startTimer({ type: item.type });
+      try {
+        // Child of the record's traceparent (the producer's span); outbox events the handler
+        // stages capture this span, so the next hop continues the same trace.
+        await withConsumerSpan(item.envelope, { ...item.attributes, 'firstmile.attempt': attempt }, async () => {
+          await lastValueFrom(this.transformToObservable(await handler(item.value, ctx)), { defaultValue: undefined });
+        });
+        timer({ outcome: 'ok' });
+        consumed().inc({ type: item.type, topic: originalTopic });
+        return;
+      } catch (thrown) {
+        timer({ outcome: 'error' });
+        const err = unwrap(thrown);
+        if (isTransient(err)) {
+          await this.hold(record, held, err, control);
+          continue;
+        }
+        failures().inc({ type: item.type, kind: 'handler' });
+        await this.failed(originalTopic, record, attempt, err);
+        return;
+      }
     }
+  }
+
+  /**
+   * The store (or another dependency every record needs) did not answer: retrying through the retry
+   * topics would only turn a long outage into dead letters. The partition waits instead, trying
+   * the record again with a growing pause (heartbeats keep the consumer in its group), and moves on
+   * once it answers. A rebalance or shutdown ends the wait: the record is not committed and is read
+   * again by whoever owns the partition next.
+   */
+  private async hold(record: Received, held: number, err: unknown, control: Control): Promise<void> {
+    const wait = Math.min(HOLD_MAX_MS, HOLD_FIRST_MS * 2 ** held);
+    const now = Date.now();
+    if (held === 0 || now - this.lastHoldLog >= HOLD_LOG_EVERY_MS) {
+      this.lastHoldLog = now;
+      this.logger.warn?.(
+        `${this.topics.logical(record.topic)}[${record.partition}] held at offset ${record.message.offset} until the store answers (next try in ${wait} ms): ${describe(err)}`,
+      );
+    }
+    for (const until = Date.now() + wait; Date.now() < until; ) {
+      if (!control.isRunning() || control.isStale()) throw new ConsumerStopping();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
+      await control.heartbeat();
+    }
+    if (!control.isRunning() || control.isStale()) throw new ConsumerStopping();
   }
 
   /**
    * Records of one type for its `@OnEvents` handler, in one call. Each keeps its own consumer span
    * (the handler makes it active with `ctx.traced`), and each that failed is retried or
-   * dead-lettered on its own. The handler's time is shared out evenly among them in the duration metric.
+   * dead-lettered on its own; those that failed because the store did not answer are handed over
+   * again, in place, until it does (see `hold`). The handler's time is shared out evenly among the
+   * deliveries in the duration metric.
    */
-  private async handleRun(items: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }>, attempt: number): Promise<void> {
+  private async handleRun(items: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }>, attempt: number, control: Control): Promise<void> {
     const type = items[0].item.type;
     const handler = this.getHandlerByPattern(batchPattern(type));
     if (!handler) return;
@@ -475,29 +559,45 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       const ctx = new EventContext(item.envelope, baseTopicOf(this.topics.logical(record.topic)), record.partition, record.message.offset, attempt, span.run);
       return { event: item.value, ctx };
     });
-    const started = process.hrtime.bigint();
-    let failed: BatchFailures;
+    let pending = deliveries.map((_, i) => i);
     try {
-      // The batch's own work (its reads and writes) is traced with its first event; each event's
-      // span carries what the handler does for that event alone (`ctx.traced`).
-      const answer = await spans[0].run(async () => lastValueFrom(this.transformToObservable(await handler(deliveries)), { defaultValue: undefined }));
-      failed = answer instanceof Map ? (answer as BatchFailures) : new Map();
-    } catch (err) {
-      failed = new Map(deliveries.map((d) => [d, err]));
-    }
-    const share = Number(process.hrtime.bigint() - started) / 1e9 / items.length;
-    for (const [i, { record }] of items.entries()) {
-      const d = deliveries[i];
-      const err = failed.get(d);
-      const outcome = failed.has(d) ? 'error' : 'ok';
-      spans[i].end(failed.has(d) ? err : undefined);
-      handlerDuration().observe({ type, outcome }, share);
-      if (outcome === 'ok') {
-        consumed().inc({ type, topic: d.ctx.topic });
-        continue;
+      for (let held = 0; pending.length > 0; held++) {
+        const started = process.hrtime.bigint();
+        let failed: BatchFailures;
+        try {
+          // The batch's own work (its reads and writes) is traced with its first event; each event's
+          // span carries what the handler does for that event alone (`ctx.traced`).
+          const batch = pending.map((i) => deliveries[i]);
+          const answer = await spans[pending[0]].run(async () => lastValueFrom(this.transformToObservable(await handler(batch)), { defaultValue: undefined }));
+          failed = answer instanceof Map ? (answer as BatchFailures) : new Map();
+        } catch (err) {
+          failed = new Map(pending.map((i) => [deliveries[i], err]));
+        }
+        const share = Number(process.hrtime.bigint() - started) / 1e9 / pending.length;
+        const again: number[] = [];
+        for (const i of pending) {
+          const d = deliveries[i];
+          const outcome = failed.has(d) ? 'error' : 'ok';
+          handlerDuration().observe({ type, outcome }, share);
+          if (outcome === 'ok') {
+            spans[i].end();
+            consumed().inc({ type, topic: d.ctx.topic });
+            continue;
+          }
+          const err = unwrap(failed.get(d));
+          if (isTransient(err)) {
+            again.push(i);
+            continue;
+          }
+          spans[i].end(err);
+          failures().inc({ type, kind: 'handler' });
+          await this.failed(d.ctx.topic, items[i].record, attempt, err);
+        }
+        pending = again;
+        if (pending.length > 0) await this.hold(items[pending[0]].record, held, unwrap(failed.get(deliveries[pending[0]])), control);
       }
-      failures().inc({ type, kind: 'handler' });
-      await this.failed(d.ctx.topic, record, attempt, err);
+    } finally {
+      for (const i of pending) spans[i].end(new ConsumerStopping());
     }
   }
 
@@ -587,3 +687,29 @@ const retryAttemptOf = (logicalTopic: string): number | undefined => {
 
 const describe = (err: unknown): string =>
   (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 2000);
+
+/** What a handler threw, without the RpcException `@OnEvent` wraps it in to get past Nest's filters. */
+const unwrap = (err: unknown): unknown => (err instanceof RpcException ? err.getError() : err);
+
+/**
+ * The store did not answer, as opposed to refusing the work: the driver found no server, lost the
+ * connection or timed out on the network, or mongoose buffered the command until its timeout.
+ */
+export function isTransient(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, message } = e as { name?: string; message?: string };
+    if (name && TRANSIENT_NAMES.test(name)) return true;
+    if (message && TRANSIENT_MESSAGES.test(message)) return true;
+  }
+  return false;
+}
+const TRANSIENT_NAMES = /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared)Error$/;
+const TRANSIENT_MESSAGES = /buffering timed out after|ECONNREFUSED|ECONNRESET|connection \d+ to .* closed|Client must be connected/;
+
+/** `firstmile.orders.order.placed.v2` → `firstmile.orders.order.placed` when the catalog has a version of it. */
+function familyOf(type: string): string | undefined {
+  const m = /^(.+)\.v\d+$/.exec(type);
+  return m && catalogFamilies().has(m[1]) ? m[1] : undefined;
+}
+let families: Set<string> | undefined;
+const catalogFamilies = () => (families ??= new Set(Object.keys(EventCatalog).map((t) => t.replace(/\.v\d+$/, ''))));

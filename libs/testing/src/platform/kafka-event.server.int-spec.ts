@@ -41,6 +41,21 @@ class VoidedBatchConsumer {
   }
 }
 
+/** Fails like a driver with no store to talk to, twice per lot whose reason is "store-away". */
+@Controller()
+class StoreAwayConsumer {
+  static readonly calls: Array<{ lotId: string; attempt: number; at: number }> = [];
+
+  @OnEvent(LotVoidedV1.type)
+  onVoided(event: LotVoidedV1, ctx: EventContext) {
+    StoreAwayConsumer.calls.push({ lotId: event.lotId, attempt: ctx.attempt, at: Date.now() });
+    const tries = StoreAwayConsumer.calls.filter((c) => c.lotId === event.lotId).length;
+    if (event.reason === 'store-away' && tries <= 2) {
+      throw Object.assign(new Error('Server selection timed out after 30000 ms'), { name: 'MongoServerSelectionError' });
+    }
+  }
+}
+
 @Catch()
 class Rethrow implements RpcExceptionFilter {
   catch(exception: unknown) {
@@ -214,5 +229,52 @@ describe('KafkaEventServer batch handlers on a real broker', () => {
     expect(ours().find((c) => c[0].attempt === 1)).toHaveLength(1);
     // Batched: fewer calls than records.
     expect(ours().filter((c) => c[0].attempt === 0).length).toBeLessThan(40);
+  });
+});
+
+describe('KafkaEventServer when the store does not answer, and with versions it does not know', () => {
+  let app: INestApplication;
+  let producer: Producer;
+  let probe: TopicProbe;
+  const topic = TopicProbe.physical(Topics.harvestLots);
+
+  beforeAll(async () => {
+    app = await start('messaging-store-away-test', [StoreAwayConsumer]);
+    producer = new Kafka({ brokers: runEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    probe = await new TopicProbe().start([deadLetterTopic(Topics.harvestLots), `${Topics.harvestLots}.retry.1`]);
+  });
+
+  afterAll(async () => {
+    await probe.stop();
+    await producer.disconnect();
+    await app.close();
+  });
+
+  it('holds the partition and tries the record again in place until the store answers: no retry hop, no dead letter, order kept', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const key = `LOT-${tag}`;
+    const away = voided(`LOT-AWAY-${tag}`, 'store-away');
+    const next = voided(`LOT-NEXT-${tag}`, 'typo');
+    // A later version of a known type: skipped and counted, not dead-lettered.
+    const future = { ...voided(`LOT-V2-${tag}`, 'typo'), type: 'firstmile.harvest.lot.voided.v2' };
+    await producer.send({ topic, messages: [away, future, next].map((e) => ({ key, value: JSON.stringify(e.data), headers: toHeaders(e as never) })) });
+
+    await waitFor(() => StoreAwayConsumer.calls.some((c) => c.lotId === `LOT-NEXT-${tag}`), { what: 'the record behind the held one handled' });
+    const ours = StoreAwayConsumer.calls.filter((c) => c.lotId.endsWith(tag));
+    expect(ours.map((c) => [c.lotId, c.attempt])).toEqual([
+      [`LOT-AWAY-${tag}`, 0],
+      [`LOT-AWAY-${tag}`, 0],
+      [`LOT-AWAY-${tag}`, 0],
+      [`LOT-NEXT-${tag}`, 0],
+    ]);
+    // Held with a growing pause: 0.5 s, then 1 s.
+    expect(ours[2].at - ours[0].at).toBeGreaterThanOrEqual(1_400);
+
+    const metrics = await (await import('prom-client')).register.getSingleMetricAsString('firstmile_events_skipped_total');
+    expect(metrics).toMatch(/firstmile_events_skipped_total\{family="firstmile.harvest.lot.voided",reason="unknown_version"\} [1-9]/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const mine = (r: { key: string | null; headers: Record<string, string> }) => r.key === key && r.headers['x-consumer-group'] === app.get(KafkaEventServer).groupId;
+    expect(probe.records.filter(mine)).toEqual([]);
   });
 });
