@@ -3,12 +3,12 @@ import { ServiceModule } from '@firstmile/http';
 import { OrderRoutingEnv } from './order-routing.env';
 import { OrdersModule } from './orders/orders.module';
 import { ShipmentsModule } from './shipments/shipments.module';
-import { StockModule } from './stock/stock.module';
+import { StockViewModule } from './stock-view/stock-view.module';
 
 @Module({
   imports: [
     ServiceModule.forRoot({ service: 'order-routing', database: 'orders', env: OrderRoutingEnv }),
-    StockModule,
+    StockViewModule,
     OrdersModule,
     ShipmentsModule,
   ],

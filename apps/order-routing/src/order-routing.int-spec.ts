@@ -27,7 +27,7 @@ import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
 import { Order } from './orders/order.schema';
-import { StockPosition } from './stock/stock-position.schema';
+import { StockPosition } from './stock-view/stock-position.schema';
 
 function must<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('missing in the fake warehouse');

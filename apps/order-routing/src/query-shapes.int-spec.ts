@@ -1,6 +1,6 @@
 import { indexedCollections, type QueryShape, unindexedShapes } from '@firstmile/testing';
 import { OrderSchema } from './orders/order.schema';
-import { StockPositionSchema } from './stock/stock-position.schema';
+import { StockPositionSchema } from './stock-view/stock-position.schema';
 import { ShipmentSchema } from './shipments/shipment.schema';
 
 const at = new Date('2026-09-01T00:00:00Z');
@@ -19,7 +19,7 @@ const SHAPES: QueryShape[] = [
   { name: 'OrdersRepository.backordered (sweep)', collection: 'orders', filter: { status: 'backordered' }, sort: { placedAt: 1 }, limit: 200 },
   { name: 'OrdersRepository.backordered (an arrival of some produce)', collection: 'orders', filter: { status: 'backordered', 'lines.produce': { $in: ['apple', 'pear'] } }, sort: { placedAt: 1 }, limit: 200 },
   { name: 'OrdersRepository.findMany (a batch of saga steps)', collection: 'orders', filter: { _id: { $in: ['ORD-1', 'ORD-5', 'ORD-9'] } } },
-  { name: 'StockRepository.refresh (what was stored lately)', collection: 'stock_positions', filter: { updatedAt: { $gte: at } } },
+  { name: 'StockViewRepository.refresh (what was stored lately)', collection: 'stock_positions', filter: { updatedAt: { $gte: at } } },
   { name: 'OutboxRelay scan, orders', collection: 'orders', filter: { outboxSize: { $gt: 0 } }, limit: 100 },
   { name: 'ShipmentsService.list, everything', collection: 'shipments', filter: shipmentCursor, sort: newestShipments, limit: 51 },
   { name: 'ShipmentsService.list, ?status', collection: 'shipments', filter: { status: 'in_transit', ...shipmentCursor }, sort: newestShipments, limit: 51 },

@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { ORDER_CHANNELS, type OrderChannel } from '@firstmile/contracts';
 import { outboxPlugin, type OutboxFields } from '@firstmile/persistence';
-import { GeoPointDoc } from '../stock/stock-position.schema';
+import { GeoPointDoc } from '../stock-view/stock-position.schema';
 
 export const ORDER_STATUSES = ['received', 'routed', 'backordered', 'rejected', 'cancelled', 'fulfilled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { OutboxRelayModule } from '@firstmile/persistence';
-import { StockModule } from '../stock/stock.module';
+import { StockViewModule } from '../stock-view/stock-view.module';
 import { Order, OrderSchema } from './order.schema';
 import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
@@ -11,7 +11,7 @@ import { OrdersService } from './orders.service';
 const models = MongooseModule.forFeature([{ name: Order.name, schema: OrderSchema }]);
 
 @Module({
-  imports: [models, StockModule, OutboxRelayModule.forModels([Order.name], [models])],
+  imports: [models, StockViewModule, OutboxRelayModule.forModels([Order.name], [models])],
   controllers: [OrdersController, OrdersConsumer],
   providers: [OrdersService, OrdersRepository],
 })

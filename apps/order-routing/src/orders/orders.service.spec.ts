@@ -2,10 +2,10 @@ import type { ConfigService } from '@nestjs/config';
 import { ConfirmReservationV1, OrderBackorderedV1, OrderRoutedV1, ReserveStockV1, type StockReservedV1 } from '@firstmile/contracts';
 import { OrderRoutingEnv } from '../order-routing.env';
 import { RoutingSettings } from '../routing.settings';
-import type { StockPosition } from '../stock/stock-position.schema';
-import { StockHolds } from '../stock/stock-holds';
-import type { StockRepository } from '../stock/stock.repository';
-import { StockService } from '../stock/stock.service';
+import type { StockPosition } from '../stock-view/stock-position.schema';
+import { StockHolds } from '../stock-view/stock-holds';
+import type { StockViewRepository } from '../stock-view/stock-view.repository';
+import { StockViewService } from '../stock-view/stock-view.service';
 import type { OrderChange, OrderRecord, OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
@@ -112,9 +112,9 @@ describe('OrdersService: first attempts that arrive together are routed in one s
   beforeEach(() => {
     const env = new OrderRoutingEnv();
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
-    const view = { holding: async () => [position(10)] } as unknown as StockRepository;
+    const view = { holding: async () => [position(10)] } as unknown as StockViewRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
   });
 
   it('reads them at once, decides them in turn on the stock the earlier ones hold, then writes them at once', async () => {
@@ -175,9 +175,9 @@ describe('OrdersService: reservations held are answered a batch at a time', () =
   beforeEach(() => {
     const env = new OrderRoutingEnv();
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
-    const view = { holding: async () => [position(10)], applyAll: async (items: unknown[]) => void applied.push(items.length) } as unknown as StockRepository;
+    const view = { holding: async () => [position(10)], applyAll: async (items: unknown[]) => void applied.push(items.length) } as unknown as StockViewRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
   });
 
   const awaiting = (id: string, reservations: string[]): OrderRecord => ({
@@ -232,9 +232,9 @@ describe('OrdersService: "more than the network holds" is decided only on a curr
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     // The view holds 10 kg until it merges in the store, where another replica applied 100 kg more.
     let stored = [position(10)];
-    const view = { holding: async () => stored, refresh: async () => void (stored = [position(110)]) } as unknown as StockRepository;
+    const view = { holding: async () => stored, refresh: async () => void (stored = [position(110)]) } as unknown as StockViewRepository;
     const orders = new MemoryOrders();
-    const service = new OrdersService(orders as unknown as OrdersRepository, new StockService(view, new StockHolds(settings), { caughtUp: async () => caughtUp }), settings);
+    const service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => caughtUp }), settings);
     return { orders, service };
   };
 

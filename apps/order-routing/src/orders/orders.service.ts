@@ -24,7 +24,7 @@ import { type Command, newEvent, type OutboundEvent, withinTrace } from '@firstm
 import { derivedId, newId } from '@firstmile/persistence';
 import { hasLeftWarehouse, routeOrder, type ShipmentState, toGrams, toKg } from '@firstmile/routing';
 import { RoutingSettings, SOURCE } from '../routing.settings';
-import { StockService } from '../stock/stock.service';
+import { StockViewService } from '../stock-view/stock-view.service';
 import type { ListOrdersQuery } from './dto/list-orders.query';
 import type { PlaceOrderDto } from './dto/place-order.dto';
 import type { AllocationDoc, Order, OrderStatus } from './order.schema';
@@ -72,7 +72,7 @@ export class OrdersService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly stock: StockService,
+    private readonly stock: StockViewService,
     private readonly settings: RoutingSettings,
   ) {}
 

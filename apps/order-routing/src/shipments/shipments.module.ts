@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { OutboxRelayModule } from '@firstmile/persistence';
-import { StockModule } from '../stock/stock.module';
+import { StockViewModule } from '../stock-view/stock-view.module';
 import { Shipment, ShipmentSchema } from './shipment.schema';
 import { ShipmentsConsumer } from './shipments.consumer';
 import { ShipmentsController } from './shipments.controller';
@@ -11,7 +11,7 @@ import { ShipmentsService } from './shipments.service';
 const models = MongooseModule.forFeature([{ name: Shipment.name, schema: ShipmentSchema }]);
 
 @Module({
-  imports: [models, StockModule, OutboxRelayModule.forModels([Shipment.name], [models])],
+  imports: [models, StockViewModule, OutboxRelayModule.forModels([Shipment.name], [models])],
   controllers: [ShipmentsController, ShipmentsConsumer],
   providers: [ShipmentsService, ShipmentsRepository],
 })

@@ -13,7 +13,7 @@ import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { canMove, etaAfterCheckpoint, type GeoPoint, nextStates, transitHours, wasDispatched } from '@firstmile/routing';
 import type { FilterQuery } from 'mongoose';
 import { RoutingSettings, SOURCE } from '../routing.settings';
-import { StockService } from '../stock/stock.service';
+import { StockViewService } from '../stock-view/stock-view.service';
 import type { ListShipmentsQuery } from './dto/list-shipments.query';
 import type { TrackShipmentDto } from './dto/track-shipment.dto';
 import type { Shipment, TrackingEventDoc } from './shipment.schema';
@@ -42,7 +42,7 @@ export interface ShipmentView {
 export class ShipmentsService {
   constructor(
     private readonly shipments: ShipmentsRepository,
-    private readonly stock: StockService,
+    private readonly stock: StockViewService,
     private readonly settings: RoutingSettings,
   ) {}
 

@@ -6,7 +6,7 @@ import { type ReservationRejectedV1, type StockItem, type StockReservedV1, Topic
 import { type StockPosition as RoutingPosition, toGrams } from '@firstmile/routing';
 import { positionKey } from './stock-position.schema';
 import { StockHolds } from './stock-holds';
-import { StockRepository } from './stock.repository';
+import { StockViewRepository } from './stock-view.repository';
 
 /** How often the in-memory view merges in what was stored lately (what another replica applied). */
 const REFRESH_EVERY_MS = 5_000;
@@ -16,13 +16,13 @@ const CATCH_UP_MS = 2_000;
 const CURRENT_FOR_MS = 1_000;
 
 @Injectable()
-export class StockService {
-  private readonly logger = new Logger(StockService.name);
+export class StockViewService {
+  private readonly logger = new Logger(StockViewService.name);
 
   private currentCheck?: Promise<boolean>;
 
   constructor(
-    private readonly stock: StockRepository,
+    private readonly stock: StockViewRepository,
     private readonly holds: StockHolds,
     @Inject(KafkaEventServer) private readonly server: Pick<KafkaEventServer, 'caughtUp'>,
   ) {}

@@ -2,15 +2,15 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { RoutingSettings } from '../routing.settings';
 import { StockPosition, StockPositionSchema } from './stock-position.schema';
-import { StockConsumer } from './stock.consumer';
+import { StockViewConsumer } from './stock-view.consumer';
 import { StockHolds } from './stock-holds';
-import { StockRepository } from './stock.repository';
-import { StockService } from './stock.service';
+import { StockViewRepository } from './stock-view.repository';
+import { StockViewService } from './stock-view.service';
 
 @Module({
   imports: [MongooseModule.forFeature([{ name: StockPosition.name, schema: StockPositionSchema }])],
-  controllers: [StockConsumer],
-  providers: [RoutingSettings, StockHolds, StockRepository, StockService],
-  exports: [RoutingSettings, StockService],
+  controllers: [StockViewConsumer],
+  providers: [RoutingSettings, StockHolds, StockViewRepository, StockViewService],
+  exports: [RoutingSettings, StockViewService],
 })
-export class StockModule {}
+export class StockViewModule {}

@@ -32,7 +32,7 @@ export class StockPosition {
 }
 
 export const StockPositionSchema = SchemaFactory.createForClass(StockPosition);
-// The router reads the view from memory (StockRepository); this serves its refresh from the store:
+// The router reads the view from memory (StockViewRepository); this serves its refresh from the store:
 // { updatedAt: { $gte: since } }, what any replica wrote lately.
 StockPositionSchema.index({ updatedAt: 1 });
 

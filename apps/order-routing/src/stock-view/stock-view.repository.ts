@@ -16,7 +16,7 @@ import { positionKey, StockPosition } from './stock-position.schema';
 const IN_FLIGHT_MARGIN_MS = 30_000;
 
 @Injectable()
-export class StockRepository {
+export class StockViewRepository {
   private readonly view = new Map<string, StockPosition>();
   private loaded?: Promise<void>;
   /** When the last refresh began (ms); undefined until the first whole read. */

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { ReservationReleasedV1, StockReceivedV1, TransferDispatchedV1, TransferReceivedV1 } from '@firstmile/contracts';
 import { OnEvent } from '@firstmile/messaging';
-import { StockService } from './stock.service';
+import { StockViewService } from './stock-view.service';
 
 /**
  * warehouse.stock → the stock view. Version-gated writes make redeliveries harmless, so no event
@@ -9,8 +9,8 @@ import { StockService } from './stock.service';
  * a shipment (one handler per event type), and update this view there.
  */
 @Controller()
-export class StockConsumer {
-  constructor(private readonly stock: StockService) {}
+export class StockViewConsumer {
+  constructor(private readonly stock: StockViewService) {}
 
   @OnEvent(StockReceivedV1.type)
   onReceived(e: StockReceivedV1) {
