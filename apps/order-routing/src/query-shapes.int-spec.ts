@@ -11,11 +11,11 @@ const newestShipments = { createdAt: -1, _id: -1 };
 
 /** Every query order-routing makes beyond reads by _id (see each name), with the filter it sends. */
 const SHAPES: QueryShape[] = [
-  { name: 'OrdersService.list, buyer', collection: 'orders', filter: { buyerId: 'B-1', ...orderCursor }, sort: newestOrders, limit: 51 },
-  { name: 'OrdersService.list, buyer, ?status&channel', collection: 'orders', filter: { buyerId: 'B-1', status: 'routed', channel: 'livestream' }, sort: newestOrders, limit: 51 },
-  { name: 'OrdersService.list, ops, everything', collection: 'orders', filter: orderCursor, sort: newestOrders, limit: 51 },
-  { name: 'OrdersService.list, ops, ?status', collection: 'orders', filter: { status: 'backordered', ...orderCursor }, sort: newestOrders, limit: 51 },
-  { name: 'OrdersService.list, ops, ?channel', collection: 'orders', filter: { channel: 'livestream' }, sort: newestOrders, limit: 51 },
+  { name: 'OrdersRepository.page, buyer', collection: 'orders', filter: { buyerId: 'B-1', ...orderCursor }, sort: newestOrders, limit: 51 },
+  { name: 'OrdersRepository.page, buyer, ?status&channel', collection: 'orders', filter: { buyerId: 'B-1', status: 'routed', channel: 'livestream' }, sort: newestOrders, limit: 51 },
+  { name: 'OrdersRepository.page, ops, everything', collection: 'orders', filter: orderCursor, sort: newestOrders, limit: 51 },
+  { name: 'OrdersRepository.page, ops, ?status', collection: 'orders', filter: { status: 'backordered', ...orderCursor }, sort: newestOrders, limit: 51 },
+  { name: 'OrdersRepository.page, ops, ?channel', collection: 'orders', filter: { channel: 'livestream' }, sort: newestOrders, limit: 51 },
   { name: 'OrdersRepository.backordered (sweep)', collection: 'orders', filter: { status: 'backordered' }, sort: { placedAt: 1 }, limit: 200 },
   { name: 'OrdersRepository.backordered (an arrival of some produce)', collection: 'orders', filter: { status: 'backordered', 'lines.produce': { $in: ['apple', 'pear'] } }, sort: { placedAt: 1 }, limit: 200 },
   { name: 'OrdersRepository.findMany (a batch of saga steps)', collection: 'orders', filter: { _id: { $in: ['ORD-1', 'ORD-5', 'ORD-9'] } } },

@@ -4,13 +4,19 @@ import type { Principal } from '@firstmile/contracts';
 import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
-import { OrdersService } from './orders.service';
+import { CancelOrder } from './usecases/cancel-order';
+import { PlaceOrder } from './usecases/place-order';
+import { ReadOrders } from './usecases/read-orders';
 
 @ApiTags('orders')
 @ApiBearerAuth()
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly placing: PlaceOrder,
+    private readonly reading: ReadOrders,
+    private readonly cancelling: CancelOrder,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -18,21 +24,21 @@ export class OrdersController {
   @Idempotent({ byResource: true })
   @ApiAcceptedResponse({ description: '`{ id, status: "received" }`; routing happens asynchronously (poll GET /v1/orders/:id)' })
   place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto, @IdempotencyOf() claim?: IdempotencyClaim) {
-    return this.orders.place(caller, dto, claim);
+    return this.placing.place(caller, dto, claim);
   }
 
   @Get()
   @Roles('buyer', 'ops')
   @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first: a buyer its own orders, ops everyone\'s; filters status, channel, buyerId (ops)' })
   list(@CurrentPrincipal() caller: Principal, @Query() query: ListOrdersQuery) {
-    return this.orders.list(caller, query);
+    return this.reading.list(caller, query);
   }
 
   @Get(':id')
   @Roles('buyer', 'ops')
   @ApiOkResponse({ description: '`{ id, status, lines, allocations, shipments, reason? }`' })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
-    return this.orders.get(caller, id);
+    return this.reading.get(caller, id);
   }
 
   @Post(':id/cancel')
@@ -40,6 +46,6 @@ export class OrdersController {
   @Roles('buyer', 'ops')
   @ApiOkResponse({ description: 'The cancelled order; every reservation is released. 409 once a shipment has left.' })
   cancel(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CancelOrderDto) {
-    return this.orders.cancel(caller, id, dto.reason);
+    return this.cancelling.cancel(caller, id, dto.reason);
   }
 }

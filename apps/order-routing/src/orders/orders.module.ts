@@ -6,13 +6,18 @@ import { Order, OrderSchema } from './order.schema';
 import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
-import { OrdersService } from './orders.service';
+import { AnswerReservation } from './usecases/answer-reservation';
+import { CancelOrder } from './usecases/cancel-order';
+import { FollowShipments } from './usecases/follow-shipments';
+import { PlaceOrder } from './usecases/place-order';
+import { ReadOrders } from './usecases/read-orders';
+import { RouteOrder } from './usecases/route-order';
 
 const models = MongooseModule.forFeature([{ name: Order.name, schema: OrderSchema }]);
 
 @Module({
   imports: [models, StockViewModule, OutboxRelayModule.forModels([Order.name], [models])],
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersService, OrdersRepository],
+  providers: [OrdersRepository, PlaceOrder, ReadOrders, CancelOrder, RouteOrder, AnswerReservation, FollowShipments],
 })
 export class OrdersModule {}

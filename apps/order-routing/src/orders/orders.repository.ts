@@ -4,7 +4,8 @@ import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { randomUUID } from 'node:crypto';
 import { createOnce, initialOutbox, outboxSignal, withEvents } from '@firstmile/persistence';
-import { Order } from './order.schema';
+import { newestFirst, type Page } from '@firstmile/http';
+import { Order, type OrderStatus } from './order.schema';
 
 export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
 
@@ -15,6 +16,7 @@ export interface OrderChange {
 }
 
 const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
+const NEWEST = newestFirst<OrderRecord>('placedAt');
 const MAX_CONFLICTS = 20;
 /** Statements per bulk write: FerretDB 1.24 deadlocks on update commands of ~100 statements (see the outbox relay). */
 const BULK_CHUNK = 25;
@@ -38,8 +40,13 @@ export class OrdersRepository {
     return this.model.find({ _id: { $in: [...new Set(ids)] } }, HIDDEN).lean<OrderRecord[]>().exec();
   }
 
-  find(filter: FilterQuery<Order>, sort: Record<string, 1 | -1>, limit: number): Promise<OrderRecord[]> {
-    return this.model.find(filter, HIDDEN).sort(sort).limit(limit).lean<OrderRecord[]>().exec();
+  /** A page of orders, newest first, matching every criterion given; see `Page`. */
+  async page(where: { buyerId?: string; status?: OrderStatus; channel?: string }, cursor: string | undefined, limit: number): Promise<Page<OrderRecord>> {
+    const filter: FilterQuery<Order> = { ...NEWEST.after(cursor) };
+    if (where.buyerId) filter.buyerId = where.buyerId;
+    if (where.status) filter.status = where.status;
+    if (where.channel) filter.channel = where.channel;
+    return NEWEST.page(await this.model.find(filter, HIDDEN).sort(NEWEST.sort).limit(limit + 1).lean<OrderRecord[]>().exec(), limit);
   }
 
   /** Backordered orders (of any of this produce, when given), longest waiting first. */

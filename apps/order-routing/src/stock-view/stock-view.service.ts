@@ -11,7 +11,9 @@ import { StockViewRepository } from './stock-view.repository';
 /** How often the in-memory view merges in what was stored lately (what another replica applied). */
 const REFRESH_EVERY_MS = 5_000;
 /** How long a routing step waits for the view to catch up before the order waits instead (it holds the step). */
-const CATCH_UP_MS = 2_000;
+const CATCH_UP_MS = 1_000;
+/** How long the view is given to catch up, in the background, before the orders that wait for it are decided again. */
+const CATCH_UP_LATER_MS = 30_000;
 /** A view found current counts as current this long: a burst of "never" decisions checks once. */
 const CURRENT_FOR_MS = 1_000;
 
@@ -19,7 +21,8 @@ const CURRENT_FOR_MS = 1_000;
 export class StockViewService {
   private readonly logger = new Logger(StockViewService.name);
 
-  private currentCheck?: Promise<boolean>;
+  /** The last check of `current`, shared by the decisions of the next moment. */
+  private lastCheck?: { at: number; current: Promise<boolean> };
 
   constructor(
     private readonly stock: StockViewRepository,
@@ -87,12 +90,22 @@ export class StockViewService {
    * waits instead.
    */
   current(): Promise<boolean> {
-    this.currentCheck ??= (async () => {
-      const caughtUp = await this.server.caughtUp(Topics.warehouseStock, CATCH_UP_MS);
-      if (caughtUp) await this.stock.refresh();
-      return caughtUp;
-    })().finally(() => setTimeout(() => (this.currentCheck = undefined), CURRENT_FOR_MS).unref());
-    return this.currentCheck;
+    if (!this.lastCheck || Date.now() - this.lastCheck.at > CURRENT_FOR_MS) this.lastCheck = { at: Date.now(), current: this.catchUp(CATCH_UP_MS) };
+    return this.lastCheck.current;
+  }
+
+  /** Like `current`, with more time (off any routing step): resolves true once the view has caught up. */
+  async currentLater(): Promise<boolean> {
+    const current = await this.catchUp(CATCH_UP_LATER_MS);
+    // Fresh for the decisions it is waited for, which follow at once.
+    if (current) this.lastCheck = { at: Date.now(), current: Promise.resolve(true) };
+    return current;
+  }
+
+  private async catchUp(timeoutMs: number): Promise<boolean> {
+    const caughtUp = await this.server.caughtUp(Topics.warehouseStock, timeoutMs);
+    if (caughtUp) await this.stock.refresh();
+    return caughtUp;
   }
 
   @Interval('stock-view-refresh', REFRESH_EVERY_MS)

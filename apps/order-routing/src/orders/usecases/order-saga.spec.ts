@@ -1,13 +1,15 @@
 import type { ConfigService } from '@nestjs/config';
 import { ConfirmReservationV1, OrderBackorderedV1, OrderRoutedV1, ReserveStockV1, type StockReservedV1 } from '@firstmile/contracts';
-import { OrderRoutingEnv } from '../order-routing.env';
-import { RoutingSettings } from '../routing.settings';
-import type { StockPosition } from '../stock-view/stock-position.schema';
-import { StockHolds } from '../stock-view/stock-holds';
-import type { StockViewRepository } from '../stock-view/stock-view.repository';
-import { StockViewService } from '../stock-view/stock-view.service';
-import type { OrderChange, OrderRecord, OrdersRepository } from './orders.repository';
-import { OrdersService } from './orders.service';
+import { OrderRoutingEnv } from '../../order-routing.env';
+import { RoutingSettings } from '../../routing.settings';
+import type { StockPosition } from '../../stock-view/stock-position.schema';
+import { StockHolds } from '../../stock-view/stock-holds';
+import type { StockViewRepository } from '../../stock-view/stock-view.repository';
+import { StockViewService } from '../../stock-view/stock-view.service';
+import type { OrderChange, OrderRecord, OrdersRepository } from '../orders.repository';
+import { waitFor } from '@firstmile/testing';
+import { AnswerReservation } from './answer-reservation';
+import { RouteOrder } from './route-order';
 
 const HANGZHOU = { lat: 30.27, lon: 120.16 };
 
@@ -23,6 +25,13 @@ class MemoryOrders {
     this.log.push(`read ${id}`);
     const o = this.docs.get(id);
     return o ? structuredClone(o) : null;
+  }
+
+  async backordered(limit: number, produce?: string[]): Promise<string[]> {
+    return [...this.docs.values()]
+      .filter((o) => o.status === 'backordered' && (!produce || o.lines.some((l) => produce.includes(l.produce))))
+      .slice(0, limit)
+      .map((o) => o._id);
   }
 
   async findMany(ids: string[]): Promise<OrderRecord[]> {
@@ -105,16 +114,16 @@ const position = (availableKg: number): StockPosition => ({
   updatedAt: new Date(),
 });
 
-describe('OrdersService: first attempts that arrive together are routed in one step', () => {
+describe('RouteOrder: first attempts that arrive together are routed in one step', () => {
   let orders: MemoryOrders;
-  let service: OrdersService;
+  let service: RouteOrder;
 
   beforeEach(() => {
     const env = new OrderRoutingEnv();
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)] } as unknown as StockViewRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
   });
 
   it('reads them at once, decides them in turn on the stock the earlier ones hold, then writes them at once', async () => {
@@ -167,9 +176,9 @@ describe('OrdersService: first attempts that arrive together are routed in one s
   });
 });
 
-describe('OrdersService: reservations held are answered a batch at a time', () => {
+describe('AnswerReservation: reservations held are answered a batch at a time', () => {
   let orders: MemoryOrders;
-  let service: OrdersService;
+  let service: AnswerReservation;
   const applied: number[] = [];
 
   beforeEach(() => {
@@ -177,7 +186,7 @@ describe('OrdersService: reservations held are answered a batch at a time', () =
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)], applyAll: async (items: unknown[]) => void applied.push(items.length) } as unknown as StockViewRepository;
     orders = new MemoryOrders();
-    service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    service = new AnswerReservation(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }));
   });
 
   const awaiting = (id: string, reservations: string[]): OrderRecord => ({
@@ -226,27 +235,30 @@ describe('OrdersService: reservations held are answered a batch at a time', () =
   });
 });
 
-describe('OrdersService: "more than the network holds" is decided only on a current view', () => {
-  const setup = (caughtUp: boolean) => {
+describe('RouteOrder: "more than the network holds" is decided only on a current view', () => {
+  const setup = (...answers: boolean[]) => {
     const env = new OrderRoutingEnv();
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     // The view holds 10 kg until it merges in the store, where another replica applied 100 kg more.
     let stored = [position(10)];
     const view = { holding: async () => stored, refresh: async () => void (stored = [position(110)]) } as unknown as StockViewRepository;
     const orders = new MemoryOrders();
-    const service = new OrdersService(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => caughtUp }), settings);
+    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => answers.shift() ?? false }), settings);
     return { orders, service };
   };
 
-  it('waits (backordered) rather than refusing while the view lags the warehouse', async () => {
-    const { orders, service } = setup(false);
-    orders.docs.set('ORD-BIG', order('ORD-BIG', 50));
-    await service.route('ORD-BIG');
-    expect(orders.docs.get('ORD-BIG')).toMatchObject({ status: 'backordered', reason: expect.stringContaining('as far as this service has heard yet') });
+  it('waits (backordered) rather than refusing while the view lags the warehouse, and decides again once it has caught up', async () => {
+    const { orders, service } = setup(false, true);
+    orders.docs.set('ORD-HUGE', order('ORD-HUGE', 500));
+    await service.route('ORD-HUGE');
+    expect(orders.docs.get('ORD-HUGE')).toMatchObject({ status: 'backordered', reason: expect.stringContaining('as far as this service has heard yet') });
+    // The view catches up in the background (the second answer): the order is decided again, and refused.
+    await waitFor(() => orders.docs.get('ORD-HUGE')?.status === 'rejected', { what: 'the order refused once the view caught up', timeoutMs: 2_000, intervalMs: 10 });
+    expect(orders.docs.get('ORD-HUGE')?.reason).toContain('whole network holds 110 kg');
   });
 
   it('decides again on the refreshed view once it is current, and refuses only what that view cannot serve', async () => {
-    const { orders, service } = setup(true);
+    const { orders, service } = setup(true, true);
     orders.docs.set('ORD-BIG', order('ORD-BIG', 50));
     orders.docs.set('ORD-HUGE', order('ORD-HUGE', 500));
     await Promise.all([service.route('ORD-BIG'), service.route('ORD-HUGE')]);

@@ -1,0 +1,40 @@
+import type { OrderStatus } from './order.schema';
+import type { OrderRecord } from './orders.repository';
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  channel: string;
+  destination: OrderRecord['destination'];
+  deliverBy?: string;
+  lines: OrderRecord['lines'];
+  allocations: Array<{ line: number; warehouseId: string; subLotId: string; quantityKg: number }>;
+  shipments: string[];
+  reason?: string;
+  placedAt: string;
+  routedAt?: string;
+}
+
+/** Statuses whose `reason` says why the order is where it is. */
+const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled'];
+
+/** What the API shows of an order. */
+export function view(o: OrderRecord): OrderView {
+  const holding = o.status === 'routed' || o.status === 'fulfilled';
+  return {
+    id: o._id,
+    status: o.status,
+    channel: o.channel,
+    destination: o.destination,
+    ...(o.deliverBy ? { deliverBy: new Date(o.deliverBy).toISOString() } : {}),
+    lines: o.lines,
+    // Only what is really held for the order: an attempt in flight promises nothing yet.
+    allocations: holding
+      ? o.allocations.map((a) => ({ line: a.line, warehouseId: a.warehouseId, subLotId: a.subLotId, quantityKg: a.quantityKg }))
+      : [],
+    shipments: o.shipments,
+    ...(o.reason && EXPLAINED.includes(o.status) ? { reason: o.reason } : {}),
+    placedAt: new Date(o.placedAt).toISOString(),
+    ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
+  };
+}
