@@ -13,7 +13,9 @@
  * Env: BENCH_KAFKA_PORT (39092), BENCH_KAFKA_CONTROLLER_PORT (39093), BENCH_MONGO_PORT (27317),
  * BENCH_PORT_OFFSET (30000: services on 33101…), BENCH_SECONDS (15), BENCH_CONNECTIONS (32),
  * BENCH_ORDERS (600: the order burst; it must drain within the run), BENCH_GROWTH (1000,10000,100000:
- * the store sizes at which the growth phase times the list pages).
+ * the store sizes at which the growth phase times the list pages), BENCH_PHASES (all: a comma-separated
+ * subset of baselines, grading, lots, orders, growth to run only those, e.g. `BENCH_PHASES=lots,orders`
+ * to iterate on the write path in ~2 minutes; figures of the phases left out are listed as not reached).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -78,6 +80,19 @@ function parseArgs(argv: string[]) {
   return { writeDocs, quick, from };
 }
 
+const PHASES = ['baselines', 'grading', 'lots', 'orders', 'growth'] as const;
+type Phase = (typeof PHASES)[number];
+
+/** The phases BENCH_PHASES asks for (all when unset). */
+function phasesToRun(): Set<Phase> {
+  const raw = process.env['BENCH_PHASES'];
+  if (!raw) return new Set(PHASES);
+  const asked = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = asked.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`BENCH_PHASES: unknown phase(s) ${unknown.join(', ')} (use ${PHASES.join(', ')})`);
+  return new Set(asked as Phase[]);
+}
+
 const envInt = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
@@ -94,6 +109,7 @@ async function main(): Promise<number> {
     out(`docs/benchmarks.md: the "${args.writeDocs}" block is rendered from ${args.from}`);
     return 0;
   }
+  const run = phasesToRun();
   const started = Date.now();
   const req = createRequire(__filename);
   const embedded = req(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')) as EmbeddedModule;
@@ -120,7 +136,7 @@ async function main(): Promise<number> {
         .map((l) => l.toFixed(2))
         .join(' '),
     },
-    { httpSeconds, connections, quick: String(args.quick), ...ports, portOffset },
+    { httpSeconds, connections, quick: String(args.quick), ...ports, portOffset, phases: [...run].join(',') },
   );
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'firstmile-bench-'));
@@ -238,17 +254,22 @@ async function main(): Promise<number> {
     const infraPids = infra.pids;
     const idleInfra = { kafka: rssMiB(infraPids.kafka), ferretdb: rssMiB(infraPids.ferretdb) };
 
-    setPhase('baseline: bare NestJS on Fastify');
-    await httpBaseline(cfg, results);
-    setPhase('baseline: raw kafkajs');
-    await kafkaBaseline(cfg, results);
-    setPhase('baseline: raw MongoDB driver on FerretDB');
-    await mongoBaseline(cfg, results);
+    if (run.has('baselines')) {
+      setPhase('baseline: bare NestJS on Fastify');
+      await httpBaseline(cfg, results);
+      setPhase('baseline: raw kafkajs');
+      await kafkaBaseline(cfg, results);
+      setPhase('baseline: raw MongoDB driver on FerretDB');
+      await mongoBaseline(cfg, results);
+    }
 
-    setPhase('grading ingest (tools/bench/grading-ingest.ts)');
-    const gradingSampler = new RssSampler(() => ({ ingest: gradingPid })).start();
-    await gradingIngest(cfg, results, (pid) => (gradingPid = pid));
-    const gradingPeak = gradingSampler.stop()['ingest'];
+    let gradingPeak: number | undefined;
+    if (run.has('grading')) {
+      setPhase('grading ingest (tools/bench/grading-ingest.ts)');
+      const gradingSampler = new RssSampler(() => ({ ingest: gradingPid })).start();
+      await gradingIngest(cfg, results, (pid) => (gradingPid = pid));
+      gradingPeak = gradingSampler.stop()['ingest'];
+    }
 
     setPhase('starting the four services as npm start does');
     const buildStarted = Date.now();
@@ -352,7 +373,9 @@ async function main(): Promise<number> {
       const idle = Object.fromEntries(Object.entries(allPids()).map(([k, pid]) => [k, rssMiB(pid)]));
       const sampler = new RssSampler(allPids).start();
       try {
-        if (seeded.coopId && seeded.managerToken && seeded.growerId && seeded.orchardId && left() > 90_000) {
+        if (!run.has('lots')) {
+          // Left out by BENCH_PHASES: listed as not reached.
+        } else if (seeded.coopId && seeded.managerToken && seeded.growerId && seeded.orchardId && left() > 90_000) {
           setPhase('Firstmile: lots logged');
           loaded = true;
           await lotsLoad(
@@ -369,7 +392,9 @@ async function main(): Promise<number> {
         } else {
           seedMissing(seeded.error ?? 'out of time');
         }
-        if (seeded.error) {
+        if (!run.has('orders')) {
+          // Left out by BENCH_PHASES: listed as not reached.
+        } else if (seeded.error) {
           for (const [key, label, unit] of [
             ['firstmile.orders', 'orders routed end to end (placed → routed, burst)', 'orders/s'],
             ['firstmile.orders.half', 'accept→routed latency at half the maximum rate (p50)', 'ms'],
@@ -398,7 +423,7 @@ async function main(): Promise<number> {
             'out of time',
           );
         }
-        if (seeded.coopId && seeded.managerToken && seeded.buyerToken && !seeded.error && left() > 240_000) {
+        if (run.has('growth') && seeded.coopId && seeded.managerToken && seeded.buyerToken && !seeded.error && left() > 240_000) {
           setPhase('growth: list pages as the store fills');
           const sizes = (process.env['BENCH_GROWTH'] ?? (args.quick ? '1000,5000' : '1000,10000,100000')).split(',').map(Number);
           await growth(cfg.mongoUrl, st, { coopId: seeded.coopId, managerToken: seeded.managerToken, buyerToken: seeded.buyerToken }, results, sizes).catch(
