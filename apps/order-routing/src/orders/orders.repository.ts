@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, initialOutbox, withEvents } from '@firstmile/persistence';
+import { GroupCommit, initialOutbox, withEvents } from '@firstmile/persistence';
 import { Order } from './order.schema';
 
 export type OrderRecord = Omit<Order, 'outbox' | 'outboxSize'>;
@@ -18,11 +18,19 @@ const MAX_CONFLICTS = 20;
 
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {}
+  /** Concurrent creates share one insertMany; each answers for its own document (see GroupCommit). */
+  private readonly creates: GroupCommit;
 
-  /** The order and its order.placed event, in one write; false when an order with its id exists. */
+  constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {
+    this.creates = new GroupCommit(model);
+  }
+
+  /**
+   * The order and its order.placed event, in one write; false when an order with its id exists. Resolves once the
+   * order is durable, written together with the other creates of the same few milliseconds.
+   */
   async insert(order: OrderRecord, events: OutboundEvent[]): Promise<boolean> {
-    return createOnce(this.model, { ...order, ...initialOutbox(events) });
+    return this.creates.insert({ ...order, ...initialOutbox(events) });
   }
 
   findById(id: string): Promise<OrderRecord | null> {

@@ -61,12 +61,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly hinted = new Map<string, Map<unknown, OutboundEvent[] | null>>();
   /** When the last scan of every collection started; 0 = scan at the next pass. */
   private scannedAt = 0;
-  private readonly onSignal = (collection?: string, ids?: unknown[], outbox?: OutboundEvent[]) => {
+  private readonly onSignal = (collection?: string, ids?: unknown[], outboxes?: Array<OutboundEvent[] | undefined>) => {
     if (collection && this.collections.has(collection)) {
       if (ids) {
         const docs = this.hinted.get(collection) ?? new Map<unknown, OutboundEvent[] | null>();
         // An insert's outbox is the document's whole outbox only while nothing else was staged in it.
-        for (const id of ids) docs.set(id, outbox && ids.length === 1 && !docs.has(id) ? outbox : null);
+        ids.forEach((id, i) => docs.set(id, outboxes?.[i] && !docs.has(id) ? (outboxes[i] as OutboundEvent[]) : null));
         this.hinted.set(collection, docs);
       } else this.scannedAt = 0;
     }
