@@ -217,6 +217,33 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     expect(copiesOf(duplicate.id)).toBe(0);
   });
 
+  it('keeps every outbox exact when two relays (two replicas) publish and pull the same documents while more is staged', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `race-${lotId}-${i}`);
+    const staged: string[] = [];
+    const stage = (reason: string) => {
+      const e = voided(reason);
+      staged.push(e.id);
+      return e;
+    };
+    // Written past this process's models: only the relays' scans find them.
+    await model().collection.insertMany(ids.map((_id, i) => ({ _id: _id as never, count: 0, ...initialOutbox([stage(`race ${i}`)]) })));
+    const other = new OutboxRelay([model() as never], live().get(EventPublisher), { pollMs: 3_600_000, batchSize: 200 });
+    const mine = live().get(OutboxRelay);
+    // Both relays drain while each document gets one more event: pulls race pulls and pushes.
+    await Promise.all([
+      mine.drain(),
+      other.drain(),
+      ...ids.map((_id, i) => model().collection.updateOne({ _id: _id as never }, { $push: { outbox: stage(`race more ${i}`) as never }, $inc: { outboxSize: 1 } })),
+      mine.drain(),
+      other.drain(),
+    ]);
+    for (const relay of [mine, other, mine]) await relay.drain();
+    const docs = await model().find({ _id: { $in: ids } }).lean();
+    expect(docs.map((d) => [d.outbox.length, d.outboxSize])).toEqual(ids.map(() => [0, 0]));
+    // Nothing emptied that was not published; twice is allowed (consumers dedupe by event id).
+    await waitFor(() => staged.every((id) => copiesOf(id) > 0), { what: 'every staged event on the topic, at least once' });
+  });
+
   it('drains a backlog across many aggregates at once (one relay pass touches 150 documents)', async () => {
     const staged = Array.from({ length: 150 }, (_, i) => ({ id: `bulk-${lotId}-${i}`, event: voided(`backlog ${i}`) }));
     await model().insertMany(staged.map(({ id, event }) => ({ _id: id, count: 0, ...initialOutbox([event]) })));
