@@ -8,8 +8,8 @@ import { outboxSignal, type OutboxFields } from './outbox';
 const BULK_CHUNK = 25;
 /** Documents pulled at once: ids in one `updateMany` (one statement, so not bound by BULK_CHUNK). */
 const PULL_CHUNK = 100;
-/** Hinted documents read at once. */
-const FETCH_CONCURRENCY = 16;
+/** Hinted documents read with one `find` (by `_id $in`, which the store serves from its `_id` index). */
+const FETCH_CHUNK = 200;
 /** Published events whose pull may lag behind before publishing waits for it. */
 const MAX_UNPULLED = 2_000;
 /** Pulled event ids remembered, newest kept (see `pulledRecently`). */
@@ -177,11 +177,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           if (outbox) docs.push({ _id, outbox });
           else ids.push(_id);
         }
-        for (let i = 0; i < ids.length; i += FETCH_CONCURRENCY) {
-          const found = await Promise.all(
-            ids.slice(i, i + FETCH_CONCURRENCY).map((_id) => model.findOne({ _id, outboxSize: { $gt: 0 } }, { outbox: 1 }).lean<PendingDoc>()),
-          );
-          for (const d of found) if (d) docs.push(d);
+        // One read per chunk, not one per document. The filter names only the ids: with
+        // `outboxSize > 0` beside them SQLite may walk every pending document of the `{outboxSize}`
+        // index instead; one whose outbox was emptied meanwhile is dropped here.
+        for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+          const found = await model.find({ _id: { $in: ids.slice(i, i + FETCH_CHUNK) } }, { outbox: 1 }).lean<PendingDoc[]>();
+          for (const d of found) if (d.outbox?.length) docs.push(d);
         }
       }
       // What an earlier pass published is only waiting for its pull.
