@@ -72,7 +72,7 @@ export function outboxPlugin(schema: Schema): void {
   });
   schema.post('insertMany', function (this: { collection: { collectionName: string } }, docs: InsertedDoc[]) {
     if (Array.isArray(docs)) handOver(this.collection.collectionName, docs);
-    // A raw result (`rawResult: true`) names no outbox: the next scan finds them.
+    // A raw result (`rawResult: true`) names no document: the relay scans at once instead.
     else staged(this.collection.collectionName);
   } as never);
   // An unordered insertMany that failed for some documents wrote the others (group commit: a
