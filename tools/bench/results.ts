@@ -8,6 +8,7 @@ export type Section =
   | 'Firstmile'
   | 'Where the order burst spends its time'
   | 'Store commands per order of the burst'
+  | 'Store commands per lot logged'
   | 'Growth: list pages as the store fills (p50)'
   | 'Memory (RSS, MiB)'
   | 'Start-up';
@@ -89,6 +90,7 @@ export const SECTIONS: Section[] = [
   'Firstmile',
   'Where the order burst spends its time',
   'Store commands per order of the burst',
+  'Store commands per lot logged',
   'Growth: list pages as the store fills (p50)',
   'Memory (RSS, MiB)',
   'Start-up',

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
-import type { Connection } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
 import { LotLoggedV1, LotVoidedV1, parseEvent, Topics } from '@firstmile/contracts';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
@@ -270,5 +270,66 @@ describe('harvest-intake against the real broker and store', () => {
     const keys = app.get<Connection>(getConnectionToken()).collection('idempotency_keys');
     expect(await keys.countDocuments({ 'body.id': answers[0].body['id'] })).toBe(0);
     await waitFor(() => probe.records.filter((r) => r.key === answers[0].body['id']).length === 1, { what: 'one lot.logged' });
+  });
+  it('group-commits concurrent POST /v1/lots: each answered for its own lot, a replayed key and a reused one in the same group only for themselves, fewer inserts than requests', async () => {
+    const c = await setUpCooperative('Group commit cooperative');
+    const client = app.get<Connection>(getConnectionToken()).getClient();
+    const inserts: number[] = [];
+    const count = (e: mongo.CommandStartedEvent) => {
+      if (e.commandName === 'insert' && e.command['insert'] === 'lots') inserts.push((e.command['documents'] as unknown[]).length);
+    };
+    const key = randomUUID();
+    const keyed = lotBody(c, { quantityKg: 777 });
+    const requests: Array<{ headers: Record<string, string>; body: ReturnType<typeof lotBody> }> = [
+      ...Array.from({ length: 24 }, (_, i) => ({ headers: { ...c.manager, 'idempotency-key': randomUUID() }, body: lotBody(c, { quantityKg: 1000 + i }) })),
+      // One key three times with its body (one lot, two replays) and once with another body (422).
+      ...Array.from({ length: 3 }, () => ({ headers: { ...c.manager, 'idempotency-key': key }, body: keyed })),
+      { headers: { ...c.manager, 'idempotency-key': key }, body: lotBody(c, { quantityKg: 778 }) },
+      // No key: a lot of its own.
+      { headers: c.manager, body: lotBody(c, { quantityKg: 999 }) },
+    ];
+    client.on('commandStarted', count);
+    let answers: Array<Awaited<ReturnType<typeof call>>>;
+    try {
+      answers = await Promise.all(requests.map((r) => call('POST', '/v1/lots', r.headers, r.body)));
+    } finally {
+      client.off('commandStarted', count);
+    }
+
+    // Every distinct request: its own lot, as it asked for it.
+    for (const [i, a] of answers.entries()) {
+      if (requests[i].headers['idempotency-key'] === key) continue;
+      expect(a.status).toBe(201);
+      expect(a.body).toMatchObject({ status: 'logged', quantityKg: requests[i].body.quantityKg, cooperativeId: c.id });
+    }
+    const unkeyedOrFresh = answers.filter((_, i) => requests[i].headers['idempotency-key'] !== key);
+    expect(new Set(unkeyedOrFresh.map((a) => a.body['id'])).size).toBe(25);
+    // The shared key: whichever body came first holds it; the same body replays it, the other is 422.
+    const keyedAnswers = answers.filter((_, i) => requests[i].headers['idempotency-key'] === key);
+    const firstAnswer = keyedAnswers.find((a) => a.status === 201 && a.headers['idempotent-replayed'] !== 'true');
+    expect(firstAnswer).toBeDefined();
+    const winner = firstAnswer?.body['quantityKg'];
+    for (const [i, a] of answers.entries()) {
+      if (requests[i].headers['idempotency-key'] !== key || a === firstAnswer) continue;
+      if (requests[i].body.quantityKg === winner) {
+        expect(a.status).toBe(201);
+        expect(a.headers['idempotent-replayed']).toBe('true');
+        expect(a.body).toEqual(firstAnswer?.body);
+      } else {
+        expect(a.status).toBe(422);
+        expect(a.headers['content-type']).toContain('application/problem+json');
+        expect(a.body).toMatchObject({ status: 422 });
+      }
+    }
+
+    // Stored and published once each: 25 lots and the keyed one.
+    const created = [...unkeyedOrFresh, firstAnswer].map((a) => a?.body['id'] as string);
+    const stored = await call('GET', `/v1/lots?cooperativeId=${c.id}&limit=100`, ops);
+    expect((stored.body['items'] as Json[]).map((l) => l['id']).sort()).toEqual([...created].sort());
+    await waitFor(() => created.every((id) => probe.records.some((r) => r.key === id && r.headers['ce_type'] === LotLoggedV1.type)), { what: 'every lot.logged' });
+    for (const id of created) expect(probe.records.filter((r) => r.key === id && r.headers['ce_type'] === LotLoggedV1.type)).toHaveLength(1);
+    // Written in groups: every lot of the burst went in fewer insert commands than there were lots.
+    expect(inserts.reduce((a, b) => a + b, 0)).toBe(requests.length);
+    expect(inserts.length).toBeLessThan(created.length);
   });
 });

@@ -5,3 +5,4 @@ export * from './lib/outbox-relay';
 export * from './lib/outbox-relay.module';
 export * from './lib/ids';
 export * from './lib/errors';
+export * from './lib/group-commit';

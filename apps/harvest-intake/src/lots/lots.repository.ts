@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { GroupCommit, initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
 import { Lot, type GradingSummary } from './lot.schema';
 
 export type LotRecord = Omit<Lot, 'outbox' | 'outboxSize'>;
@@ -11,11 +11,19 @@ const HIDDEN = { outbox: 0, outboxSize: 0, appliedEvents: 0 } as const;
 
 @Injectable()
 export class LotsRepository {
-  constructor(@InjectModel(Lot.name) private readonly model: Model<Lot>) {}
+  /** Concurrent creates share one insertMany; each answers for its own document (see GroupCommit). */
+  private readonly creates: GroupCommit;
 
-  /** The lot and its lot.logged event, in one write; false when a lot with its id exists. */
+  constructor(@InjectModel(Lot.name) private readonly model: Model<Lot>) {
+    this.creates = new GroupCommit(model);
+  }
+
+  /**
+   * The lot and its lot.logged event, in one write; false when a lot with its id exists. Resolves once the
+   * lot is durable, written together with the other creates of the same few milliseconds.
+   */
   async insert(lot: LotRecord, events: OutboundEvent[]): Promise<boolean> {
-    return createOnce(this.model, { ...lot, ...initialOutbox(events) });
+    return this.creates.insert({ ...lot, ...initialOutbox(events) });
   }
 
   findById(id: string): Promise<LotRecord | null> {

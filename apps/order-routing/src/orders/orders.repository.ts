@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { randomUUID } from 'node:crypto';
-import { createOnce, initialOutbox, outboxSignal, withEvents } from '@firstmile/persistence';
+import { GroupCommit, initialOutbox, outboxSignal, withEvents } from '@firstmile/persistence';
 import { newestFirst, type Page } from '@firstmile/http';
 import { Order, type OrderStatus } from './order.schema';
 
@@ -23,11 +23,19 @@ const BULK_CHUNK = 25;
 
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {}
+  /** Concurrent creates share one insertMany; each answers for its own document (see GroupCommit). */
+  private readonly creates: GroupCommit;
 
-  /** The order and its order.placed event, in one write; false when an order with its id exists. */
+  constructor(@InjectModel(Order.name) private readonly model: Model<Order>) {
+    this.creates = new GroupCommit(model);
+  }
+
+  /**
+   * The order and its order.placed event, in one write; false when an order with its id exists. Resolves once the
+   * order is durable, written together with the other creates of the same few milliseconds.
+   */
   async insert(order: OrderRecord, events: OutboundEvent[]): Promise<boolean> {
-    return createOnce(this.model, { ...order, ...initialOutbox(events) });
+    return this.creates.insert({ ...order, ...initialOutbox(events) });
   }
 
   findById(id: string): Promise<OrderRecord | null> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { duplicateIndexes, initialOutbox, isDuplicateKey, outboxSignal, withEvents } from '@firstmile/persistence';
+import { initialOutbox, isDuplicateKey, withEvents } from '@firstmile/persistence';
 import { Shipment, type TrackingEventDoc } from './shipment.schema';
 
 export type ShipmentRecord = Omit<Shipment, 'outbox' | 'outboxSize'>;
@@ -25,11 +25,8 @@ export class ShipmentsRepository {
         { ordered: false },
       );
     } catch (err) {
+      // The others were written, and the outbox plugin handed their events to the relay.
       if (!isDuplicateKey(err)) throw err;
-      // The insert's middleware does not run when some are refused: the relay hears of the others here.
-      const refused = new Set(duplicateIndexes(err));
-      const inserted = shipments.filter((_, i) => !refused.has(i)).map((s) => s.shipment._id);
-      if (inserted.length > 0) outboxSignal.emit('staged', this.model.collection.collectionName, inserted);
     }
   }
 

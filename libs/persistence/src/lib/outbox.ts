@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Schema, type UpdateQuery } from 'mongoose';
+import { Document, Schema, type UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 
 /**
@@ -32,13 +32,15 @@ const OutboundEventSchema = new Schema<OutboundEvent>(
 
 /**
  * Tells the relay which documents a write of this process staged events in: `('staged', collection,
- * ids, outbox?)`, ids undefined when the write did not say (the relay then scans). Publishing neither
- * waits for the next poll nor scans the collection for what this process just wrote. An insert also
- * hands over the new document's whole outbox as it was stored, so the relay need not read it back.
+ * ids, outboxes?)`, ids undefined when the write did not say (the relay then scans). Publishing
+ * neither waits for the next poll nor scans the collection for what this process just wrote. An
+ * insert (one `save` or an `insertMany`) also hands over each new document's whole outbox as it was
+ * stored, `outboxes[i]` for `ids[i]`, so the relay need not read it back.
  */
 export const outboxSignal = new EventEmitter().setMaxListeners(100);
 
 type StagingUpdate = { $push?: { outbox?: unknown }; $setOnInsert?: { outboxSize?: number } } | null;
+type InsertedDoc = { outboxSize?: number; _id: unknown; outbox?: OutboundEvent[]; toBSON?(): { outbox?: OutboundEvent[] } };
 
 /** A filter's `_id` when it names one document (a string or an ObjectId), not a condition. */
 const plainId = (id: unknown): unknown =>
@@ -46,31 +48,46 @@ const plainId = (id: unknown): unknown =>
 
 const stagesEvents = (update: StagingUpdate) => Boolean(update?.$push?.outbox || update?.$setOnInsert?.outboxSize);
 
+const staged = (collection: string, ids?: unknown[], outboxes?: Array<OutboundEvent[] | undefined>) =>
+  outboxSignal.emit('staged', collection, ids, outboxes);
+
+/** New documents with events: their ids and outboxes as stored (toBSON is what the insert sent: the very entries a $pullAll must match). */
+function handOver(collection: string, docs: InsertedDoc[]): void {
+  const fresh = docs.filter((d) => d?.outboxSize);
+  if (fresh.length) staged(collection, fresh.map((d) => d._id), fresh.map((d) => (d.toBSON ? d.toBSON().outbox : d.outbox)));
+}
+
 /** Adds the outbox to an aggregate's schema. */
 export function outboxPlugin(schema: Schema): void {
   schema.add({ outbox: { type: [OutboundEventSchema], default: [] }, outboxSize: { type: Number, default: 0 } });
   // Serves the relay's scan: { outboxSize: { $gt: 0 } }.
   schema.index({ outboxSize: 1 });
-  const staged = (collection: string, ids?: unknown[], outbox?: OutboundEvent[]) => outboxSignal.emit('staged', collection, ids, outbox);
   schema.pre('save', function (this: { isNew: boolean; $locals: Record<string, unknown> }) {
     this.$locals['outboxInsert'] = this.isNew;
   });
-  schema.post('save', function (doc: {
-    outboxSize?: number;
-    _id: unknown;
-    collection: { collectionName: string };
-    $locals: Record<string, unknown>;
-    toBSON(): { outbox?: OutboundEvent[] };
-  }) {
+  schema.post('save', function (doc: InsertedDoc & { collection: { collectionName: string }; $locals: Record<string, unknown> }) {
     if (!doc.outboxSize) return;
-    // toBSON is what the insert sent: the very entries a $pullAll must match.
-    staged(doc.collection.collectionName, [doc._id], doc.$locals['outboxInsert'] ? doc.toBSON().outbox : undefined);
+    if (doc.$locals['outboxInsert']) handOver(doc.collection.collectionName, [doc]);
+    else staged(doc.collection.collectionName, [doc._id]);
   });
-  const insertedMany = function (this: { collection: { collectionName: string } }, docs: Array<{ outboxSize?: number; _id: unknown }>) {
-    const ids = docs.filter((d) => d.outboxSize).map((d) => d._id);
-    if (ids.length) staged(this.collection.collectionName, ids);
-  };
-  schema.post('insertMany', insertedMany as never);
+  schema.post('insertMany', function (this: { collection: { collectionName: string } }, docs: InsertedDoc[]) {
+    if (Array.isArray(docs)) handOver(this.collection.collectionName, docs);
+    // A raw result (`rawResult: true`) names no document: the relay scans at once instead.
+    else staged(this.collection.collectionName);
+  } as never);
+  // An unordered insertMany that failed for some documents wrote the others (group commit: a
+  // duplicate Idempotency-Key beside new lots): their events go now, not at the next scan.
+  schema.post('insertMany', function (
+    this: { collection: { collectionName: string } },
+    err: { insertedDocs?: InsertedDoc[]; results?: unknown[]; name?: string },
+    _res: unknown,
+    next: (err: unknown) => void,
+  ) {
+    const inserted =
+      err?.insertedDocs ?? (err?.name === 'MongooseBulkWriteError' && Array.isArray(err.results) ? (err.results.filter((r) => r instanceof Document) as InsertedDoc[]) : []);
+    handOver(this.collection.collectionName, inserted);
+    next(err);
+  } as never);
   schema.post(['updateOne', 'findOneAndUpdate'], function (this: {
     getUpdate(): StagingUpdate;
     getFilter(): { _id?: unknown };

@@ -4,12 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { InjectModel, MongooseModule, Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { plainToInstance } from 'class-transformer';
-import mongoose, { type Model } from 'mongoose';
+import mongoose, { type Connection, type Model, type mongo } from 'mongoose';
+import { getConnectionToken } from '@nestjs/mongoose';
 import { LotVoidedV1, Topics } from '@firstmile/contracts';
 import { EventPublisher, type EventContext, KafkaEnv, KafkaEventServer, MessagingModule, newEvent, OnEvent } from '@firstmile/messaging';
 import {
   appliedEventsPlugin,
   databaseName,
+  GroupCommit,
   initialOutbox,
   MongoEnv,
   MongoModule,
@@ -180,6 +182,66 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     await new Promise((r) => setTimeout(r, 500)); // same key, same partition: a second copy would be here by now
     const published = probe.records.map((r) => r.headers['ce_id']).filter((ceId) => events.some((e) => e.id === ceId));
     expect(published).toEqual(events.map((e) => e.id));
+  });
+
+  it('publishes what a group commit inserted as its insertMany handed it over, also beside a refused duplicate', async () => {
+    const group = new GroupCommit(model(), { lingerMs: 50, maxDocs: 100, concurrency: 1 });
+    const docs = Array.from({ length: 5 }, (_, i) => ({ id: `group-${lotId}-${i}`, event: voided(`group ${i}`) }));
+    const duplicate = voided('a duplicate of the first, never stored');
+    // Every command the relay sends to the collection while it publishes the group.
+    const client = live().get<Connection>(getConnectionToken()).getClient();
+    const commands: string[] = [];
+    const count = (e: mongo.CommandStartedEvent) => {
+      if (e.command[e.commandName] === 'aggregates') commands.push(e.commandName);
+    };
+    client.on('commandStarted', count);
+    try {
+      const answers = await Promise.all([
+        ...docs.map((d) => group.insert({ _id: d.id, count: 0, ...initialOutbox([d.event]) })),
+        group.insert({ _id: docs[0].id, count: 0, ...initialOutbox([duplicate]) }),
+      ]);
+      expect(answers).toEqual([true, true, true, true, true, false]);
+      await probe.expect((r) => docs.some((d) => d.event.id === r.headers['ce_id']), { count: 5, what: 'the group\'s 5 events' });
+      await waitFor(async () => (await model().countDocuments({ _id: { $in: docs.map((d) => d.id) }, outboxSize: 0 })) === 5, { what: 'the group\'s outboxes emptied' });
+    } finally {
+      client.off('commandStarted', count);
+    }
+    // One insert for the six; the relay read none of them back (the rest: the pulls and this test's counts).
+    expect(commands.filter((c) => c === 'insert')).toEqual(['insert']);
+    expect(commands.filter((c) => c === 'find')).toEqual([]);
+    expect(await model().find({ _id: { $in: docs.map((d) => d.id) } }).sort({ _id: 1 }).lean()).toEqual(
+      docs.map((d) => expect.objectContaining({ _id: d.id, outbox: [], outboxSize: 0 })),
+    );
+    await new Promise((r) => setTimeout(r, 500)); // a copy, or the refused duplicate's event, would be here by now
+    expect(docs.map((d) => copiesOf(d.event.id))).toEqual([1, 1, 1, 1, 1]);
+    expect(copiesOf(duplicate.id)).toBe(0);
+  });
+
+  it('keeps every outbox exact when two relays (two replicas) publish and pull the same documents while more is staged', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `race-${lotId}-${i}`);
+    const staged: string[] = [];
+    const stage = (reason: string) => {
+      const e = voided(reason);
+      staged.push(e.id);
+      return e;
+    };
+    // Written past this process's models: only the relays' scans find them.
+    await model().collection.insertMany(ids.map((_id, i) => ({ _id: _id as never, count: 0, ...initialOutbox([stage(`race ${i}`)]) })));
+    const other = new OutboxRelay([model() as never], live().get(EventPublisher), { pollMs: 3_600_000, batchSize: 200 });
+    const mine = live().get(OutboxRelay);
+    // Both relays drain while each document gets one more event: pulls race pulls and pushes.
+    await Promise.all([
+      mine.drain(),
+      other.drain(),
+      ...ids.map((_id, i) => model().collection.updateOne({ _id: _id as never }, { $push: { outbox: stage(`race more ${i}`) as never }, $inc: { outboxSize: 1 } })),
+      mine.drain(),
+      other.drain(),
+    ]);
+    for (const relay of [mine, other, mine]) await relay.drain();
+    const docs = await model().find({ _id: { $in: ids } }).lean();
+    expect(docs.map((d) => [d.outbox.length, d.outboxSize])).toEqual(ids.map(() => [0, 0]));
+    // Nothing emptied that was not published; twice is allowed (consumers dedupe by event id).
+    await waitFor(() => staged.every((id) => copiesOf(id) > 0), { what: 'every staged event on the topic, at least once' });
   });
 
   it('drains a backlog across many aggregates at once (one relay pass touches 150 documents)', async () => {
