@@ -12,7 +12,7 @@
  *
  * Env: BENCH_KAFKA_PORT (39092), BENCH_KAFKA_CONTROLLER_PORT (39093), BENCH_MONGO_PORT (27317),
  * BENCH_PORT_OFFSET (30000: services on 33101…), BENCH_SECONDS (15), BENCH_CONNECTIONS (32),
- * BENCH_ORDERS (600: the order burst; it must drain within the run), BENCH_GROWTH (1000,10000,100000:
+ * BENCH_ORDERS (3000: the order burst; it must drain within the run), BENCH_GROWTH (1000,10000,100000:
  * the store sizes at which the growth phase times the list pages), BENCH_PHASES (all: a comma-separated
  * subset of baselines, grading, lots, orders, growth to run only those, e.g. `BENCH_PHASES=lots,orders`
  * to iterate on the write path in ~2 minutes; figures of the phases left out are listed as not reached).
