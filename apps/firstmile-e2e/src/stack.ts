@@ -6,6 +6,12 @@ export interface Stack {
   url(service: ServiceName | 'console', path?: string): string;
   ready(timeoutMs?: number): Promise<void>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Processes per service (REPLICAS). */
+  readonly replicas: number;
+  /** A service's worker pids when it runs REPLICAS > 1 (none otherwise). */
+  workers(service: ServiceName): number[];
+  /** Kills `count` of a service's workers at once; its primary starts them again. The pids killed. */
+  killWorkers(service: ServiceName, opts?: { count?: number; signal?: NodeJS.Signals }): Promise<number[]>;
   /** Starts a killed service again; `env` adds to or overrides its settings. */
   restart(service: ServiceName, env?: Record<string, string>): void;
   stop(): Promise<void>;
@@ -57,8 +63,8 @@ export async function startStack(name: E2EStack, env: Record<string, string> = {
       ...env,
     },
     // Test ports (13101… for the first stack, +100 for each next one) leave a running `npm start`
-    // and other suites' stacks alone.
-    portOffset: 10_000 + 100 * E2E_STACKS.indexOf(name),
+    // and other suites' stacks alone; E2E_PORT_OFFSET moves the base (two runs on one machine).
+    portOffset: Number(process.env['E2E_PORT_OFFSET'] ?? 10_000) + 100 * E2E_STACKS.indexOf(name),
     logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}-${name}`),
     log,
   });
