@@ -15,6 +15,10 @@ import { Load, type LoadFigures } from './load';
  *
  * With KAFKA_BROKERS_COUNT=3 the broker is a 3-node KRaft cluster (replication factor 3, min ISR 2) and
  * each Kafka fault takes down the node that leads a partition the order path writes at that moment.
+ *
+ * With CHAOS_REPLICAS=2 every service runs two workers on its port (REPLICAS, libs/http
+ * runReplicated): the faults kill one replica at a time, and both replicas of warehouse and of
+ * order-routing at once; every check is the same.
  */
 
 interface Infra {
@@ -34,6 +38,11 @@ const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 /** Kafka nodes (tools/infra/embedded.mjs): 1, or a cluster whose partition leaders the faults kill. */
 const BROKERS = env('KAFKA_BROKERS_COUNT', 1);
+/**
+ * Processes per service (REPLICAS). With more than one, the service faults kill one replica at a time
+ * (the primary starts it again while the other keeps serving), and both replicas of one service at once.
+ */
+const REPLICAS = env('CHAOS_REPLICAS', 1);
 /** `{ name: [..] or n }` → "name 3, other 1", the non-empty ones. */
 const summary = (left: Record<string, unknown>) =>
   Object.entries(left)
@@ -56,6 +65,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
   const stackEnv = {
     // A client's repeats may take a while to be answered; the services keep nothing in memory that matters.
     LOG_LEVEL: 'warn',
+    REPLICAS: String(REPLICAS),
   };
   let infra: Infra;
   let stack: Stack;
@@ -84,7 +94,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         .finally(() => (busy = false));
     }, 5000);
   }
-  const report: Record<string, unknown> = { runId, brokers: BROKERS };
+  const report: Record<string, unknown> = { runId, brokers: BROKERS, replicas: REPLICAS };
   let t0 = 0;
 
   beforeAll(async () => {
@@ -156,6 +166,11 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     await stack.kill(s, 'SIGKILL');
     stack.restart(s);
   };
+  /** SIGKILL to `count` of a service's workers at once; its primary starts them again. */
+  const killReplicas = (s: ServiceName, count: number) => async () => {
+    const pids = await stack.killWorkers(s, { count, signal: 'SIGKILL' });
+    log(`${s}: killed worker${pids.length > 1 ? 's' : ''} ${pids.join(', ')}`);
+  };
 
   it('loses nothing, duplicates nothing, balances every ledger and settles within 60 s of the last fault', async () => {
     load = new Load(stack, {
@@ -189,22 +204,46 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     await gap();
 
     // The schedule: each service killed twice, the broker bounced twice (clean, then crash), the store crashed once.
-    const schedule: Array<[string, () => Promise<void>]> = [
-      ['kill -9 harvest-intake', killService('harvest-intake')],
-      ['kill -9 grading', killService('grading')],
-      ['kill -9 warehouse', killService('warehouse')],
-      ['kill -9 order-routing', killService('order-routing')],
-      [kafkaFault('SIGTERM', 'orders'), bounceKafka('SIGTERM', 'orders')],
-      ['kill -9 warehouse', killService('warehouse')],
-      [
-        'FerretDB SIGKILL, down 2 s, start',
-        () => infra.restart('ferretdb', { signal: 'SIGKILL', downMs: 2000 }),
-      ],
-      ['kill -9 order-routing', killService('order-routing')],
-      ['kill -9 grading', killService('grading')],
-      [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
-      ['kill -9 harvest-intake', killService('harvest-intake')],
-    ];
+    // With replicas: one replica of each service, then both replicas of warehouse and of order-routing
+    // at once, and whole services (primary and workers) for grading and harvest-intake.
+    const schedule: Array<[string, () => Promise<void>]> =
+      REPLICAS > 1
+        ? [
+            ['kill -9 one replica of harvest-intake', killReplicas('harvest-intake', 1)],
+            ['kill -9 one replica of grading', killReplicas('grading', 1)],
+            ['kill -9 one replica of warehouse', killReplicas('warehouse', 1)],
+            ['kill -9 one replica of order-routing', killReplicas('order-routing', 1)],
+            [kafkaFault('SIGTERM', 'orders'), bounceKafka('SIGTERM', 'orders')],
+            [`kill -9 all ${REPLICAS} replicas of warehouse at once`, killReplicas('warehouse', REPLICAS)],
+            [
+              'FerretDB SIGKILL, down 2 s, start',
+              () => infra.restart('ferretdb', { signal: 'SIGKILL', downMs: 2000 }),
+            ],
+            [
+              `kill -9 all ${REPLICAS} replicas of order-routing at once`,
+              killReplicas('order-routing', REPLICAS),
+            ],
+            ['kill -9 grading (primary and replicas)', killService('grading')],
+            [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
+            ['kill -9 one replica of insights', killReplicas('insights', 1)],
+            ['kill -9 harvest-intake (primary and replicas)', killService('harvest-intake')],
+          ]
+        : [
+            ['kill -9 harvest-intake', killService('harvest-intake')],
+            ['kill -9 grading', killService('grading')],
+            ['kill -9 warehouse', killService('warehouse')],
+            ['kill -9 order-routing', killService('order-routing')],
+            [kafkaFault('SIGTERM', 'orders'), bounceKafka('SIGTERM', 'orders')],
+            ['kill -9 warehouse', killService('warehouse')],
+            [
+              'FerretDB SIGKILL, down 2 s, start',
+              () => infra.restart('ferretdb', { signal: 'SIGKILL', downMs: 2000 }),
+            ],
+            ['kill -9 order-routing', killService('order-routing')],
+            ['kill -9 grading', killService('grading')],
+            [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
+            ['kill -9 harvest-intake', killService('harvest-intake')],
+          ];
     let lastFault = 0;
     for (const [what, fault] of schedule) {
       lastFault = Date.now();
@@ -262,7 +301,10 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         last = await pending().catch((err: unknown) => ({ error: String(err) }));
         // What is still on its way, when that changes: where the time to settle goes.
         const now = last === null ? 'nothing' : summary(last as Record<string, unknown>);
-        if (now !== said) log(`t+${Math.round((Date.now() - t0) / 1000)}s (last fault +${Math.round((Date.now() - lastFault) / 1000)}s) pending: ${(said = now)}`);
+        if (now !== said)
+          log(
+            `t+${Math.round((Date.now() - t0) / 1000)}s (last fault +${Math.round((Date.now() - lastFault) / 1000)}s) pending: ${(said = now)}`,
+          );
         return last === null ? Date.now() : undefined;
       },
       {
@@ -587,7 +629,10 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     const [positions, reservations, ledger] = await Promise.all([
       store.all<Omit<Position, 'reservations' | 'ledger'>>('warehouse', 'stock_positions'),
       store.all<Position['reservations'][number] & { positionId: string }>('warehouse', 'stock_reservations'),
-      store.all<Position['ledger'][number] & { _id: string; positionId: string; version: number }>('warehouse', 'stock_ledger'),
+      store.all<Position['ledger'][number] & { _id: string; positionId: string; version: number }>(
+        'warehouse',
+        'stock_ledger',
+      ),
     ]);
     const reservationsOf = groupBy(reservations, (r) => r.positionId);
     const ledgerOf = groupBy(
@@ -603,7 +648,10 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
 
   /** Backordered orders whose kilograms the warehouse has available now (every position is apple, grade_2 or better). */
   async function servableBackorders(): Promise<string[]> {
-    const positions = await store.all<Omit<Position, 'reservations' | 'ledger'>>('warehouse', 'stock_positions');
+    const positions = await store.all<Omit<Position, 'reservations' | 'ledger'>>(
+      'warehouse',
+      'stock_positions',
+    );
     const available = positions.reduce((s, p) => s + p.availableG, 0);
     const backordered = await store.all<OrderDoc>('order-routing', 'orders', { status: 'backordered' });
     return backordered
@@ -689,9 +737,7 @@ function checkPosition(p: Position): string[] {
     out.push(`${p._id}: ledger on-hand deltas ${sum(p.ledger.map((e) => e.onHandDeltaG))} ≠ ${p.onHandG}`);
   if (sum(p.ledger.map((e) => e.reservedDeltaG)) !== p.reservedG)
     out.push(`${p._id}: ledger reserved deltas ≠ ${p.reservedG}`);
-  const holding = p.reservations.filter(
-    (r) => r.status === 'held' || r.status === 'confirmed',
-  );
+  const holding = p.reservations.filter((r) => r.status === 'held' || r.status === 'confirmed');
   if (sum(holding.map((r) => r.quantityG)) !== p.reservedG)
     out.push(`${p._id}: open reservations ${sum(holding.map((r) => r.quantityG))} ≠ reserved ${p.reservedG}`);
   const last = p.ledger.at(-1);
