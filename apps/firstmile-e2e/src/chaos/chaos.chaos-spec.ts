@@ -529,6 +529,11 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     const groups: GroupLag[] = await broker.lag();
     report['accepted'] = { lots: lots.length, gradings: graded.length, orders: load.orders.length };
     report['orderStatuses'] = statuses;
+    // A rejection says "nothing could ever serve this"; on a stale stock view it would be wrong for good.
+    report['rejectedOrders'] = orders
+      .filter((o) => o.status === 'rejected')
+      .slice(0, 20)
+      .map((o) => ({ id: o._id, reason: o.reason, placedAt: o.placedAt }));
     report['stock'] = { positions: positions.length, subLots: allSubLots.length };
     report['lost'] = {
       lots: lostLots.length,
@@ -729,6 +734,8 @@ interface Position {
 interface OrderDoc {
   _id: string;
   status: string;
+  reason?: string;
+  placedAt?: Date;
   destination: { address?: string };
   lines: Array<{ quantityKg: number }>;
   allocations: Array<{
