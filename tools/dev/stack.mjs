@@ -47,12 +47,38 @@ export function build({ log = console.log } = {}) {
   log(`[stack] compiled the services in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
+/** A process's children (the workers of a service's primary), from /proc: Linux, as the embedded stack. */
+function childrenOf(pid) {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Running (a zombie not yet reaped by its parent counts as gone). */
+function alive(pid) {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts the services. `env` is shared (KAFKA_BROKERS, MONGO_URL, prefixes…); `portOffset` moves
  * every port (tests use +10000 so a running `npm start` is left alone). Each service's JSON log goes
  * to `<logDir>/<name>.log`; lines at warn level or above are echoed through `log`.
+ * `REPLICAS` (in `env`, else this process's environment) > 1 makes each of the five services a
+ * primary with that many workers on its port (libs/http `runReplicated`); the console stays one process.
  */
 export async function startServices({ env = {}, portOffset = 0, logDir, log = console.log, only } = {}) {
+  const replicas = Number(env.REPLICAS ?? process.env.REPLICAS ?? 1) || 1;
   const dir = logDir ?? path.join(REPO_ROOT, '.cache', 'logs');
   fs.mkdirSync(dir, { recursive: true });
   const services = SERVICES.filter((s) => !only || only.includes(s.name)).map((s) => ({ ...s, port: s.port + portOffset }));
@@ -100,7 +126,9 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
           if (exited !== null) throw new Error(`${s.name} exited with ${exited} before it was ready; see ${path.join(dir, `${s.name}.log`)}`);
           try {
             const res = await fetch(url(s, '/health/ready'));
-            if (res.status === 200) break;
+            // With replicas, ready once every worker serves (the answer says how many do).
+            const workers = res.status === 200 ? (await res.json().catch(() => ({}))).details?.replicas : undefined;
+            if (res.status === 200 && (!workers || workers.listening >= workers.wanted)) break;
           } catch {
             // not listening yet
           }
@@ -115,6 +143,32 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
       p.stopping = true;
       p.child.kill(signal);
       return new Promise((resolve) => (p.child.exitCode !== null || p.child.signalCode ? resolve() : p.child.once('exit', () => resolve())));
+    },
+    /** How many processes each service runs on its port (REPLICAS; the console always 1). */
+    replicas,
+    /** The worker processes of a service started with REPLICAS > 1 (none otherwise). */
+    workers: (name) => (procs.get(name)?.child.pid ? childrenOf(procs.get(name).child.pid) : []),
+    /**
+     * Kills `count` of a service's workers at once (the first ones its primary lists), which the
+     * primary then starts again. Resolves once they are gone and the service says a replica is
+     * missing, so a following `ready()` waits for their replacements. Returns the pids killed.
+     */
+    async killWorkers(name, { count = 1, signal = 'SIGKILL' } = {}) {
+      const pids = stack.workers(name).slice(0, count);
+      if (pids.length < count) throw new Error(`${name} has ${pids.length} workers, not ${count} to kill`);
+      for (const pid of pids) process.kill(pid, signal);
+      const s = services.find((x) => x.name === name);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        if (!pids.some(alive)) {
+          const res = await fetch(url(s, '/health/ready')).catch(() => null);
+          const workers = res?.status === 200 ? (await res.json().catch(() => ({}))).details?.replicas : undefined;
+          // No answer at all (every worker gone) or fewer listening: the loss is seen.
+          if (!workers || workers.listening < workers.wanted) break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return pids;
     },
     /** Starts a killed service again; `extraEnv` changes its settings (e.g. a low rate limit). */
     restart(name, extraEnv = {}) {

@@ -69,7 +69,11 @@ try {
   // The console offers the demo tokens as one-click sign-in; the file is written once the demo is seeded.
   const demoTokens = path.join(dataDir, 'demo-tokens.json');
   const consoleEnv = { CONSOLE_DEMO_TOKENS_FILE: demoTokens, ...(zipkin ? { ZIPKIN_URL: zipkin.url } : {}) };
-  stack = await startServices({ env: { LOG_LEVEL: 'info', ...env, ...consoleEnv }, log, logDir: path.join(dataDir, 'logs') });
+  // FIRSTMILE_PORT_OFFSET moves every service's port (3100… + offset), for a second system on one machine.
+  const portOffset = Number(process.env.FIRSTMILE_PORT_OFFSET ?? 0);
+  if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 60_000) throw new Error(`FIRSTMILE_PORT_OFFSET=${process.env.FIRSTMILE_PORT_OFFSET}: a whole number of ports is needed`);
+  stack = await startServices({ env: { LOG_LEVEL: 'info', ...env, ...consoleEnv }, portOffset, log, logDir: path.join(dataDir, 'logs') });
+  if (stack.replicas > 1) log(`[start] REPLICAS=${stack.replicas}: each service runs ${stack.replicas} processes on its port`);
   log('[start] waiting for the services to be ready…');
   await stack.ready();
   log(`[start] all five services and the console ready in ${secs()}`);

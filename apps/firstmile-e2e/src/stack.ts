@@ -6,6 +6,12 @@ export interface Stack {
   url(service: ServiceName | 'console', path?: string): string;
   ready(timeoutMs?: number): Promise<void>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Processes per service (REPLICAS). */
+  readonly replicas: number;
+  /** A service's worker pids when it runs REPLICAS > 1 (none otherwise). */
+  workers(service: ServiceName): number[];
+  /** Kills `count` of a service's workers at once; its primary starts them again. The pids killed. */
+  killWorkers(service: ServiceName, opts?: { count?: number; signal?: NodeJS.Signals }): Promise<number[]>;
   /** Starts a killed service again; `env` adds to or overrides its settings. */
   restart(service: ServiceName, env?: Record<string, string>): void;
   stop(): Promise<void>;
@@ -14,7 +20,13 @@ export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-ro
 
 interface StackModule {
   build(opts: { log: (line: string) => void }): void;
-  startServices(opts: { env: Record<string, string>; portOffset: number; logDir: string; log: (line: string) => void }): Promise<Stack>;
+  startServices(opts: {
+    env: Record<string, string>;
+    portOffset: number;
+    logDir: string;
+    log: (line: string) => void;
+    only?: ServiceName[];
+  }): Promise<Stack>;
 }
 
 /**
@@ -40,7 +52,11 @@ export function requireTool<T>(relativePath: string): T {
  * Each end-to-end file runs its own stack on its own topic and database prefix inside the run's,
  * so stock, events and dead letters of other suites never leak into what it asserts.
  */
-export async function startStack(name: E2EStack, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  name: E2EStack,
+  env: Record<string, string> = {},
+  { only }: { only?: ServiceName[] } = {},
+): Promise<Stack> {
   const { build, startServices } = requireTool<StackModule>('tools/dev/stack.mjs');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   build({ log });
@@ -57,14 +73,25 @@ export async function startStack(name: E2EStack, env: Record<string, string> = {
       ...env,
     },
     // Test ports (13101… for the first stack, +100 for each next one) leave a running `npm start`
-    // and other suites' stacks alone.
-    portOffset: 10_000 + 100 * E2E_STACKS.indexOf(name),
-    logDir: path.join(REPO_ROOT, '.cache', 'logs', `e2e-${run.FM_RUN_ID}-${name}`),
+    // and other suites' stacks alone; E2E_PORT_OFFSET moves the base (two runs on one machine).
+    portOffset: Number(process.env['E2E_PORT_OFFSET'] ?? 10_000) + 100 * E2E_STACKS.indexOf(name),
+    logDir: logDirOf(name),
     log,
+    ...(only ? { only } : {}),
   });
-  await stack.ready();
+  try {
+    await stack.ready();
+  } catch (err) {
+    // The caller never gets the stack, so it could not stop what did start.
+    await stack.stop();
+    throw err;
+  }
   return stack;
 }
+
+/** Where a stack's services write their JSON logs (`<service>.log`). */
+export const logDirOf = (name: E2EStack) =>
+  path.join(REPO_ROOT, '.cache', 'logs', `e2e-${(process.env as unknown as RunEnv).FM_RUN_ID}-${name}`);
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;

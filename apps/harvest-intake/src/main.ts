@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigService } from '@nestjs/config';
-import { listen } from '@firstmile/http';
+import { listen, runReplicated } from '@firstmile/http';
 import { createApp } from './app';
 import type { HarvestEnv } from './harvest.env';
 
@@ -9,4 +9,5 @@ async function main(): Promise<void> {
   await listen(app, app.get(ConfigService<HarvestEnv, true>).get('PORT', { infer: true }));
 }
 
-void main();
+// REPLICAS=N: N processes of the service on its port (see runReplicated); one by default.
+void runReplicated('harvest-intake', main);

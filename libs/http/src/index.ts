@@ -15,3 +15,4 @@ export * from './lib/auth/token-verifier';
 export { TOKEN_VERIFIER } from './lib/request-guards';
 export { SkipRateLimits } from './lib/rate-limit.guard';
 export { instrumentHttp, requestIdOf } from './lib/observability';
+export * from './lib/replicas';

@@ -5,6 +5,11 @@
  * Configuration: OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER (otlp | zipkin | console | none),
  * OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED.
  */
+import cluster from 'node:cluster';
 import { startTelemetry } from './lib/sdk';
 
-startTelemetry();
+// With REPLICAS > 1 the preloaded process is also the cluster's primary, which only forks and watches
+// its workers: it has no request or event to trace. Each worker (a fork of the same command line)
+// starts its own SDK here.
+const replicasPrimary = cluster.isPrimary && Number(process.env['REPLICAS'] ?? 1) > 1;
+if (!replicasPrimary) startTelemetry();

@@ -38,6 +38,11 @@ export class HttpEnv {
    * public and not rate-limited: scrapes in between get the last values. Counters are always live.
    */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(0) METRICS_COLLECT_INTERVAL_MS = 5_000;
+  /**
+   * Processes of this service on its one port (node:cluster; the primary reads it before this
+   * class validates it, with the same rule). 1 on Kubernetes, where the Deployment's `replicas:` counts pods.
+   */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) REPLICAS = 1;
   /** How long one /health/ready answer serves every probe (it pings MongoDB and Kafka). */
   @Transform(({ value }) => Number(value)) @IsInt() @Min(0) READY_CACHE_MS = 1_000;
 }

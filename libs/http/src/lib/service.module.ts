@@ -20,6 +20,7 @@ import { MetricsController } from './metrics.controller';
 import { TelemetryShutdown } from './observability';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { rateLimits } from './rate-limit.guard';
+import { replicaNumber } from './replicas';
 import { REQUEST_GUARDS, TOKEN_VERIFIER } from './request-guards';
 
 export interface ServiceModuleOptions {
@@ -48,7 +49,8 @@ export class ServiceModule {
           useFactory: (config: ConfigService<HttpEnv, true>) => ({
             pinoHttp: {
               level: config.get('LOG_LEVEL', { infer: true }),
-              base: { service },
+              // Which worker wrote the line, when REPLICAS > 1 runs several on one port.
+              base: { service, ...(replicaNumber() ? { replica: replicaNumber() } : {}) },
               // Fastify's request id (requestIdOf) normally arrives first; this covers anything else.
               genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
               // The active span's ids on every line: a log line leads to its trace and back.

@@ -20,10 +20,13 @@ describe('kafkajs logs', () => {
       entry(logLevel.ERROR, 'Response ListOffsets(key: 2, version: 3)', { broker: '127.0.0.1:9092', error: 'This server is not the leader for that topic-partition' });
     }
     entry(logLevel.ERROR, 'Response FindCoordinator', { broker: '127.0.0.1:9092', error: 'The group coordinator is not available' });
+    // A second replica joining the group: each member's heartbeat is told to rejoin.
+    for (let i = 0; i < 5; i++) entry(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', { broker: '127.0.0.1:9092', error: 'The group is rebalancing, so a rejoin is needed' });
     expect(error).not.toHaveBeenCalled();
     expect(warn.mock.calls.map(([line]) => line)).toEqual([
       'waiting for the partition leader to be known (kafkajs retries): 127.0.0.1:9092 answered "This server is not the leader for that topic-partition"',
       'waiting for the group coordinator (kafkajs retries): 127.0.0.1:9092 answered "The group coordinator is not available"',
+      'the group is sharing its partitions out again (kafkajs rejoins): 127.0.0.1:9092 answered "The group is rebalancing, so a rejoin is needed"',
     ]);
   });
 

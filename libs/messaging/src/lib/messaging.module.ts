@@ -24,6 +24,9 @@ const SETTLING: Readonly<Record<string, string>> = {
   'The group coordinator is not available': 'waiting for the group coordinator (kafkajs retries)',
   'This is not the correct coordinator for this group': 'waiting for the group coordinator to be found (kafkajs retries)',
   'Topic creation errors': 'another service created some of these topics first (they are used as they are)',
+  // A member joined or left (a replica started, stopped or died): the heartbeat or SyncGroup that
+  // learns of it is answered this, and kafkajs rejoins; with REPLICAS > 1 every start does this.
+  'The group is rebalancing, so a rejoin is needed': 'the group is sharing its partitions out again (kafkajs rejoins)',
 };
 const SETTLING_EVERY_MS = 60_000;
 

@@ -37,7 +37,9 @@ export const gaugeCollection = { minIntervalMs: 5_000 };
 /**
  * A gauge; `collect` (may be async), for values read from somewhere else, runs on a scrape at most
  * once per `gaugeCollection.minIntervalMs`: scrapes meanwhile get the values it set last, and scrapes
- * while it runs wait for that one run.
+ * while it runs wait for that one run. Such a value (a group's lag, a collection's backlog) is the
+ * same whichever replica reads it, so when REPLICAS > 1 sums the workers' metrics it takes the
+ * largest, not the sum; a gauge of the process's own state is summed.
  */
 export function gauge<L extends string>(
   name: string,
@@ -45,7 +47,10 @@ export function gauge<L extends string>(
   labelNames: readonly L[] = [],
   collect?: GaugeConfiguration<L>['collect'],
 ): Gauge<L> {
-  return getOrCreate(name, () => new Gauge<L>({ name, help, labelNames, ...(collect ? { collect: atMostEvery(collect) } : {}) }));
+  return getOrCreate(
+    name,
+    () => new Gauge<L>({ name, help, labelNames, ...(collect ? { collect: atMostEvery(collect), aggregator: 'max' as const } : {}) }),
+  );
 }
 
 function atMostEvery<L extends string>(collect: NonNullable<GaugeConfiguration<L>['collect']>): NonNullable<GaugeConfiguration<L>['collect']> {

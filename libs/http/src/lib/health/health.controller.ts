@@ -6,6 +6,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { KAFKA } from '@firstmile/messaging';
 import { Public } from '../auth/auth.decorators';
 import type { HttpEnv } from '../env';
+import { replicaState } from '../replicas';
 import { SkipRateLimits } from '../rate-limit.guard';
 
 @ApiTags('health')
@@ -47,11 +48,31 @@ export class HealthController implements OnApplicationShutdown {
   ready(): Promise<HealthCheckResult> {
     const now = Date.now();
     if (this.lastReady && now - this.lastReady.at < this.readyCacheMs) return this.lastReady.answer;
-    const answer = this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 2000 }), () => this.kafkaCheck()]);
+    const answer = this.health.check([
+      () => this.mongo.pingCheck('mongodb', { timeout: 2000 }),
+      () => this.kafkaCheck(),
+      () => this.replicasCheck(),
+    ]);
     this.lastReady = { at: now, answer };
     // Kept whichever way it settles (a down answer is an answer); the probe that asked still gets it.
     answer.catch(() => undefined);
     return answer;
+  }
+
+  /**
+   * With REPLICAS > 1: how many of the workers serve the port. Up while this one can answer (it is
+   * ready, and the primary routes connections only to live workers), so one dead worker does not take
+   * the whole port out of a load balancer while the primary starts it again; `listening` below
+   * `wanted` says a replica is missing (tools/dev/stack.mjs waits for all of them).
+   */
+  private async replicasCheck() {
+    const indicator = this.indicators.check('replicas');
+    try {
+      const state = await replicaState();
+      return state ? indicator.up({ ...state }) : indicator.up({ wanted: 1, listening: 1, restarts: 0 });
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
   }
 
   private async kafkaCheck() {
