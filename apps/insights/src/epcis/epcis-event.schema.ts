@@ -17,6 +17,12 @@ export class EpcisEventDoc implements EpcisRecord {
   @Prop({ type: [String], required: true }) anyEpcs!: string[];
   @Prop({ type: String, default: null }) cooperativeId!: string | null;
   @Prop({ type: [String], required: true }) lotIds!: string[];
+  /**
+   * Stored before its lot's event was read, so without a cooperative yet: the few events the
+   * cooperative's assignment looks at (a plain boolean the store can serve from an index, where
+   * `lotIds`, an array, and a null `cooperativeId` it cannot).
+   */
+  @Prop({ type: Boolean, default: false }) awaitsCooperative!: boolean;
   @Prop({ type: Object, required: true }) event!: EpcisEvent;
 }
 
@@ -35,5 +41,5 @@ EpcisEventSchema.index({ epcs: 1, eventTime: 1, _id: 1 });
 EpcisEventSchema.index({ bizStep: 1, eventTime: 1, _id: 1 });
 // eventType (e.g. every TransformationEvent).
 EpcisEventSchema.index({ type: 1, eventTime: 1, _id: 1 });
-// Setting the cooperative of events stored before their lot's event was read (multikey).
-EpcisEventSchema.index({ lotIds: 1, cooperativeId: 1 });
+// Setting the cooperative of events stored before their lot's event was read: { awaitsCooperative: true, lotIds }.
+EpcisEventSchema.index({ awaitsCooperative: 1 });

@@ -17,7 +17,10 @@ export class EpcisRepository {
   ) {}
 
   insertEvents(records: EpcisRecord[]): Promise<void> {
-    return insertOnce(this.events, records);
+    return insertOnce(
+      this.events,
+      records.map((r) => ({ ...r, awaitsCooperative: r.cooperativeId === null })),
+    );
   }
 
   /** Remembers whose a lot is, and gives that cooperative the lot's events stored before this was known. */
@@ -27,7 +30,7 @@ export class EpcisRepository {
   }
 
   async assignCooperative(lotId: string, cooperativeId: string): Promise<void> {
-    await this.events.updateMany({ lotIds: lotId, cooperativeId: null }, { $set: { cooperativeId } });
+    await this.events.updateMany({ awaitsCooperative: true, lotIds: lotId }, { $set: { cooperativeId, awaitsCooperative: false } });
   }
 
   rememberSubLots(facts: SubLotFact[]): Promise<void> {
