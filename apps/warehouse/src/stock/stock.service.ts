@@ -531,75 +531,67 @@ export class StockService {
     steps: Step[],
     extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
   ): Promise<Mutation[]> {
-    return this.repo.exclusive(id, () => this.mutateExclusive(id, appliedKey, reservationIds, steps, extraSet));
-  }
-
-  private async mutateExclusive(
-    id: string,
-    appliedKey: string | null,
-    reservationIds: string[],
-    steps: Step[],
-    extraSet?: (p: PositionRecord, change: Change) => Record<string, unknown>,
-  ): Promise<Mutation[]> {
-    const duplicates = (): Mutation[] => steps.map(() => ({ kind: 'duplicate' }));
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const cached = this.recent.get(id);
-      let p = cached ?? (await this.repo.load(id));
-      if (!p) return steps.map(() => ({ kind: 'missing' }));
-      if (!cached && p.pendingCount > 0) {
-        // What changes owed may not be written (a crash came in between): write it before deciding.
-        await this.repo.settle(p);
-        p = { ...p, pending: {}, pendingCount: 0 };
-      }
-      // Whether a reservation id was answered is read afresh every time: no stale copy can say so.
-      const known: Record<string, Reservation> = { ...(await this.repo.reservationsById(reservationIds)) };
-      const results: Mutation[] = [];
-      const changes: Change[] = [];
-      const events: OutboundEvent[] = [];
-      const refusals: Array<{ reservation: ReservationRecord; events: OutboundEvent[]; step: number }> = [];
-      let current: PositionRecord = p;
-      for (const step of steps) {
-        const outcome = step.decide(current, known);
-        if (!outcome.ok) {
-          results.push(outcome.refusal === 'duplicate' ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: current, known: { ...known } });
-          continue;
+    return this.repo.exclusive(id, async () => {
+      const duplicates = (): Mutation[] => steps.map(() => ({ kind: 'duplicate' }));
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const cached = this.recent.get(id);
+        let p = cached ?? (await this.repo.load(id));
+        if (!p) return steps.map(() => ({ kind: 'missing' }));
+        if (!cached && p.pendingCount > 0) {
+          // What changes owed may not be written (a crash came in between): write it before deciding.
+          await this.repo.settle(p);
+          p = { ...p, pending: {}, pendingCount: 0 };
         }
-        const staged = step.events(current, outcome.change);
-        if (outcome.change.delta.version === 0) {
-          // An answer that moves nothing (a rejection) is kept with the reservation it answers.
-          const [reservation] = pendingWrites(current, outcome.change).reservations;
-          refusals.push({ reservation, events: staged, step: results.length });
-        } else {
-          changes.push(outcome.change);
-          events.push(...staged);
+        // Whether a reservation id was answered is read afresh every time: no stale copy can say so.
+        const known: Record<string, Reservation> = { ...(await this.repo.reservationsById(reservationIds)) };
+        const results: Mutation[] = [];
+        const changes: Change[] = [];
+        const events: OutboundEvent[] = [];
+        const refusals: Array<{ reservation: ReservationRecord; events: OutboundEvent[]; step: number }> = [];
+        let current: PositionRecord = p;
+        for (const step of steps) {
+          const outcome = step.decide(current, known);
+          if (!outcome.ok) {
+            results.push(outcome.refusal === 'duplicate' ? { kind: 'duplicate' } : { kind: 'refused', refusal: outcome.refusal, position: current, known: { ...known } });
+            continue;
+          }
+          const staged = step.events(current, outcome.change);
+          if (outcome.change.delta.version === 0) {
+            // An answer that moves nothing (a rejection) is kept with the reservation it answers.
+            const [reservation] = pendingWrites(current, outcome.change).reservations;
+            refusals.push({ reservation, events: staged, step: results.length });
+          } else {
+            changes.push(outcome.change);
+            events.push(...staged);
+          }
+          Object.assign(known, outcome.change.reservations);
+          results.push({ kind: 'applied', change: outcome.change, position: current });
+          current = { ...current, ...outcome.change.next };
         }
-        Object.assign(known, outcome.change.reservations);
-        results.push({ kind: 'applied', change: outcome.change, position: current });
-        current = { ...current, ...outcome.change.next };
-      }
-      if (changes.length === 0) {
-        // A refusal or a rejection writes no figure, so no version check would catch a stale copy: decide on a fresh read.
-        if (cached && results.some((r) => r.kind !== 'duplicate')) {
-          this.recent.delete(id);
-          continue;
+        if (changes.length === 0) {
+          // A refusal or a rejection writes no figure, so no version check would catch a stale copy: decide on a fresh read.
+          if (cached && results.some((r) => r.kind !== 'duplicate')) {
+            this.recent.delete(id);
+            continue;
+          }
+          if (appliedKey && results.some((r) => r.kind === 'refused') && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
+          return this.recordRefusals(refusals, results);
         }
-        if (appliedKey && results.some((r) => r.kind === 'refused') && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
-        return this.recordRefusals(refusals, results);
+        const change = combine(changes);
+        const extra = extraSet?.(p, change) ?? {};
+        // The copy in `recent` carries the entries this process wrote and has not cleared: this write clears them.
+        const committed = await this.repo.commit(p, appliedKey, change, events, extra, Object.keys(p.pending));
+        this.recent.delete(id);
+        if (committed) {
+          await this.repo.write(committed.pending);
+          this.remember(id, { ...p, ...extra, ...change.next, pending: committed.pending, pendingCount: Object.keys(committed.pending).length });
+          return this.recordRefusals(refusals, results);
+        }
+        if (appliedKey && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
+        if (!cached) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
       }
-      const change = combine(changes);
-      const extra = extraSet?.(p, change) ?? {};
-      // The copy in `recent` carries the entries this process wrote and has not cleared: this write clears them.
-      const committed = await this.repo.commit(p, appliedKey, change, events, extra, Object.keys(p.pending));
-      this.recent.delete(id);
-      if (committed) {
-        await this.repo.write(committed.pending);
-        this.remember(id, { ...p, ...extra, ...change.next, pending: committed.pending, pendingCount: Object.keys(committed.pending).length });
-        return this.recordRefusals(refusals, results);
-      }
-      if (appliedKey && (await this.repo.hasApplied(id, appliedKey))) return duplicates();
-      if (!cached) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
-    }
-    throw new Error(`stock position ${id} stayed contended for ${MAX_ATTEMPTS} attempts`);
+      throw new Error(`stock position ${id} stayed contended for ${MAX_ATTEMPTS} attempts`);
+    });
   }
 
   /** Records the run's rejections with their answers; one answered before (a redelivery) becomes a duplicate. */
