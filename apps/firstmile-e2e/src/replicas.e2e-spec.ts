@@ -151,15 +151,18 @@ describe('REPLICAS=2: two workers of one service on one port', () => {
   it('starts a killed worker again, which joins the groups again', async () => {
     const [killed] = await stack.killWorkers(SERVICE, { count: 1 });
     await stack.ready(120_000);
-    const workers = stack.workers(SERVICE);
-    expect(workers).toHaveLength(2);
-    expect(workers).not.toContain(killed);
-    const ready = await getOnNewConnection(stack.url(SERVICE, '/health/ready'), {});
-    expect((JSON.parse(ready.body) as Ready).details.replicas).toMatchObject({
-      wanted: 2,
-      listening: 2,
-      restarts: 1,
-    });
+    // A readiness answer is cached for READY_CACHE_MS and may predate the kill: wait for one that
+    // counts the replacement, and for the replacement among the primary's children.
+    const replicas = await waitFor(
+      async () => {
+        const ready = await getOnNewConnection(stack.url(SERVICE, '/health/ready'), {});
+        const r = (JSON.parse(ready.body) as Ready).details.replicas;
+        return r.restarts === 1 && r.listening === 2 && stack.workers(SERVICE).length === 2 ? r : undefined;
+      },
+      { what: 'the killed worker replaced and listening', timeoutMs: 60_000 },
+    );
+    expect(replicas).toMatchObject({ wanted: 2, listening: 2, restarts: 1 });
+    expect(stack.workers(SERVICE)).not.toContain(killed);
     const byGroup = await groups();
     expect(byGroup.size).toBe(GROUPS.length);
     for (const [group, members] of byGroup)
