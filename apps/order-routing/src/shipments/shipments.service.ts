@@ -46,12 +46,11 @@ export class ShipmentsService {
     private readonly settings: RoutingSettings,
   ) {}
 
-  /** orders: the order's own order.routed → one shipment per warehouse, each created exactly once. */
-  async create(e: OrderRoutedV1): Promise<void> {
-    await this.createAll([{ command: e }]);
-  }
-
-  /** Routed orders as a batch: every shipment they need, in one insert; one made before (a redelivery) stays as it is. */
+  /**
+   * orders: the order's own order.routed → one shipment per warehouse, each created exactly once. A
+   * batch of routed orders: every shipment they need, in one insert; one made before (a redelivery)
+   * stays as it is.
+   */
   async createAll(batch: ReadonlyArray<Command<OrderRoutedV1>>): Promise<void> {
     const created: Array<{ shipment: ShipmentRecord; events: OutboundEvent[] }> = [];
     for (const routed of batch) {

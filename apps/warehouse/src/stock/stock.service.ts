@@ -51,9 +51,6 @@ interface Step {
 /** The commands of a batch that failed, with their errors. */
 export type Failures<C> = Map<Command<C>, unknown>;
 
-async function rethrowFirst(failures: Failures<unknown>): Promise<void> {
-  for (const err of failures.values()) throw err;
-}
 
 export interface StockItemView {
   subLotId: string;
@@ -142,13 +139,9 @@ export class StockService {
     }
   }
 
-  /** ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two (the reservation id is the key). */
-  async reserve(c: ReserveStockV1, now = new Date()): Promise<void> {
-    await this.reserveAll([{ command: c }], now).then(rethrowFirst);
-  }
-
   /**
-   * Reservation commands as they came, at once: the commands of one position are decided one after
+   * ReserveStockV1 → exactly one answer: StockReservedV1 or ReservationRejectedV1, never two (the
+   * reservation id is the key). The commands of a batch, at once: the commands of one position are decided one after
    * another on the figures the previous ones left and written in ONE conditional update of the
    * position (positions concurrently), so a burst on a hot sub-lot costs a write per batch, not per
    * order. Returns the commands that failed (the others are answered).
@@ -224,11 +217,6 @@ export class StockService {
    * confirms only reservations this service answered as held, so one that is not here at all is an
    * inconsistency: it fails (retried, then parked in the dead-letter topic), never passes silently.
    */
-  async confirm(c: ConfirmReservationV1, now = new Date()): Promise<void> {
-    await this.confirmAll([{ command: c }], now).then(rethrowFirst);
-  }
-
-  /** Confirmations as they came, at once: one write per position (see `reserveAll`). Returns the ones that failed. */
   async confirmAll(commands: ReadonlyArray<Command<ConfirmReservationV1>>, now = new Date()): Promise<Failures<ConfirmReservationV1>> {
     return this.perPosition(
       commands,
@@ -252,12 +240,10 @@ export class StockService {
     );
   }
 
-  /** ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens. */
-  async release(c: ReleaseReservationV1, now = new Date()): Promise<void> {
-    await this.releaseAll([{ command: c }], now).then(rethrowFirst);
-  }
-
-  /** Releases as they came, at once: one write per position (see `reserveAll`). Returns the ones that failed. */
+  /**
+   * ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens.
+   * The commands of a batch at once, one write per position (see `reserveAll`); returns the ones that failed.
+   */
   async releaseAll(commands: ReadonlyArray<Command<ReleaseReservationV1>>, now = new Date()): Promise<Failures<ReleaseReservationV1>> {
     return this.perPosition(commands, (c) => ({
       decide: (p, known) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }, known),

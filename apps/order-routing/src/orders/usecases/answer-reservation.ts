@@ -16,12 +16,6 @@ export class AnswerReservation {
     private readonly stock: StockViewService,
   ) {}
 
-  /** warehouse.stock: a reservation held. The last one of an attempt routes the order. */
-  async reserved(e: StockReservedV1, now = new Date()): Promise<void> {
-    await this.stock.reserved([e]);
-    await this.orders.transition(e.orderId, (o) => this.onReserved(o, e, now));
-  }
-
   /**
    * Reservations held, as a batch: the stock view takes them in one write, the orders are read at
    * once, decided and written in one bulk write. An order that changed in between, or that has
