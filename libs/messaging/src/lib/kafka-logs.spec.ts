@@ -30,6 +30,19 @@ describe('kafkajs logs', () => {
     ]);
   });
 
+  it('says at warn that a consumer crashed on a settling answer and is restarted by kafkajs', () => {
+    entry(logLevel.ERROR, "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group", {
+      groupId: 'order-routing.orders',
+      stack: '…',
+    });
+    entry(logLevel.ERROR, 'Restarting the consumer in 200ms', { retryTime: 200, groupId: 'order-routing.orders' });
+    expect(error).not.toHaveBeenCalled();
+    expect(warn.mock.calls.map(([line]) => line)).toEqual([
+      'waiting for the group coordinator to load (kafkajs retries): order-routing.orders answered "The coordinator is loading and hence can\'t process requests for this group"',
+      expect.stringMatching(/^Restarting the consumer in 200ms \{.*"groupId":"order-routing.orders"\}$/),
+    ]);
+  });
+
   it('keeps every other error an error', () => {
     entry(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError', { groupId: 'grading.harvest.lots', error: 'The coordinator is not aware of this member' });
     entry(logLevel.ERROR, 'Response Produce', { broker: '127.0.0.1:9092', error: 'Topic authorization failed' });

@@ -29,18 +29,28 @@ const SETTLING: Readonly<Record<string, string>> = {
   'The group is rebalancing, so a rejoin is needed': 'the group is sharing its partitions out again (kafkajs rejoins)',
 };
 const SETTLING_EVERY_MS = 60_000;
+const CRASH = /^Crash: \w+: (.+)$/;
 
 export const kafkaLogs: logCreator = () => {
   const logger = new Logger('kafkajs');
   const lastSaid = new Map<string, number>();
   return ({ level, log: { message, ...extra } }) => {
-    const settling = typeof extra['error'] === 'string' ? SETTLING[extra['error']] : undefined;
+    // A consumer that crashed on a settling answer (a group joined while its coordinator loads) says
+    // so as "Crash: <name>: <answer>", and kafkajs restarts it on its own.
+    const answer = typeof extra['error'] === 'string' ? extra['error'] : CRASH.exec(message)?.[1];
+    const settling = answer === undefined ? undefined : SETTLING[answer];
     if (level === logLevel.ERROR && settling) {
-      const key = `${extra['error']}|${String(extra['broker'])}`;
+      const where = String(extra['broker'] ?? extra['groupId']);
+      const key = `${answer}|${where}`;
       const now = Date.now();
       if (now - (lastSaid.get(key) ?? -Infinity) < SETTLING_EVERY_MS) return;
       lastSaid.set(key, now);
-      logger.warn(`${settling}: ${String(extra['broker'])} answered "${extra['error']}"`);
+      logger.warn(`${settling}: ${where} answered "${answer}"`);
+      return;
+    }
+    // What follows a crash kafkajs recovers from; an unknown crash was logged as an error just before.
+    if (level === logLevel.ERROR && message.startsWith('Restarting the consumer')) {
+      logger.warn(`${message} ${JSON.stringify(extra)}`);
       return;
     }
     const line = `${message} ${JSON.stringify(extra)}`;
