@@ -58,7 +58,12 @@ export async function send(stack: Stack, r: RawRequest): Promise<Answer> {
         resolve({ status: incoming.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    req.on('error', reject);
+    // A server refusing an oversized body answers before it has read it all and closes: the rest of
+    // the write fails (EPIPE, ECONNRESET) while its answer is still on its way. Wait a moment for it.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') setTimeout(() => reject(err), 1_000).unref();
+      else reject(err);
+    });
     req.end(body);
   });
   const text = res.text;
