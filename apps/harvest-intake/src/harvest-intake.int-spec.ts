@@ -271,12 +271,14 @@ describe('harvest-intake against the real broker and store', () => {
     expect(await keys.countDocuments({ 'body.id': answers[0].body['id'] })).toBe(0);
     await waitFor(() => probe.records.filter((r) => r.key === answers[0].body['id']).length === 1, { what: 'one lot.logged' });
   });
-  it('group-commits concurrent POST /v1/lots: each answered for its own lot, a replayed key and a reused one in the same group only for themselves, fewer inserts than requests', async () => {
+  it('group-commits concurrent POST /v1/lots: each answered for its own lot, a replayed key and a reused one in the same group only for themselves, fewer inserts and cooperative reads than requests', async () => {
     const c = await setUpCooperative('Group commit cooperative');
     const client = app.get<Connection>(getConnectionToken()).getClient();
     const inserts: number[] = [];
+    let cooperativeReads = 0;
     const count = (e: mongo.CommandStartedEvent) => {
       if (e.commandName === 'insert' && e.command['insert'] === 'lots') inserts.push((e.command['documents'] as unknown[]).length);
+      if (e.commandName === 'find' && e.command['find'] === 'cooperatives') cooperativeReads++;
     };
     const key = randomUUID();
     const keyed = lotBody(c, { quantityKg: 777 });
@@ -331,5 +333,8 @@ describe('harvest-intake against the real broker and store', () => {
     // Written in groups: every lot of the burst went in fewer insert commands than there were lots.
     expect(inserts.reduce((a, b) => a + b, 0)).toBe(requests.length);
     expect(inserts.length).toBeLessThan(created.length);
+    // And each request's cooperative was read together with the others' of the same moment.
+    expect(cooperativeReads).toBeGreaterThan(0);
+    expect(cooperativeReads).toBeLessThan(requests.length);
   });
 });
