@@ -49,10 +49,9 @@ export class OrdersConsumer {
   /** Released stock is free again (the stock view, which wakes backorders); a cancellation may be waiting for it. */
   @OnEvents(ReservationReleasedV1.type)
   async onReleased(batch: Array<Delivery<ReservationReleasedV1>>): Promise<BatchFailures<ReservationReleasedV1>> {
-    const freed = await Promise.allSettled(batch.map((d) => this.stock.arrived(d.event)));
-    const failed: BatchFailures<ReservationReleasedV1> = new Map(
-      batch.flatMap((d, i) => (freed[i].status === 'rejected' ? [[d, (freed[i] as PromiseRejectedResult).reason]] : [])),
-    );
+    // One at a time, in order, as the view took them before they were taken a batch at a time here.
+    const failed: BatchFailures<ReservationReleasedV1> = new Map();
+    for (const d of batch) await this.stock.arrived(d.event).catch((err: unknown) => failed.set(d, err));
     const answered = await failuresOf(
       batch.filter((d) => !failed.has(d)),
       (answers) => this.cancelling.releasedAll(answers),
