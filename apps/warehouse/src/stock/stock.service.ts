@@ -290,7 +290,8 @@ export class StockService {
         {
           reservationId: r.reservationId,
           orderId: r.orderId,
-          shipmentId: r.shipmentId ?? '',
+          // A dispatched reservation was confirmed for its shipment: always there.
+          shipmentId: r.shipmentId ?? 'unknown',
           warehouseId: c.warehouseId,
           subLotId: c.subLotId,
           quantityKg: toKg(r.quantityG),
