@@ -11,16 +11,18 @@ export interface OrderView {
   allocations: Array<{ line: number; warehouseId: string; subLotId: string; quantityKg: number }>;
   shipments: string[];
   reason?: string;
+  /** Why the buyer's cancellation was refused: stock of the order had left the warehouse. */
+  cancelRefused?: string;
   placedAt: string;
   routedAt?: string;
 }
 
 /** Statuses whose `reason` says why the order is where it is. */
-const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled'];
+const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled', 'cancelling'];
 
 /** What the API shows of an order. */
 export function view(o: OrderRecord): OrderView {
-  const holding = o.status === 'routed' || o.status === 'fulfilled';
+  const holding = o.status === 'routed' || o.status === 'fulfilled' || o.status === 'cancelling';
   return {
     id: o._id,
     status: o.status,
@@ -34,6 +36,7 @@ export function view(o: OrderRecord): OrderView {
       : [],
     shipments: o.shipments,
     ...(o.reason && EXPLAINED.includes(o.status) ? { reason: o.reason } : {}),
+    ...(o.cancelRefused && o.status !== 'cancelled' ? { cancelRefused: o.cancelRefused } : {}),
     placedAt: new Date(o.placedAt).toISOString(),
     ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
   };

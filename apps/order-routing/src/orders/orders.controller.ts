@@ -44,7 +44,10 @@ export class OrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('buyer', 'ops')
-  @ApiOkResponse({ description: 'The cancelled order; every reservation is released. 409 once a shipment has left.' })
+  @ApiOkResponse({
+    description:
+      'The order: `cancelled` when it held nothing confirmed; a routed order answers `cancelling` and ends `cancelled`, or `routed` with `cancelRefused` if the warehouse refuses because its stock had left. 409 once a shipment is known to have left, or the order is closed.',
+  })
   cancel(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CancelOrderDto) {
     return this.cancelling.cancel(caller, id, dto.reason);
   }
