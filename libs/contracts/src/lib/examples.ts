@@ -1,0 +1,168 @@
+import type { EventPayload, EventType } from './catalog';
+import type { Destination, GeoPoint, StockLevel } from './common';
+import type { StockItem } from './warehouse.events';
+
+/**
+ * One realistic payload per event type, for the AsyncAPI document (`examples` of each message).
+ * Typed by the payload classes, validated by their class-validator rules (asyncapi.spec.ts) and, in
+ * the document, against the generated payload schemas by @asyncapi/parser.
+ */
+const LIXIAN: GeoPoint = { lat: 34.19, lon: 105.18 };
+const HANGZHOU: Destination = { city: 'Hangzhou', location: { lat: 30.27, lon: 120.15 }, address: 'Xihu District, Wensan Road 90' };
+const level = (onHandKg: number, reservedKg: number, version: number): StockLevel => ({ onHandKg, reservedKg, availableKg: onHandKg - reservedKg, version });
+const item = (stock: StockLevel): StockItem => ({
+  warehouseId: 'WH-LIXIAN-ORIGIN',
+  warehouseLocation: LIXIAN,
+  subLotId: 'SUB-4Q8ZK2M9TB',
+  lotId: 'LOT-7K3QH9WZ2M',
+  produce: 'apple',
+  variety: 'Fuji',
+  grade: 'grade_1',
+  brand: 'Lixian Apple',
+  traceCode: '7K3QH9WZ2M4B',
+  bestBefore: '2026-12-20T00:00:00.000Z',
+  stock,
+});
+
+export const EventExamples: { [T in EventType]: EventPayload<T> } = {
+  'firstmile.harvest.lot.logged.v1': {
+    lotId: 'LOT-7K3QH9WZ2M',
+    cooperative: { id: 'COOP-2B7XQ9KD1M', name: 'Lixian Apple Growers Cooperative', county: 'CN-GS-LIXIAN', province: 'Gansu' },
+    growerId: 'GRW-8N4TR6YH0P',
+    orchard: { id: 'ORC-5J2WC8VA3E', name: 'South slope', location: LIXIAN },
+    produce: 'apple',
+    variety: 'Fuji',
+    harvestedAt: '2026-10-20T08:00:00.000Z',
+    quantityKg: 1200.5,
+    crates: 60,
+    originWarehouseId: 'WH-LIXIAN-ORIGIN',
+    loggedAt: '2026-10-20T09:12:00.000Z',
+  },
+  'firstmile.harvest.lot.voided.v1': { lotId: 'LOT-7K3QH9WZ2M', cooperativeId: 'COOP-2B7XQ9KD1M', reason: 'Logged twice by mistake', voidedAt: '2026-10-20T09:30:00.000Z' },
+  'firstmile.grading.lot.graded.v1': {
+    lotId: 'LOT-7K3QH9WZ2M',
+    cooperativeId: 'COOP-2B7XQ9KD1M',
+    originWarehouseId: 'WH-LIXIAN-ORIGIN',
+    produce: 'apple',
+    variety: 'Fuji',
+    standard: 'GB/T 10651-2008',
+    lotQuantityKg: 1200.5,
+    cullKg: 50.5,
+    gradedAt: '2026-10-21T10:00:00.000Z',
+    subLots: [{ subLotId: 'SUB-4Q8ZK2M9TB', grade: 'grade_1', quantityKg: 1150, brand: 'Lixian Apple', traceCode: '7K3QH9WZ2M4B', bestBefore: '2026-12-20T00:00:00.000Z' }],
+  },
+  'firstmile.warehouse.stock.received.v1': { ...item(level(1150, 0, 1)), quantityKg: 1150, via: 'grading', receivedAt: '2026-10-21T10:00:01.000Z' },
+  'firstmile.warehouse.stock.reserved.v1': {
+    ...item(level(1150, 20, 2)),
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    quantityKg: 20,
+    expiresAt: '2026-10-22T10:00:00.000Z',
+    reservedAt: '2026-10-21T12:00:00.000Z',
+  },
+  'firstmile.warehouse.reservation.rejected.v1': {
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    subLotId: 'SUB-4Q8ZK2M9TB',
+    quantityKg: 2000,
+    reason: 'insufficient_stock',
+    stock: level(1150, 0, 1),
+    rejectedAt: '2026-10-21T12:00:00.000Z',
+  },
+  'firstmile.warehouse.reservation.released.v1': {
+    ...item(level(1150, 0, 3)),
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    quantityKg: 20,
+    reason: 'requested',
+    releasedAt: '2026-10-21T13:00:00.000Z',
+  },
+  'firstmile.warehouse.transfer.dispatched.v1': { ...item(level(1050, 0, 4)), transferId: 'TRF-9C4XW2KQ7N', toWarehouseId: 'DC-XIAN', quantityKg: 100, dispatchedAt: '2026-10-22T08:00:00.000Z' },
+  'firstmile.warehouse.transfer.received.v1': {
+    ...item(level(100, 0, 1)),
+    warehouseId: 'DC-XIAN',
+    warehouseLocation: { lat: 34.34, lon: 108.94 },
+    transferId: 'TRF-9C4XW2KQ7N',
+    fromWarehouseId: 'WH-LIXIAN-ORIGIN',
+    quantityKg: 100,
+    receivedAt: '2026-10-23T08:00:00.000Z',
+  },
+  'firstmile.warehouse.stock.dispatched.v1': {
+    shipmentId: 'SHP-1T7KD3QW9B',
+    orderId: 'ORD-6H2NV8XC4R',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    items: [{ ...item(level(1130, 0, 5)), reservationId: 'RSV-3M9QK7ZT2W', quantityKg: 20 }],
+    dispatchedAt: '2026-10-22T09:00:00.000Z',
+  },
+  'firstmile.warehouse.stock.written-off.v1': { ...item(level(1125, 0, 6)), quantityKg: 5, reason: 'Bruised in handling', writtenOffAt: '2026-10-24T08:00:00.000Z' },
+  'firstmile.warehouse.reserve-stock.v1': {
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    subLotId: 'SUB-4Q8ZK2M9TB',
+    quantityKg: 20,
+    mustLastUntil: '2026-11-10T00:00:00.000Z',
+    requestedAt: '2026-10-21T12:00:00.000Z',
+  },
+  'firstmile.warehouse.release-reservation.v1': {
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    subLotId: 'SUB-4Q8ZK2M9TB',
+    reason: 'order cancelled by the buyer',
+    requestedAt: '2026-10-21T13:00:00.000Z',
+  },
+  'firstmile.warehouse.confirm-reservation.v1': {
+    reservationId: 'RSV-3M9QK7ZT2W',
+    orderId: 'ORD-6H2NV8XC4R',
+    shipmentId: 'SHP-1T7KD3QW9B',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    subLotId: 'SUB-4Q8ZK2M9TB',
+    requestedAt: '2026-10-21T12:00:05.000Z',
+  },
+  'firstmile.orders.order.placed.v1': {
+    orderId: 'ORD-6H2NV8XC4R',
+    buyerId: 'BUYER-HZ-FRESH',
+    channel: 'retail',
+    destination: HANGZHOU,
+    deliverBy: '2026-11-10T00:00:00.000Z',
+    lines: [{ produce: 'apple', minGrade: 'grade_1', brand: 'Lixian Apple', quantityKg: 20 }],
+    placedAt: '2026-10-21T11:59:58.000Z',
+  },
+  'firstmile.orders.order.routed.v1': {
+    orderId: 'ORD-6H2NV8XC4R',
+    buyerId: 'BUYER-HZ-FRESH',
+    destination: HANGZHOU,
+    allocations: [
+      { line: 0, warehouseId: 'WH-LIXIAN-ORIGIN', subLotId: 'SUB-4Q8ZK2M9TB', quantityKg: 20, reservationId: 'RSV-3M9QK7ZT2W', shipmentId: 'SHP-1T7KD3QW9B', warehouseLocation: LIXIAN },
+    ],
+    placedAt: '2026-10-21T11:59:58.000Z',
+    routedAt: '2026-10-21T12:00:05.000Z',
+  },
+  'firstmile.orders.order.backordered.v1': { orderId: 'ORD-6H2NV8XC4R', buyerId: 'BUYER-HZ-FRESH', reason: 'no stock of apple grade_1 lasts until 2026-11-10', at: '2026-10-21T12:00:05.000Z' },
+  'firstmile.orders.order.rejected.v1': { orderId: 'ORD-6H2NV8XC4R', buyerId: 'BUYER-HZ-FRESH', reason: 'no grading standard grades durian', at: '2026-10-21T12:00:01.000Z' },
+  'firstmile.orders.order.cancelled.v1': { orderId: 'ORD-6H2NV8XC4R', buyerId: 'BUYER-HZ-FRESH', reason: 'ordered twice', at: '2026-10-21T13:00:00.000Z' },
+  'firstmile.orders.order.fulfilled.v1': { orderId: 'ORD-6H2NV8XC4R', buyerId: 'BUYER-HZ-FRESH', shipments: ['SHP-1T7KD3QW9B'], at: '2026-10-24T16:00:00.000Z' },
+  'firstmile.shipments.shipment.created.v1': {
+    shipmentId: 'SHP-1T7KD3QW9B',
+    orderId: 'ORD-6H2NV8XC4R',
+    buyerId: 'BUYER-HZ-FRESH',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    destination: HANGZHOU,
+    items: [{ subLotId: 'SUB-4Q8ZK2M9TB', reservationId: 'RSV-3M9QK7ZT2W', quantityKg: 20 }],
+    eta: '2026-10-24T16:00:00.000Z',
+    createdAt: '2026-10-21T12:00:05.000Z',
+  },
+  'firstmile.shipments.shipment.status-changed.v1': {
+    shipmentId: 'SHP-1T7KD3QW9B',
+    orderId: 'ORD-6H2NV8XC4R',
+    warehouseId: 'WH-LIXIAN-ORIGIN',
+    status: 'in_transit',
+    subLotIds: ['SUB-4Q8ZK2M9TB'],
+    at: '2026-10-23T10:00:00.000Z',
+    location: { name: 'Wuhan hub', location: { lat: 30.59, lon: 114.31 } },
+    note: 'Left the Wuhan hub',
+    eta: '2026-10-24T16:00:00.000Z',
+  },
+};
