@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent, Roles } from '@firstmile/http';
+import { Idempotent, Roles, ApiProblems } from '@firstmile/http';
 import { BrandsService } from './brands.service';
 import { CreateBrandDto } from './dto/create-brand.dto';
 
@@ -20,6 +20,7 @@ export class BrandsController {
   @Roles('ops')
   @Idempotent()
   @ApiCreatedResponse({ description: 'The brand program, with its id; 409 if the name is taken' })
+  @ApiProblems({ status: 409, description: 'A brand program of that name exists' })
   create(@Body() dto: CreateBrandDto) {
     return this.brands.create(dto);
   }

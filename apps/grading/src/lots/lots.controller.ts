@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { GradeLotDto } from './dto/grade-lot.dto';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
@@ -25,6 +25,7 @@ export class LotsController {
 
   @Get(':lotId/grading')
   @Roles('grading_line', 'coop_manager', 'ops')
+  @ApiIdParam('lotId', 'LOT')
   @ApiOkResponse({ description: 'The lot\'s grading: status pending | graded | voided, measured tallies, and the result once graded' })
   get(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string) {
     return this.lots.view(caller, lotId);
@@ -33,6 +34,8 @@ export class LotsController {
   @Post(':lotId/measurements')
   @HttpCode(202)
   @Roles('grading_line')
+  @ApiIdParam('lotId', 'LOT')
+  @ApiProblems({ status: 409, description: 'The lot is already graded or was voided' })
   @ApiBody({ schema: MEASUREMENT_BATCH_SCHEMA as never })
   @ApiAcceptedResponse({ description: 'The batch is tallied; `accepted: false` when this batchId was already taken' })
   measure(
@@ -45,6 +48,8 @@ export class LotsController {
 
   @Post(':lotId/grading')
   @Roles('grading_line')
+  @ApiIdParam('lotId', 'LOT')
+  @ApiProblems({ status: 409, description: 'Already graded, voided, not measured yet (and no bands), or no grading standard for its produce' })
   @Idempotent()
   @ApiCreatedResponse({ description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })
   grade(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: GradeLotDto, @IdempotencySeed() seed?: string) {

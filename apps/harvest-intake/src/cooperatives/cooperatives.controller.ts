@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, Roles, ApiIdParam } from '@firstmile/http';
 import { CooperativesService } from './cooperatives.service';
 import { CreateCooperativeDto, CreateGrowerDto, CreateOrchardDto } from './dto/create-cooperative.dto';
 
@@ -21,6 +21,7 @@ export class CooperativesController {
 
   @Get(':id')
   @Roles('ops', 'coop_manager')
+  @ApiIdParam('id', 'COOP')
   @ApiOkResponse({ description: 'The cooperative with its growers and orchards' })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.cooperatives.view(caller, id);
@@ -28,6 +29,7 @@ export class CooperativesController {
 
   @Post(':id/growers')
   @Roles('coop_manager')
+  @ApiIdParam('id', 'COOP')
   @Idempotent()
   addGrower(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CreateGrowerDto) {
     return this.cooperatives.addGrower(caller, id, dto);
@@ -35,6 +37,7 @@ export class CooperativesController {
 
   @Post(':id/orchards')
   @Roles('coop_manager')
+  @ApiIdParam('id', 'COOP')
   @Idempotent()
   addOrchard(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CreateOrchardDto) {
     return this.cooperatives.addOrchard(caller, id, dto);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { LogLotDto, VoidLotDto } from './dto/log-lot.dto';
 import { LotsService } from './lots.service';
@@ -16,6 +16,7 @@ export class LotsController {
   @Roles('coop_manager')
   @Idempotent({ byResource: true })
   @ApiCreatedResponse({ description: 'The lot, status "logged"; lot.logged is published' })
+  @ApiProblems({ status: 404, description: 'The cooperative, grower or orchard does not exist or is not the caller\'s' })
   log(@CurrentPrincipal() caller: Principal, @Body() dto: LogLotDto, @IdempotencyOf() claim?: IdempotencyClaim) {
     return this.lots.log(caller, dto, claim);
   }
@@ -28,6 +29,7 @@ export class LotsController {
 
   @Get(':id')
   @Roles('coop_manager', 'ops')
+  @ApiIdParam('id', 'LOT')
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.lots.get(caller, id);
   }
@@ -35,6 +37,8 @@ export class LotsController {
   @Post(':id/void')
   @HttpCode(200)
   @Roles('coop_manager')
+  @ApiIdParam('id', 'LOT')
+  @ApiProblems({ status: 409, description: 'Only a logged lot can be voided (grading has started, or it is voided)' })
   void(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: VoidLotDto) {
     return this.lots.void(caller, id, dto.reason);
   }

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Roles, ApiCodeParam } from '@firstmile/http';
 import { EPCIS_HEADERS, queryDocument, standaloneEvent } from './document';
 import { EventsQuery } from './dto/events.query';
 import { EpcisService } from './epcis.service';
@@ -45,6 +45,7 @@ export class EpcisController {
 
   @Get(':eventID')
   @Roles('ops', 'coop_manager')
+  @ApiCodeParam('eventID', /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'urn:uuid:4b0c3d1e-6f7a-5b2c-8d9e-0a1b2c3d4e5f', 'The EPCIS eventID')
   @ApiOkResponse({ description: 'One EPCIS event with its @context' })
   async get(
     @CurrentPrincipal() caller: Principal,

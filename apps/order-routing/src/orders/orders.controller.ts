@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
 import { CancelOrder } from './usecases/cancel-order';
@@ -36,6 +36,7 @@ export class OrdersController {
 
   @Get(':id')
   @Roles('buyer', 'ops')
+  @ApiIdParam('id', 'ORD')
   @ApiOkResponse({ description: '`{ id, status, lines, allocations, shipments, reason? }`' })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.reading.get(caller, id);
@@ -44,6 +45,8 @@ export class OrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('buyer', 'ops')
+  @ApiIdParam('id', 'ORD')
+  @ApiProblems({ status: 409, description: 'The order is closed, or a shipment of it has left' })
   @ApiOkResponse({ description: 'The cancelled order; every reservation is released. 409 once a shipment has left.' })
   cancel(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CancelOrderDto) {
     return this.cancelling.cancel(caller, id, dto.reason);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListShipmentsQuery } from './dto/list-shipments.query';
 import { TrackShipmentDto } from './dto/track-shipment.dto';
 import { ShipmentsService } from './shipments.service';
@@ -21,6 +21,7 @@ export class ShipmentsController {
 
   @Get(':id')
   @Roles('logistics_operator', 'ops', 'buyer')
+  @ApiIdParam('id', 'SHP')
   @ApiOkResponse({ description: '`{ id, orderId, warehouseId, destination, status, eta, events }`' })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.shipments.get(caller, id);
@@ -30,7 +31,8 @@ export class ShipmentsController {
   @Roles('logistics_operator')
   @Idempotent()
   @ApiCreatedResponse({ description: 'The shipment with the checkpoint appended and its ETA recomputed' })
-  @ApiConflictResponse({ description: 'The transition is not allowed from the current status (nothing moves a delivered shipment)' })
+  @ApiIdParam('id', 'SHP')
+  @ApiProblems({ status: 409, description: 'The transition is not allowed from the current status (nothing moves a delivered shipment), or a concurrent update; retry' })
   track(@Param('id') id: string, @Body() dto: TrackShipmentDto) {
     return this.shipments.track(id, dto);
   }

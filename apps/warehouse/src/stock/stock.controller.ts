@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, Roles, ApiCodeParam, ApiProblems } from '@firstmile/http';
 import { DispatchDto, LedgerQuery, StockQuery } from './dto/stock.query';
 import { StockService } from './stock.service';
 
 @ApiTags('stock')
 @ApiBearerAuth()
+@ApiCodeParam('id', /^[A-Z0-9-]{2,40}$/, 'WH-LIXIAN-ORIGIN', 'Warehouse id')
 @Controller('warehouses/:id')
 export class StockController {
   constructor(private readonly stock: StockService) {}
@@ -27,6 +28,7 @@ export class StockController {
 
   @Post('dispatches')
   @Roles('warehouse_operator')
+  @ApiProblems({ status: 409, description: 'The shipment has no confirmed reservations left at this warehouse' })
   @Idempotent()
   @ApiCreatedResponse({ description: "The shipment's confirmed reservations left; StockDispatchedV1 is published. Repeating it returns the same dispatch" })
   dispatch(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: DispatchDto) {

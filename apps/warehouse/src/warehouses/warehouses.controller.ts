@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent, Roles } from '@firstmile/http';
+import { Idempotent, Roles, ApiCodeParam, ApiProblems } from '@firstmile/http';
 import { CreateWarehouseDto, ListWarehousesQuery } from './dto/create-warehouse.dto';
 import { WarehousesService } from './warehouses.service';
 
@@ -17,6 +17,7 @@ export class WarehousesController {
   }
 
   @Get(':id')
+  @ApiCodeParam('id', /^[A-Z0-9-]{2,40}$/, 'WH-LIXIAN-ORIGIN', 'Warehouse id')
   get(@Param('id') id: string) {
     return this.warehouses.get(id);
   }
@@ -25,6 +26,7 @@ export class WarehousesController {
   @Roles('ops')
   @Idempotent()
   @ApiCreatedResponse({ description: 'The warehouse; 409 if the id is taken' })
+  @ApiProblems({ status: 409, description: 'A warehouse with that id exists' })
   create(@Body() dto: CreateWarehouseDto) {
     return this.warehouses.create(dto);
   }
