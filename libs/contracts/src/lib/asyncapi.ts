@@ -1,8 +1,11 @@
-import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { stringify } from 'yaml';
 import { EventCatalog, type EventType } from './catalog';
 import { EventExamples } from './examples';
+
+// class-transformer ships no declaration for its storage module (the type lives in types/).
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage };
 
 /**
  * The event catalog as an AsyncAPI 3.0 document: one channel per topic, one message per event
