@@ -5,6 +5,7 @@ import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles, A
 import { GradeLotDto } from './dto/grade-lot.dto';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
+import { GradingLotPage, GradingResultView, GradingStatusView } from './dto/grading.view';
 import { LotsService } from './lots.service';
 
 @ApiTags('grading')
@@ -16,8 +17,9 @@ export class LotsController {
   @Get()
   @Roles('grading_line', 'ops')
   @ApiOkResponse({
+    type: GradingLotPage,
     description:
-      '`{ items: [{ lotId, status, produce, variety, quantityKg, originWarehouseId, cooperative, harvestedAt, receivedAt }], nextCursor }`: lots that arrived at the caller\'s warehouses (ops: all), newest first; filters warehouseId, status. With a status filter a page may hold fewer than `limit` lots; follow nextCursor',
+      'Lots that arrived at the caller\'s warehouses (ops: all), newest first; filters warehouseId, status. With a status filter a page may hold fewer than `limit` lots; follow nextCursor',
   })
   list(@CurrentPrincipal() caller: Principal, @Query() query: ListLotsQuery) {
     return this.lots.list(caller, query);
@@ -26,7 +28,7 @@ export class LotsController {
   @Get(':lotId/grading')
   @Roles('grading_line', 'coop_manager', 'ops')
   @ApiIdParam('lotId', 'LOT')
-  @ApiOkResponse({ description: 'The lot\'s grading: status pending | graded | voided, measured tallies, and the result once graded' })
+  @ApiOkResponse({ type: GradingStatusView, description: 'The lot\'s grading: status pending | graded | voided, measured tallies, and the result once graded' })
   get(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string) {
     return this.lots.view(caller, lotId);
   }
@@ -51,7 +53,7 @@ export class LotsController {
   @ApiIdParam('lotId', 'LOT')
   @ApiProblems({ status: 409, description: 'Already graded, voided, not measured yet (and no bands), or no grading standard for its produce' })
   @Idempotent()
-  @ApiCreatedResponse({ description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })
+  @ApiCreatedResponse({ type: GradingResultView, description: 'Graded sub-lots; Σ subLots.quantityKg + cullKg = the lot\'s kilograms. lot.graded is published' })
   grade(@CurrentPrincipal() caller: Principal, @Param('lotId') lotId: string, @Body() dto: GradeLotDto, @IdempotencySeed() seed?: string) {
     return this.lots.grade(caller, lotId, dto, seed);
   }

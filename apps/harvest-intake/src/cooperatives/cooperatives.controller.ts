@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import type { Principal } from '@firstmile/contracts';
 import { CurrentPrincipal, Idempotent, Roles, ApiIdParam } from '@firstmile/http';
 import { CooperativesService } from './cooperatives.service';
+import { CooperativeView, GrowerView, OrchardView } from './dto/cooperative.view';
 import { CreateCooperativeDto, CreateGrowerDto, CreateOrchardDto } from './dto/create-cooperative.dto';
 
 @ApiTags('cooperatives')
@@ -14,7 +15,7 @@ export class CooperativesController {
   @Post()
   @Roles('ops')
   @Idempotent()
-  @ApiCreatedResponse({ description: 'The cooperative, with its id' })
+  @ApiCreatedResponse({ type: CooperativeView, description: 'The cooperative, with its id' })
   create(@Body() dto: CreateCooperativeDto) {
     return this.cooperatives.create(dto);
   }
@@ -22,7 +23,7 @@ export class CooperativesController {
   @Get(':id')
   @Roles('ops', 'coop_manager')
   @ApiIdParam('id', 'COOP')
-  @ApiOkResponse({ description: 'The cooperative with its growers and orchards' })
+  @ApiOkResponse({ type: CooperativeView, description: 'The cooperative with its growers and orchards' })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.cooperatives.view(caller, id);
   }
@@ -30,6 +31,7 @@ export class CooperativesController {
   @Post(':id/growers')
   @Roles('coop_manager')
   @ApiIdParam('id', 'COOP')
+  @ApiCreatedResponse({ type: GrowerView })
   @Idempotent()
   addGrower(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CreateGrowerDto) {
     return this.cooperatives.addGrower(caller, id, dto);
@@ -38,6 +40,7 @@ export class CooperativesController {
   @Post(':id/orchards')
   @Roles('coop_manager')
   @ApiIdParam('id', 'COOP')
+  @ApiCreatedResponse({ type: OrchardView })
   @Idempotent()
   addOrchard(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CreateOrchardDto) {
     return this.cooperatives.addOrchard(caller, id, dto);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import type { Principal } from '@firstmile/contracts';
 import { CurrentPrincipal, Idempotent, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListShipmentsQuery } from './dto/list-shipments.query';
+import { ShipmentPage, ShipmentView } from './dto/shipment.view';
 import { TrackShipmentDto } from './dto/track-shipment.dto';
 import { ShipmentsService } from './shipments.service';
 
@@ -14,7 +15,7 @@ export class ShipmentsController {
 
   @Get()
   @Roles('logistics_operator', 'ops')
-  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first; filters status, warehouseId, orderId' })
+  @ApiOkResponse({ type: ShipmentPage, description: 'Newest first; filters status, warehouseId, orderId' })
   list(@Query() query: ListShipmentsQuery) {
     return this.shipments.list(query);
   }
@@ -22,7 +23,7 @@ export class ShipmentsController {
   @Get(':id')
   @Roles('logistics_operator', 'ops', 'buyer')
   @ApiIdParam('id', 'SHP')
-  @ApiOkResponse({ description: '`{ id, orderId, warehouseId, destination, status, eta, events }`' })
+  @ApiOkResponse({ type: ShipmentView })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.shipments.get(caller, id);
   }
@@ -30,7 +31,7 @@ export class ShipmentsController {
   @Post(':id/events')
   @Roles('logistics_operator')
   @Idempotent()
-  @ApiCreatedResponse({ description: 'The shipment with the checkpoint appended and its ETA recomputed' })
+  @ApiCreatedResponse({ type: ShipmentView, description: 'The shipment with the checkpoint appended and its ETA recomputed' })
   @ApiIdParam('id', 'SHP')
   @ApiProblems({ status: 409, description: 'The transition is not allowed from the current status (nothing moves a delivered shipment), or a concurrent update; retry' })
   track(@Param('id') id: string, @Body() dto: TrackShipmentDto) {
