@@ -5,7 +5,7 @@ import { CurrentPrincipal, Idempotent, IdempotencySeed, JsonSchemaPipe, Roles, A
 import { GradeLotDto } from './dto/grade-lot.dto';
 import { ListLotsQuery } from './dto/list-lots.query';
 import { MEASUREMENT_BATCH_SCHEMA, type MeasurementBatch } from './dto/measurements.schema';
-import { GradingLotPage, GradingResultView, GradingStatusView } from './dto/grading.view';
+import { GradingLotPage, GradingResultView, GradingStatusView, MeasurementBatchAccepted } from './dto/grading.view';
 import { LotsService } from './lots.service';
 
 @ApiTags('grading')
@@ -39,7 +39,7 @@ export class LotsController {
   @ApiIdParam('lotId', 'LOT')
   @ApiProblems({ status: 409, description: 'The lot is already graded or was voided' })
   @ApiBody({ schema: MEASUREMENT_BATCH_SCHEMA as never })
-  @ApiAcceptedResponse({ description: 'The batch is tallied; `accepted: false` when this batchId was already taken' })
+  @ApiAcceptedResponse({ type: MeasurementBatchAccepted, description: 'The batch is tallied; `accepted: false` when this batchId was already taken' })
   measure(
     @CurrentPrincipal() caller: Principal,
     @Param('lotId') lotId: string,

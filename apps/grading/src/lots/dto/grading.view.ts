@@ -76,3 +76,10 @@ export class GradingStatusView {
   @ApiPropertyOptional({ type: [SubLotView] }) subLots?: SubLotView[];
   @ApiPropertyOptional() cullKg?: number;
 }
+
+export class MeasurementBatchAccepted {
+  @ApiProperty({ example: 'LOT-7K3QH9WZ2M' }) lotId!: string;
+  @ApiProperty() batchId!: string;
+  @ApiProperty({ description: 'false when this batchId was already taken (nothing was added)' }) accepted!: boolean;
+  @ApiProperty({ type: 'integer', description: 'Fruits in the batch' }) fruits!: number;
+}
