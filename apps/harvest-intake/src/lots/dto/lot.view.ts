@@ -11,6 +11,13 @@ export class GradingSummaryView {
 }
 
 /** A harvest lot as its cooperative and ops see it. */
+export class VoidRefusedView {
+  @ApiProperty({ description: 'The reason the void was asked for' }) reason!: string;
+  @ApiProperty({ format: 'date-time' }) requestedAt!: string;
+  @ApiProperty({ format: 'date-time' }) refusedAt!: string;
+  @ApiProperty({ description: 'Why it was refused: the lot was graded first' }) detail!: string;
+}
+
 export class LotView {
   @ApiProperty({ example: 'LOT-7K3QH9WZ2M' }) id!: string;
   @ApiProperty() cooperativeId!: string;
@@ -27,6 +34,7 @@ export class LotView {
   @ApiPropertyOptional() voidReason?: string;
   @ApiPropertyOptional({ format: 'date-time' }) voidedAt?: string;
   @ApiPropertyOptional({ type: GradingSummaryView }) grading?: GradingSummaryView;
+  @ApiPropertyOptional({ type: VoidRefusedView, description: 'A void that came too late: the lot had been graded' }) voidRefused?: VoidRefusedView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

@@ -36,6 +36,7 @@ export class OrderView {
   @ApiProperty({ type: [AllocationView], description: 'What is held for the order (routed or fulfilled); empty otherwise' }) allocations!: AllocationView[];
   @ApiProperty({ type: [String] }) shipments!: string[];
   @ApiPropertyOptional({ description: 'Why, when backordered, rejected or cancelled' }) reason?: string;
+  @ApiPropertyOptional({ description: 'Why a cancellation was refused: stock of the order had left the warehouse' }) cancelRefused?: string;
   @ApiProperty({ format: 'date-time' }) placedAt!: string;
   @ApiPropertyOptional({ format: 'date-time' }) routedAt?: string;
 }
