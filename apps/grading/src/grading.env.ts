@@ -1,6 +1,6 @@
 import { IntersectionType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { EnvBool, EnvInt } from '@firstmile/config';
 import { DEV_COMPANY_PREFIX } from '@firstmile/gs1';
 import { AuthEnv, HttpEnv } from '@firstmile/http';
 import { KafkaEnv } from '@firstmile/messaging';
@@ -9,17 +9,15 @@ import { MongoEnv } from '@firstmile/persistence';
 const PRODUCE_MAP = /^([a-z_]+:[A-Za-z0-9._/-]+(,[a-z_]+:[A-Za-z0-9._/-]+)*)?$/;
 
 export class GradingEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, MongoEnv) {
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(65535) PORT = 3102;
+  @EnvInt({ min: 1, max: 65535 }) PORT = 3102;
   /** Seed the reference brand programs (places.json) at start-up; upserts by id, so restarts are harmless. */
-  @Transform(({ value }) => (typeof value === 'string' ? !['false', '0', 'no'].includes(value.toLowerCase()) : Boolean(value)))
-  @IsBoolean()
-  SEED_REFERENCE_DATA = true;
+  @EnvBool() SEED_REFERENCE_DATA = true;
   /** Which standard grades which produce, `produce:standardId,…`; overrides the built-in defaults per produce. */
   @Matches(PRODUCE_MAP) GRADING_STANDARDS = '';
   /** Shelf life after grading in days, `produce:days,…`; overrides the reference table per produce. */
   @Matches(/^([a-z_]+:\d+(,[a-z_]+:\d+)*)?$/) SHELF_LIFE_DAYS = '';
   /** Shelf life for produce neither the reference table nor SHELF_LIFE_DAYS names. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(3650) DEFAULT_SHELF_LIFE_DAYS = 14;
+  @EnvInt({ min: 1, max: 3650 }) DEFAULT_SHELF_LIFE_DAYS = 14;
   /** GS1 company prefix of the GTINs on labels and provenance (6–12 digits); 952… is GS1's prefix for demonstrations. */
   @Matches(/^\d{6,12}$/) GS1_COMPANY_PREFIX = DEV_COMPANY_PREFIX;
   /** Where the public provenance pages live: labels' QR codes hold `{PUBLIC_BASE_URL}/01/{gtin}/10/{traceCode}`. */

@@ -1,13 +1,13 @@
 import { IntersectionType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsUrl, Matches } from 'class-validator';
+import { EnvInt } from '@firstmile/config';
 import { AuthEnv, HttpEnv } from '@firstmile/http';
 import { DEV_COMPANY_PREFIX } from '@firstmile/gs1';
 import { KafkaEnv } from '@firstmile/messaging';
 import { MongoEnv } from '@firstmile/persistence';
 
 export class InsightsEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, MongoEnv) {
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(65535) PORT = 3105;
+  @EnvInt({ min: 1, max: 65535 }) PORT = 3105;
   /**
    * Where GS1 Digital Link URIs resolve: the public pages (console). The same default as the labels'
    * PUBLIC_BASE_URL, so an EPC in an EPCIS event, a label's QR code and the provenance page agree.

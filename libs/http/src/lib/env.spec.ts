@@ -1,4 +1,5 @@
-import { AuthEnv, validateEnv } from './env';
+import { validateEnv } from '@firstmile/config';
+import { AuthEnv } from './env';
 
 describe('AuthEnv', () => {
   const parse = validateEnv(AuthEnv);

@@ -1,28 +1,24 @@
-import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUrl,
   Matches,
-  Max,
-  Min,
   MinLength,
   Validate,
   ValidateIf,
-  validateSync,
   type ValidationArguments,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { EnvInt } from '@firstmile/config';
 
 /** HTTP surface settings. */
 export class HttpEnv {
   /** Interface to listen on. */
   @IsString() HOST = '127.0.0.1';
   /** Largest accepted request body, bytes; larger answers 413. A full grading batch (10,000 fruits) fits. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+  @EnvInt({ min: 1024 }) BODY_LIMIT_BYTES = 2 * 1024 * 1024;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (what anonymous callers are
    * rate-limited by): `false` (none, the default), a hop count (`1` behind one ingress), or a
@@ -31,20 +27,20 @@ export class HttpEnv {
    */
   @Matches(/^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/) TRUST_PROXY = 'false';
   /** Requests per minute one caller (token subject, else IP) may make before 429. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 6000;
+  @EnvInt({ min: 1 }) RATE_LIMIT_PER_MINUTE = 6000;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   /**
    * Least time between two reads behind /metrics' gauges (outbox backlogs, consumer lag), which are
    * public and not rate-limited: scrapes in between get the last values. Counters are always live.
    */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) METRICS_COLLECT_INTERVAL_MS = 5_000;
+  @EnvInt({ min: 0 }) METRICS_COLLECT_INTERVAL_MS = 5_000;
   /**
    * Processes of this service on its one port (node:cluster; the primary reads it before this
    * class validates it, with the same rule). 1 on Kubernetes, where the Deployment's `replicas:` counts pods.
    */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) REPLICAS = 1;
+  @EnvInt({ min: 1, max: 64 }) REPLICAS = 1;
   /** How long one /health/ready answer serves every probe (it pings MongoDB and Kafka). */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) READY_CACHE_MS = 1_000;
+  @EnvInt({ min: 0 }) READY_CACHE_MS = 1_000;
 }
 
 /** The published secret of development tokens: anyone can mint any role with it. */
@@ -106,28 +102,7 @@ export class AuthEnv {
   @MinLength(1, { message: 'AUTH_JWT_AUDIENCE is required with AUTH_JWKS_URL' })
   AUTH_JWT_AUDIENCE?: string = undefined;
   /** Seconds of clock skew allowed between the token's issuer and us when checking `exp` and `nbf`. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(300) AUTH_JWT_CLOCK_TOLERANCE_S = 30;
-}
-
-/**
- * Validates the process environment against an env class at start-up, so a bad setting stops the
- * service with every problem listed instead of failing later. Only the variables an instance of the
- * class has as properties are read, so an optional one needs an initialiser (`X?: string = undefined`):
- * the build does not define fields (`useDefineForClassFields: false`), and without one the variable
- * would be silently ignored (AUTH_JWKS_URL was).
- */
-export function validateEnv<T extends object>(envClass: new () => T) {
-  return (raw: Record<string, unknown>): T => {
-    const known = Object.keys(new envClass());
-    const picked = Object.fromEntries(Object.entries(raw).filter(([k, v]) => known.includes(k) && v !== ''));
-    const env = plainToInstance(envClass, picked, { exposeDefaultValues: true });
-    const errors = validateSync(env, { skipMissingProperties: false });
-    if (errors.length > 0) {
-      const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  ${e.property}: ${m}`));
-      throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
-    }
-    return env;
-  };
+  @EnvInt({ min: 0, max: 300 }) AUTH_JWT_CLOCK_TOLERANCE_S = 30;
 }
 
 /** Fastify's `trustProxy` from TRUST_PROXY (see HttpEnv). */

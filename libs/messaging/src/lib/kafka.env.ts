@@ -1,5 +1,5 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { EnvInt } from '@firstmile/config';
 
 /** Kafka settings every service shares. */
 export class KafkaEnv {
@@ -8,19 +8,19 @@ export class KafkaEnv {
   /** Prepended to every topic and consumer group (tests use one per run). */
   @IsString() @Matches(/^[A-Za-z0-9._-]*$/) KAFKA_TOPIC_PREFIX = '';
   /** Partitions for topics this service creates: the ceiling on consumer replicas. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(256) KAFKA_PARTITIONS = 6;
+  @EnvInt({ min: 1, max: 256 }) KAFKA_PARTITIONS = 6;
   /** Delays before each retry of a failing handler; their count is the number of retry topics. */
   @Matches(/^\d+(,\d+)*$/) KAFKA_RETRY_DELAYS_MS = '1000,10000,60000';
   /** Partitions handled at once by one consumer. */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_CONCURRENCY = 6;
+  @EnvInt({ min: 1, max: 64 }) KAFKA_CONCURRENCY = 6;
   /**
    * How long the broker waits for a silent consumer (a crashed process) before it is out of its
    * group. A rebalance waits for every member: with kafkajs' 30 s, a `kill -9` stalled the
    * service's consumption for up to a minute (the chaos suite found it). Heartbeats go every second.
    */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_SESSION_TIMEOUT_MS = 10_000;
+  @EnvInt({ min: 6000, max: 300_000 }) KAFKA_SESSION_TIMEOUT_MS = 10_000;
   /** How long a rebalance waits for the members to rejoin (kafkajs' default is 60 s, see above). */
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300_000) KAFKA_REBALANCE_TIMEOUT_MS = 15_000;
+  @EnvInt({ min: 6000, max: 300_000 }) KAFKA_REBALANCE_TIMEOUT_MS = 15_000;
   /** SASL/SCRAM login (docker-compose gives each service a user of its own); unset: no authentication. */
   @IsOptional() @IsIn(['scram-sha-256', 'scram-sha-512']) KAFKA_SASL_MECHANISM?: 'scram-sha-256' | 'scram-sha-512';
   @ValidateIf((e: KafkaEnv) => e.KAFKA_SASL_MECHANISM !== undefined) @IsString() @Matches(/^\S+$/) KAFKA_SASL_USERNAME?: string;

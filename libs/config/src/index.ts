@@ -1,0 +1,2 @@
+export * from './lib/env-values';
+export * from './lib/validate-env';
