@@ -6,3 +6,4 @@ export * from './lib/outbox-relay.module';
 export * from './lib/ids';
 export * from './lib/errors';
 export * from './lib/group-commit';
+export * from './lib/geo-point.schema';

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { SHIPMENT_STATUSES, TRACKING_STATUSES } from '@firstmile/contracts';
 import { REFERENCE_WAREHOUSES } from '@firstmile/reference';
 import { html } from '../pages/html';
 import { Upstream } from '../upstream';
@@ -18,9 +19,8 @@ export interface Shipment {
   events: { status: string; at: string; location?: { name?: string; lat?: number; lon?: number }; note?: string }[];
 }
 
-/** The board's columns, in the order a shipment moves through them. */
-const COLUMNS = ['created', 'dispatched', 'info_received', 'in_transit', 'out_for_delivery', 'attempt_fail', 'available_for_pickup', 'exception', 'delivered'];
-const TRACKING = ['info_received', 'in_transit', 'out_for_delivery', 'attempt_fail', 'delivered', 'available_for_pickup', 'exception'];
+/** The board's columns, in the order a shipment moves through them: the contract's, with `delivered` last. */
+const COLUMNS = [...SHIPMENT_STATUSES.filter((s) => s !== 'delivered'), 'delivered'];
 
 /** Origin, checkpoints with coordinates, destination: the points of a shipment's map. */
 export function shipmentPoints(s: Shipment): MapPoint[] {
@@ -100,7 +100,7 @@ ${c.items.map((s) => html`<li><a href="/shipments/${s.id}">${s.id}</a><br><span 
       caller.principal.role !== 'logistics_operator'
         ? ''
         : html`<form class="card" method="post" action="/shipments/${s.id}/events"><h2>Record a tracking event</h2>
-<div class="row">${field('status', 'Status', { ...e, value: values['status'] ?? 'in_transit', attrs: 'required', options: TRACKING.map((t) => [t, t] as [string, string]) })}
+<div class="row">${field('status', 'Status', { ...e, value: values['status'] ?? 'in_transit', attrs: 'required', options: TRACKING_STATUSES.map((t) => [t, t] as [string, string]) })}
 ${field('at', 'At (China time)', { ...e, type: 'datetime-local', value: values['at'] ?? isoToChinaLocal(new Date()), attrs: 'required' })}</div>
 ${field('locationName', 'Checkpoint', { ...e, value: values['locationName'], attrs: 'maxlength="200"', hint: 'A hub or city, e.g. Wuhan hub' })}
 <div class="row">${field('lat', 'Latitude', { ...e, type: 'number', value: values['lat'], attrs: 'min="-90" max="90" step="any" inputmode="decimal"' })}

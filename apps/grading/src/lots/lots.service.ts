@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { LotGradedV1, type LotLoggedV1, type LotVoidedV1, type Principal } from '@firstmile/contracts';
+import { LotGradedV1, type LotLoggedV1, type LotVoidedV1, type Principal, toGrams, toKg } from '@firstmile/contracts';
 import { continueTrace, traceCarrier } from '@firstmile/telemetry';
 import {
   type GradingStandard,
   graderFor,
-  gramsToKg,
-  kgToGrams,
   type LotSplit,
   splitByBands,
   splitByShares,
@@ -190,12 +188,12 @@ export class LotsService {
     const done = await this.lots.findOutcome(lotId);
     if (done) return this.alreadyGraded(lotId, done, seed);
     const standard = this.standardOf(lot);
-    const lotGrams = kgToGrams(lot.quantityKg);
+    const lotGrams = toGrams(lot.quantityKg);
     const order = standard.grades.map((g) => g.grade);
     let split: LotSplit;
     let measured: MeasuredSnapshot | undefined;
     if (dto.bands) {
-      const r = splitByBands(lotGrams, dto.bands.map((b) => ({ grade: b.grade, grams: kgToGrams(b.quantityKg) })), order);
+      const r = splitByBands(lotGrams, dto.bands.map((b) => ({ grade: b.grade, grams: toGrams(b.quantityKg) })), order);
       if (!r.ok) throw ProblemException.validation([{ field: 'bands', message: r.error }]);
       split = r.split;
     } else {
@@ -213,7 +211,7 @@ export class LotsService {
       const id = newId('SUB');
       const brand = brandOf(grade, standard);
       const traceCode = await this.claimTraceCode(lot, { id, grade, brand, standard, bestBefore });
-      subLots.push({ id, grade, quantityKg: gramsToKg(grams), brand, traceCode, bestBefore });
+      subLots.push({ id, grade, quantityKg: toKg(grams), brand, traceCode, bestBefore });
     }
     const outcome: GradedOutcome = {
       _id: lotId,
@@ -222,7 +220,7 @@ export class LotsService {
       standard: standard.id,
       method: dto.bands ? 'bands' : 'measurements',
       subLots,
-      cullKg: gramsToKg(split.cullGrams),
+      cullKg: toKg(split.cullGrams),
       ...(measured ? { measured } : {}),
       decidedAt: now,
       ...(seed ? { requestSeed: seed } : {}),

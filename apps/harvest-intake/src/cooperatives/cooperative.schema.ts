@@ -1,10 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-
-@Schema({ _id: false })
-export class GeoPointDoc {
-  @Prop({ required: true }) lat!: number;
-  @Prop({ required: true }) lon!: number;
-}
+import { GeoPointDoc } from '@firstmile/persistence';
 
 @Schema({ _id: false })
 export class Grower {

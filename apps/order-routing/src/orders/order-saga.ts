@@ -6,8 +6,9 @@ import {
   OrderFulfilledV1,
   OrderRoutedV1,
   ReleaseReservationV1,
+  type ShipmentStatus,
 } from '@firstmile/contracts';
-import { hasLeftWarehouse, type ShipmentState } from '@firstmile/routing';
+import { hasLeftWarehouse } from '@firstmile/routing';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { SOURCE } from '../routing.settings';
 import type { OrderStatus } from './order.schema';
@@ -76,7 +77,7 @@ export function routedChange(o: OrderRecord, set: Record<string, unknown>, now: 
 
 /** A shipment of the order that has left the warehouse, as far as this service has heard. */
 export function shipmentLeft(o: OrderRecord): [string, string] | undefined {
-  return Object.entries(o.shipmentStatus).find(([, s]) => hasLeftWarehouse(s as ShipmentState));
+  return Object.entries(o.shipmentStatus).find(([, s]) => hasLeftWarehouse(s as ShipmentStatus));
 }
 
 /**

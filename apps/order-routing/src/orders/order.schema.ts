@@ -1,7 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { ORDER_CHANNELS, type OrderChannel } from '@firstmile/contracts';
-import { outboxPlugin, type OutboxFields } from '@firstmile/persistence';
-import { GeoPointDoc } from '../stock-view/stock-position.schema';
+import { GeoPointDoc, outboxPlugin, type OutboxFields } from '@firstmile/persistence';
 
 /**
  * `cancelling`: a routed order whose buyer asked to cancel; the warehouse releases its reservations

@@ -1,12 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { appliedEventsPlugin, outboxPlugin, type OutboxFields } from '@firstmile/persistence';
+import { appliedEventsPlugin, GeoPointDoc, outboxPlugin, type OutboxFields } from '@firstmile/persistence';
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind, type Position, RESERVATION_STATUSES, type Reservation, type ReservationStatus } from './stock-position';
-
-@Schema({ _id: false })
-export class GeoPointDoc {
-  @Prop({ required: true }) lat!: number;
-  @Prop({ required: true }) lon!: number;
-}
 
 /**
  * One sub-lot at one warehouse: its figures and version, and the writes its last changes still owe

@@ -12,8 +12,6 @@ import {
   type Operation,
   type Position,
   type Reservation,
-  toGrams,
-  toKg,
 } from './stock-position';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -219,11 +217,5 @@ describe('stock position', () => {
       bestBefore: { $gte: BEST_BEFORE },
       reservedG: { $gte: 2 },
     });
-  });
-
-  it('converts kilograms to grams exactly', () => {
-    expect(toGrams(1234.567)).toBe(1_234_567);
-    expect(toGrams(0.001)).toBe(1);
-    expect(toKg(toGrams(0.1) + toGrams(0.2))).toBe(0.3);
   });
 });

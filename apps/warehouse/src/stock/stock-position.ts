@@ -12,9 +12,6 @@
  * Every quantity is an integer number of grams: sums and differences conserve exactly.
  */
 
-export const toGrams = (kg: number): number => Math.round(kg * 1000);
-export const toKg = (grams: number): number => grams / 1000;
-
 export const RESERVATION_STATUSES = ['held', 'confirmed', 'released', 'dispatched', 'rejected'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 

@@ -1,5 +1,5 @@
-import type { StockItem, StockLevel } from '@firstmile/contracts';
-import { type Position, toKg } from './stock-position';
+import { type StockItem, type StockLevel, toKg } from '@firstmile/contracts';
+import type { Position } from './stock-position';
 import type { PositionShell } from './stock.repository';
 
 export const SOURCE = 'firstmile/warehouse';

@@ -15,12 +15,13 @@ import {
   StockReceivedV1,
   StockReservedV1,
   Topics,
+  toGrams,
 } from '@firstmile/contracts';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
 import { type LedgerEntryView, positionId, StockService, type StockItemView } from './stock.service';
-import { apply, toGrams } from './stock-position';
+import { apply } from './stock-position';
 import { StockPosition, StockReservation } from './stock-position.schema';
 import { pendingWrites, StockRepository } from './stock.repository';
 

@@ -17,6 +17,8 @@ import {
   StockWrittenOffV1,
   TransferDispatchedV1,
   TransferReceivedV1,
+  toGrams,
+  toKg,
 } from '@firstmile/contracts';
 import { Access, Cursor, type Page, ProblemException } from '@firstmile/http';
 import { type Command, NonRetryableError, newEvent, type OutboundEvent, withinTrace } from '@firstmile/messaging';
@@ -26,7 +28,7 @@ import type { Warehouse } from '../warehouses/warehouse.schema';
 import { WarehousesService } from '../warehouses/warehouses.service';
 import type { LedgerQuery, StockQuery } from './dto/stock.query';
 import { SOURCE, stockItem, stockLevel } from './stock.events';
-import { type Change, apply, combine, emptyPosition, type LateAnswer, lateAnswer, type Operation, type Outcome, type Refusal, type Reservation, type Reservations, toGrams, toKg } from './stock-position';
+import { type Change, apply, combine, emptyPosition, type LateAnswer, lateAnswer, type Operation, type Outcome, type Refusal, type Reservation, type Reservations } from './stock-position';
 import type { StockPosition } from './stock-position.schema';
 import { type DispatchRecord, type PositionRecord, type PositionShell, pendingWrites, type ReservationRecord, StockRepository } from './stock.repository';
 

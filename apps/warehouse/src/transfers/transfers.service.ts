@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import type { Principal } from '@firstmile/contracts';
+import { type Principal, toGrams, toKg } from '@firstmile/contracts';
 import { Access, ProblemException } from '@firstmile/http';
 import { newId } from '@firstmile/persistence';
 import { positionId, StockService } from '../stock/stock.service';
-import { toGrams, toKg } from '../stock/stock-position';
 import { WarehousesService } from '../warehouses/warehouses.service';
 import type { CreateTransferDto } from './dto/create-transfer.dto';
 import type { Transfer, TransferStatus } from './transfer.schema';

@@ -1,13 +1,8 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { GeoPointDoc } from '@firstmile/persistence';
 
 export const WAREHOUSE_KINDS = ['origin', 'regional'] as const;
 export type WarehouseKind = (typeof WAREHOUSE_KINDS)[number];
-
-@Schema({ _id: false })
-export class GeoPointDoc {
-  @Prop({ required: true }) lat!: number;
-  @Prop({ required: true }) lon!: number;
-}
 
 /** An origin warehouse (产地仓) in a producing county, or a regional distribution center. */
 @Schema({ collection: 'warehouses', versionKey: false })

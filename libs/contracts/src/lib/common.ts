@@ -20,9 +20,8 @@ export const DEFAULT_PRODUCE = ['apple', 'passion_fruit', 'navel_orange', 'tribu
 export const ORDER_CHANNELS = ['livestream', 'marketplace', 'wholesale', 'retail'] as const;
 export type OrderChannel = (typeof ORDER_CHANNELS)[number];
 
-export const SHIPMENT_STATUSES = [
-  'created',
-  'dispatched',
+/** Statuses a logistics operator may post (API.md `POST /v1/shipments/{id}/tracking`). */
+export const TRACKING_STATUSES = [
   'info_received',
   'in_transit',
   'out_for_delivery',
@@ -31,10 +30,21 @@ export const SHIPMENT_STATUSES = [
   'available_for_pickup',
   'exception',
 ] as const;
+export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
+
+/** Every status a shipment can be in: created at routing, dispatched by the warehouse, then tracking. */
+export const SHIPMENT_STATUSES = ['created', 'dispatched', ...TRACKING_STATUSES] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 /** Kilograms carry at most three decimals: grams are the smallest unit anyone weighs. */
 export const KG_DECIMALS = { maxDecimalPlaces: 3 } as const;
+
+/**
+ * Kilograms (≤ 3 decimals) to whole grams and back: all arithmetic on quantities happens in integer
+ * grams, so splitting a quantity and adding the parts back up is exact.
+ */
+export const toGrams = (kg: number): number => Math.round(kg * 1000);
+export const toKg = (grams: number): number => grams / 1000;
 
 /**
  * Coordinates are numbers: `@IsLatitude`/`@IsLongitude` alone also pass numeric strings ("34.2"),

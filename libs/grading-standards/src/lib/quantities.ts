@@ -1,8 +1,5 @@
+import { toKg } from '@firstmile/contracts';
 import { CULL } from './types';
-
-/** Kilograms (≤ 3 decimals) to whole grams: all arithmetic on quantities happens in grams. */
-export const kgToGrams = (kg: number): number => Math.round(kg * 1000);
-export const gramsToKg = (grams: number): number => grams / 1000;
 
 /**
  * Splits `total` grams in proportion to `weights` with the largest-remainder method, so the parts
@@ -58,7 +55,7 @@ export function splitByBands(lotGrams: number, bands: readonly { grade: string; 
   }
   const total = Object.values(byGrade).reduce((s, g) => s + g, 0);
   if (total > lotGrams) {
-    return { ok: false, error: `the bands weigh ${gramsToKg(total)} kg but the lot is ${gramsToKg(lotGrams)} kg` };
+    return { ok: false, error: `the bands weigh ${toKg(total)} kg but the lot is ${toKg(lotGrams)} kg` };
   }
   return { ok: true, split: toSplit(lotGrams, byGrade, gradeOrder) };
 }

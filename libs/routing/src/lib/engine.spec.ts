@@ -1,7 +1,7 @@
+import { toGrams } from '@firstmile/contracts';
 import { distanceKm, type GeoPoint } from './geo';
 import { DEFAULT_GRADE_ORDER, formatGradeOrder, gradeAtLeast, parseGradeOrder } from './grades';
 import { DEFAULT_POLICY, type LineRequest, routeOrder, type RoutingPolicy, type StockPosition, transitHours } from './engine';
-import { toGrams } from './quantities';
 
 const NOW = new Date('2026-11-01T08:00:00Z');
 const DAY = 86_400_000;

@@ -1,3 +1,4 @@
+import { toKg } from '@firstmile/contracts';
 import { distanceKm, type GeoPoint } from './geo';
 import { gradeAtLeast, gradeRank, type GradeOrder } from './grades';
 
@@ -140,7 +141,7 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
     const held = stock.filter((p) => matchesLine(p, line, order)).reduce((g, p) => g + p.onHandGrams, 0);
     const asked = lines.reduce((g, l) => (sameAsk(l, line) ? g + l.grams : g), 0);
     if (asked > held) {
-      return { outcome: 'reject', reason: `line ${i}: ${kg(asked)} kg asked; the whole network holds ${kg(held)} kg that qualifies`, onStock: true };
+      return { outcome: 'reject', reason: `line ${i}: ${toKg(asked)} kg asked; the whole network holds ${toKg(held)} kg that qualifies`, onStock: true };
     }
   }
 
@@ -179,7 +180,6 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
 }
 
 const sameAsk = (a: LineRequest, b: LineRequest) => a.produce === b.produce && a.minGrade === b.minGrade && a.brand === b.brand;
-const kg = (grams: number) => grams / 1000;
 
 /** Warehouses with at least one position that can serve a line, nearest first. */
 function warehouseOptions(request: RoutingRequest, stock: readonly StockPosition[], policy: RoutingPolicy): WarehouseOption[] {

@@ -1,8 +1,9 @@
+import type { ShipmentStatus } from '@firstmile/contracts';
 import { distanceKm } from './geo';
-import { canMove, etaAfterCheckpoint, hasLeftWarehouse, type ShipmentState, wasDispatched } from './tracking';
+import { canMove, etaAfterCheckpoint, hasLeftWarehouse, wasDispatched } from './tracking';
 
 /** Whether each step of a path is allowed, given the timeline so far. */
-function walk(path: readonly ShipmentState[]): boolean[] {
+function walk(path: readonly ShipmentStatus[]): boolean[] {
   return path.slice(1).map((to, i) => canMove(path[i], to, wasDispatched(path.slice(0, i + 1).map((status) => ({ status })))));
 }
 

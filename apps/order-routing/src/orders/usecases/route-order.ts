@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { bufferTime, filter, type Subscription } from 'rxjs';
-import { OrderBackorderedV1, OrderRejectedV1, type ReservationLapsedV1, type ReservationRejectedV1, ReserveStockV1 } from '@firstmile/contracts';
+import { OrderBackorderedV1, OrderRejectedV1, type ReservationLapsedV1, type ReservationRejectedV1, ReserveStockV1, toGrams, toKg } from '@firstmile/contracts';
 import { type Command, withinTrace } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
-import { routeOrder, toGrams, toKg } from '@firstmile/routing';
+import { routeOrder } from '@firstmile/routing';
 import { RoutingSettings } from '../../routing.settings';
 import { StockViewService } from '../../stock-view/stock-view.service';
 import type { AllocationDoc } from '../order.schema';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsLatitude, IsLongitude, IsNumber, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { TRACKING_STATUSES, type TrackingStatus } from '@firstmile/routing';
+import { TRACKING_STATUSES, type TrackingStatus } from '@firstmile/contracts';
 
 export class CheckpointLocationDto {
   @ApiPropertyOptional({ example: 'Wuhan hub' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
