@@ -34,6 +34,14 @@ export const SERVICES = [
   },
 ];
 
+/**
+ * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 arms
+ * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` is still -1
+ * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
+ * prints a TimeoutNegativeWarning on stderr at every start — noise outside the JSON log.
+ */
+export const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
+
 /** Compiles apps and libs to dist/ with swc (about a second). */
 export function build({ log = console.log } = {}) {
   const started = Date.now();
@@ -88,7 +96,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
     const main = path.join(REPO_ROOT, 'dist', 'apps', s.name, 'src', 'main.js');
     const out = fs.createWriteStream(path.join(dir, `${s.name}.log`), { flags: 'a' });
     // OpenTelemetry starts before the service's first require (http, mongodb): see libs/telemetry.
-    const child = spawn(process.execPath, ['--enable-source-maps', '--require', TELEMETRY_REGISTER, main], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--require', TELEMETRY_REGISTER, main], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, ...(s.links?.(services) ?? {}), ...extraEnv, OTEL_SERVICE_NAME: s.name, PORT: String(s.port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +105,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
       stream.pipe(out, { end: false });
       readline.createInterface({ input: stream }).on('line', (line) => {
         const level = /"level":(\d+)/.exec(line)?.[1];
-        if ((level && Number(level) >= 40) || (!level && /error|warn/i.test(line) && !/TimeoutNegativeWarning|trace-warnings|Timeout duration/.test(line))) {
+        if ((level && Number(level) >= 40) || (!level && /error|warn/i.test(line))) {
           log(`[${s.name}] ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
         }
       });

@@ -347,20 +347,33 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     return joined;
   }
 
-  /** Starts a consumer in place of one that stopped, trying again with a longer wait until it runs. */
+  /**
+   * Starts a consumer in place of one that stopped, trying again with a longer wait until it runs.
+   * The first failure is said at warn (with what it waits for); the next ones of the same outage at
+   * debug, and the start that succeeds after them at info.
+   */
   private replace(
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
     maxWaitTimeInMs: number,
     waitMs: number,
+    failures = 0,
   ): void {
     setTimeout(() => {
       if (this.closing) return;
-      this.consume(groupId, logicalTopics, each, maxWaitTimeInMs).catch((err: unknown) => {
-        this.logger.warn?.(`${groupId}: the new consumer did not start (${err instanceof Error ? err.message : String(err)}); trying again`);
-        this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, Math.min(waitMs * 2, 30_000));
-      });
+      this.consume(groupId, logicalTopics, each, maxWaitTimeInMs).then(
+        () => {
+          if (failures > 0) this.logger.log(`${groupId}: the new consumer started after ${failures} failed attempts`);
+        },
+        (err: unknown) => {
+          const next = Math.min(waitMs * 2, 30_000);
+          const line = `${groupId}: the new consumer did not start (${err instanceof Error ? err.message : String(err)}); waiting for the broker, trying again with a growing pause (30 s at most)`;
+          if (failures === 0) this.logger.warn?.(line);
+          else this.logger.debug?.(line);
+          this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, next, failures + 1);
+        },
+      );
     }, waitMs).unref();
   }
 

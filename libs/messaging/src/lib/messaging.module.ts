@@ -7,50 +7,72 @@ import { KafkaEventServer } from './kafka-event.server';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { TopicAdmin } from './topic-admin';
 
-/** kafkajs logs through the service's logger, so they are JSON lines like everything else. */
 /**
- * Broker answers that every fresh start and broker restart produces while topics, leaders and
- * coordinators settle: kafkajs retries them on its own (their `retriable` flag in kafkajs' error
- * table), or, for topics another service created first, goes on with them (a real creation failure
- * is thrown by TopicAdmin). They are not errors of ours: logged at warn, once a minute per kind and
- * broker, saying what is going on.
+ * kafkajs logs through the service's logger, so they are JSON lines like everything else.
+ *
+ * Broker answers that every fresh start and broker restart produces while the broker comes up and
+ * topics, leaders and coordinators settle: kafkajs retries them on its own (their `retriable` flag
+ * in kafkajs' error table; a refused or timed-out connection is retried too), restarts a consumer
+ * that gave up on one, or, for topics another service created first, goes on with them (a real
+ * creation failure is thrown by TopicAdmin). They are not errors of ours: each kind is logged at
+ * warn, once a minute at most, saying what is awaited — not as an error per retry, which taught
+ * operators to ignore errors (issue 20.4).
  */
-const SETTLING: Readonly<Record<string, string>> = {
-  'This server does not host this topic-partition': 'waiting for the broker to serve a new topic (kafkajs retries)',
-  'There is no leader for this topic-partition as we are in the middle of a leadership election':
+const SETTLING: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^This server does not host this topic-partition$/, 'waiting for the broker to serve a new topic (kafkajs retries)'],
+  [
+    /^There is no leader for this topic-partition as we are in the middle of a leadership election$/,
     'waiting for a partition leader to be elected (kafkajs retries)',
-  'This server is not the leader for that topic-partition': 'waiting for the partition leader to be known (kafkajs retries)',
-  "The coordinator is loading and hence can't process requests for this group": 'waiting for the group coordinator to load (kafkajs retries)',
-  'The group coordinator is not available': 'waiting for the group coordinator (kafkajs retries)',
-  'This is not the correct coordinator for this group': 'waiting for the group coordinator to be found (kafkajs retries)',
-  'Topic creation errors': 'another service created some of these topics first (they are used as they are)',
+  ],
+  [/^This server is not the leader for that topic-partition$/, 'waiting for the partition leader to be known (kafkajs retries)'],
+  [/^The coordinator is loading and hence can't process requests for this group$/, 'waiting for the group coordinator to load (kafkajs retries)'],
+  [/^The group coordinator is not available$/, 'waiting for the group coordinator (kafkajs retries)'],
+  [/^Failed to find group coordinator$/, 'waiting for the group coordinator (the consumer is started again)'],
+  [/^This is not the correct coordinator for this group$/, 'waiting for the group coordinator to be found (kafkajs retries)'],
+  [/^Topic creation errors$/, 'another service created some of these topics first (they are used as they are)'],
   // A member joined or left (a replica started, stopped or died): the heartbeat or SyncGroup that
   // learns of it is answered this, and kafkajs rejoins; with REPLICAS > 1 every start does this.
-  'The group is rebalancing, so a rejoin is needed': 'the group is sharing its partitions out again (kafkajs rejoins)',
-};
+  [/^The group is rebalancing, (so a rejoin is needed|re-joining)$/, 'the group is sharing its partitions out again (kafkajs rejoins)'],
+  // The broker is starting, restarting or too busy to accept a connection yet: kafkajs connects again.
+  [
+    /^(Failed to connect to seed broker, trying another broker from the list: )?(Connection error: (connect |read )?(ECONNREFUSED|ECONNRESET)|Connection timeout|Closed connection)\b/,
+    'waiting for the broker to accept connections (kafkajs connects again)',
+  ],
+];
 const SETTLING_EVERY_MS = 60_000;
 const CRASH = /^Crash: \w+: (.+)$/;
+
+const settlingOf = (answer: string) => SETTLING.find(([pattern]) => pattern.test(answer))?.[1];
 
 export const kafkaLogs: logCreator = () => {
   const logger = new Logger('kafkajs');
   const lastSaid = new Map<string, number>();
+  /** Groups whose consumer last crashed on a settling answer: kafkajs' "Restarting the consumer" is expected. */
+  const settlingCrash = new Set<string>();
   return ({ level, log: { message, ...extra } }) => {
-    // A consumer that crashed on a settling answer (a group joined while its coordinator loads) says
-    // so as "Crash: <name>: <answer>", and kafkajs restarts it on its own.
-    const answer = typeof extra['error'] === 'string' ? extra['error'] : CRASH.exec(message)?.[1];
-    const settling = answer === undefined ? undefined : SETTLING[answer];
-    if (level === logLevel.ERROR && settling) {
-      const where = String(extra['broker'] ?? extra['groupId']);
-      const key = `${answer}|${where}`;
+    // A consumer that crashed on a settling answer (a group joined while its coordinator loads, the
+    // broker gone) says so as "Crash: <name>: <answer>", and kafkajs or our server starts it again.
+    const crash = CRASH.exec(message)?.[1];
+    const answer = typeof extra['error'] === 'string' ? extra['error'] : (crash ?? message);
+    const settling = level <= logLevel.WARN ? settlingOf(answer) : undefined;
+    const group = typeof extra['groupId'] === 'string' ? extra['groupId'] : undefined;
+    if (crash !== undefined && group !== undefined) {
+      if (settling) settlingCrash.add(group);
+      else settlingCrash.delete(group);
+    }
+    if (settling) {
       const now = Date.now();
-      if (now - (lastSaid.get(key) ?? -Infinity) < SETTLING_EVERY_MS) return;
-      lastSaid.set(key, now);
-      logger.warn(`${settling}: ${where} answered "${answer}"`);
+      if (now - (lastSaid.get(settling) ?? -Infinity) < SETTLING_EVERY_MS) return;
+      lastSaid.set(settling, now);
+      const where = extra['broker'] ?? group ?? /\d+\.\d+\.\d+\.\d+:\d+|\[[\w:]+\]:\d+/.exec(answer)?.[0] ?? 'the broker';
+      logger.warn(`${settling}: ${String(where)} answered "${answer}"`);
       return;
     }
-    // What follows a crash kafkajs recovers from; an unknown crash was logged as an error just before.
-    if (level === logLevel.ERROR && message.startsWith('Restarting the consumer')) {
-      logger.warn(`${message} ${JSON.stringify(extra)}`);
+    // What follows a crash kafkajs recovers from: said with the crash when that was a settling answer;
+    // an unknown crash was logged as an error just before.
+    if (level <= logLevel.WARN && message.startsWith('Restarting the consumer')) {
+      if (group !== undefined && settlingCrash.has(group)) logger.debug?.(`${message} ${JSON.stringify(extra)}`);
+      else logger.warn(`${message} ${JSON.stringify(extra)}`);
       return;
     }
     const line = `${message} ${JSON.stringify(extra)}`;
