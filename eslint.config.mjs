@@ -5,9 +5,10 @@ import prettier from 'eslint-config-prettier';
 const io = ['mongoose', '@nestjs/mongoose', 'kafkajs', '@nestjs/microservices'];
 
 export default [
-  { ignores: ['**/node_modules', '**/dist', '.cache/**', '.nx/**', 'tools/**/*.mjs'] },
+  { ignores: ['**/node_modules', '**/dist', '.cache/**', '.nx/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
   prettier,
   {
     files: ['**/*.ts'],
@@ -16,7 +17,9 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: [],
+          // The ingest benchmark (tools/bench) drives grading's real app in its own process: the one import
+          // of an app, by its alias.
+          allow: ['@firstmile/grading/app'],
           depConstraints: [
             // Layers: apps compose platform, contracts and pure domain engines.
             {
@@ -45,6 +48,12 @@ export default [
             // The read side may read grading's standards (grade order decides a sub-lot's GTIN), never its app.
             { sourceTag: 'scope:insights', onlyDependOnLibsWithTags: ['scope:shared', 'scope:insights', 'scope:grading'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // Developer tools (start, benchmarks, manifests) use the shared libraries and the test harness.
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:grading'] },
+            {
+              sourceTag: 'type:tools',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:domain', 'type:reference', 'type:testing'],
+            },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },

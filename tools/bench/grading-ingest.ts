@@ -48,7 +48,7 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 
 async function main(): Promise<void> {
   // Imported after the env is set: the app reads it when its modules load.
-  const { createApp } = await import('../../apps/grading/src/app');
+  const { createApp } = await import('@firstmile/grading/app');
   const app = await createApp();
   await app.listen(0, '127.0.0.1');
   await app.get(KafkaEventServer).joined;

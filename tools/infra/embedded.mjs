@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Embedded default infrastructure for machines without Docker (laptops, CI, the
 // project's machines): a real Apache Kafka broker (KRaft, combined
 // broker+controller) assembled from Maven Central, and FerretDB (MongoDB wire
@@ -85,11 +86,19 @@ export const FERRETDB_VERSION = readGoModVersion('github.com/FerretDB/FerretDB')
 // ---------------------------------------------------------------------------
 // small helpers
 
+/** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Whether `promise` settles within `ms`; the timer is cleared either way, so it holds no process open. */
+/**
+ * Whether `promise` settles within `ms`; the timer is cleared either way, so it holds no process open.
+ * @param {Promise<unknown>} promise
+ * @param {number} ms
+ * @returns {Promise<boolean>}
+ */
 export async function settlesWithin(promise, ms) {
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
+  /** @type {Promise<boolean>} */
   const timedOut = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
   try {
     return await Promise.race([promise.then(() => true), timedOut]);
@@ -98,6 +107,7 @@ export async function settlesWithin(promise, ms) {
   }
 }
 
+/** @param {string} name */
 function readPomProperty(name) {
   try {
     const m = fs
@@ -109,6 +119,7 @@ function readPomProperty(name) {
   }
 }
 
+/** @param {string} mod */
 function readGoModVersion(mod) {
   try {
     const m = fs
@@ -120,7 +131,12 @@ function readGoModVersion(mod) {
   }
 }
 
-/** A port from the environment, or the fallback; anything else than a TCP port is an error. */
+/**
+ * A port from the environment, or the fallback; anything else than a TCP port is an error.
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
 export function envPort(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -148,6 +164,7 @@ export function defaultDataDir(name = 'default') {
   return path.resolve(process.env.FIRSTMILE_DATA_DIR || path.join(REPO_ROOT, '.cache', 'data', name));
 }
 
+/** @param {...(string | Buffer)} parts */
 function sha256(...parts) {
   const h = crypto.createHash('sha256');
   for (const p of parts) {
@@ -157,12 +174,13 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
+/** @param {number | undefined} pid */
 export function pidAlive(pid) {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
   } catch (e) {
-    return e.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (e).code === 'EPERM';
   }
   try {
     // A zombie still answers signal 0; it is dead for our purposes.
@@ -175,6 +193,7 @@ export function pidAlive(pid) {
   return true;
 }
 
+/** @param {number} pid */
 function processCommandLine(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
@@ -183,7 +202,11 @@ function processCommandLine(pid) {
   }
 }
 
-/** Send a signal to a detached child's whole process group (falls back to the pid). */
+/**
+ * Send a signal to a detached child's whole process group (falls back to the pid).
+ * @param {number | undefined} pid
+ * @param {NodeJS.Signals} sig
+ */
 export function signalProcess(pid, sig) {
   if (!pid) return;
   try {
@@ -199,6 +222,7 @@ export function signalProcess(pid, sig) {
   }
 }
 
+/** @param {string} file */
 export function tailFile(file, lines = 40) {
   try {
     const buf = fs.readFileSync(file, 'utf8');
@@ -212,6 +236,7 @@ export function tailFile(file, lines = 40) {
   }
 }
 
+/** @param {number} ms */
 export function fmtSecs(ms) {
   return `${(ms / 1000).toFixed(1)}s`;
 }
@@ -219,10 +244,15 @@ export function fmtSecs(ms) {
 // ---------------------------------------------------------------------------
 // ports
 
-/** True if something accepts TCP connections on host:port. */
+/**
+ * True if something accepts TCP connections on host:port.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 export function isPortOpen(port, host = '127.0.0.1', timeoutMs = 1000) {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host });
+    /** @param {boolean} v */
     const done = (v) => {
       sock.removeAllListeners();
       sock.destroy();
@@ -234,7 +264,11 @@ export function isPortOpen(port, host = '127.0.0.1', timeoutMs = 1000) {
   });
 }
 
-/** True if we could bind host:port right now (nothing else holds it). */
+/**
+ * True if we could bind host:port right now (nothing else holds it).
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 function canBind(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -243,6 +277,11 @@ function canBind(port, host = '127.0.0.1') {
   });
 }
 
+/**
+ * @param {number} port
+ * @param {string} what
+ * @param {string} envVar
+ */
 async function assertPortFree(port, what, envVar) {
   if ((await isPortOpen(port)) || !(await canBind(port))) {
     throw new Error(
@@ -256,17 +295,28 @@ async function assertPortFree(port, what, envVar) {
 // ---------------------------------------------------------------------------
 // running mvn / go with progress
 
+/** @typedef {(line: string) => void} Log */
+/** @typedef {{ lines: number, last: string, summary?: () => string }} ProgressStats */
+
 /**
  * Run a command, print a progress line every few seconds (counts of what it
  * reported), keep the tail of its output for the error message.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd: string, env: NodeJS.ProcessEnv, log: Log, label: string,
+ *   classify?: (line: string, stats: ProgressStats) => void, everyMs?: number }} opts
+ * @returns {Promise<{ tail: string[], ms: number }>}
  */
 function runWithProgress(cmd, args, { cwd, env, log, label, classify, everyMs = 5000 }) {
   const verbose = /^(1|true|yes)$/i.test(process.env.FIRSTMILE_INFRA_VERBOSE || '');
   return new Promise((resolve, reject) => {
     const started = Date.now();
+    /** @type {string[]} */
     const tail = [];
+    /** @type {ProgressStats} */
     const stats = { lines: 0, last: '' };
     let lastReported = -1;
+    /** @type {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>} */
     let child;
     try {
       child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -274,6 +324,7 @@ function runWithProgress(cmd, args, { cwd, env, log, label, classify, everyMs = 
       reject(e);
       return;
     }
+    /** @param {string} line */
     const onLine = (line) => {
       tail.push(line);
       if (tail.length > 60) tail.shift();
@@ -295,7 +346,7 @@ function runWithProgress(cmd, args, { cwd, env, log, label, classify, everyMs = 
         );
       }
     }, everyMs);
-    child.once('error', (e) => {
+    child.once('error', (/** @type {NodeJS.ErrnoException} */ e) => {
       clearInterval(timer);
       if (e.code === 'ENOENT')
         reject(new Error(`[infra] \`${cmd}\` was not found on the PATH (${label} needs it)`));
@@ -305,17 +356,25 @@ function runWithProgress(cmd, args, { cwd, env, log, label, classify, everyMs = 
       clearInterval(timer);
       if (code === 0) resolve({ tail, ms: Date.now() - started });
       else {
-        const err = new Error(
-          `[infra] ${label} failed (${signal ?? `exit code ${code}`}). Last output:\n${tail.join('\n')}`,
+        const err = Object.assign(
+          new Error(`[infra] ${label} failed (${signal ?? `exit code ${code}`}). Last output:\n${tail.join('\n')}`),
+          { tail },
         );
-        err.tail = tail;
         reject(err);
       }
     });
   });
 }
 
-/** Cross-process lock (a directory with the owner's pid) so parallel test workers build once. */
+/**
+ * Cross-process lock (a directory with the owner's pid) so parallel test workers build once.
+ * @template T
+ * @param {string} lockDir
+ * @param {Log} log
+ * @param {string} what
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withLock(lockDir, log, what, fn) {
   await fsp.mkdir(path.dirname(lockDir), { recursive: true });
   let announced = false;
@@ -325,7 +384,7 @@ async function withLock(lockDir, log, what, fn) {
       fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
       break;
     } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
     }
     let owner = 0;
     let ageMs = 0;
@@ -359,23 +418,26 @@ async function withLock(lockDir, log, what, fn) {
 // ---------------------------------------------------------------------------
 // artifacts
 
+/** @param {string} cacheDir */
 function kafkaPaths(cacheDir) {
   const home = path.join(cacheDir, `kafka-${KAFKA_VERSION}`);
   return { home, libs: path.join(home, 'libs'), marker: path.join(home, 'complete.json') };
 }
 
+/** @param {string} cacheDir */
 function kafkaLibsComplete(cacheDir) {
   const { libs, marker } = kafkaPaths(cacheDir);
   try {
     const m = JSON.parse(fs.readFileSync(marker, 'utf8'));
     if (m.pomHash !== sha256(fs.readFileSync(KAFKA_POM))) return false;
     if (!Array.isArray(m.jars) || m.jars.length === 0) return false;
-    return m.jars.every((j) => fs.existsSync(path.join(libs, j)));
+    return m.jars.every((/** @type {string} */ j) => fs.existsSync(path.join(libs, j)));
   } catch {
     return false;
   }
 }
 
+/** @param {{ cacheDir: string, log: Log }} opts */
 async function assembleKafka({ cacheDir, log }) {
   const { home, libs, marker } = kafkaPaths(cacheDir);
   if (kafkaLibsComplete(cacheDir)) return libs;
@@ -395,6 +457,7 @@ async function assembleKafka({ cacheDir, log }) {
       await fsp.rm(tmp, { recursive: true, force: true });
       let downloaded = 0;
       let bytes = 0;
+      /** @type {Record<string, number>} */
       const units = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
       const { ms } = await runWithProgress(
         'mvn',
@@ -446,6 +509,7 @@ async function assembleKafka({ cacheDir, log }) {
   );
 }
 
+/** @param {string} cacheDir */
 function ferretdbPaths(cacheDir) {
   const bin = path.join(cacheDir, 'bin', FERRETDB_BIN_NAME);
   return { bin, stamp: `${bin}.stamp` };
@@ -471,6 +535,7 @@ function ferretdbSourceHash() {
  * Copy the FerretDB module out of the Go module cache (downloading it through
  * the proxy if needed), apply infra/ferretdb/patches/*.patch, and write a go.mod
  * for `go build -modfile` that replaces the module with the patched copy.
+ * @param {{ cacheDir: string, env: NodeJS.ProcessEnv, log: Log }} opts
  */
 async function preparePatchedFerretdb({ cacheDir, env, log }) {
   const { stdout } = await runToCompletion(
@@ -500,6 +565,7 @@ async function preparePatchedFerretdb({ cacheDir, env, log }) {
   return modfile;
 }
 
+/** @param {string} cacheDir */
 function ferretdbUpToDate(cacheDir) {
   const { bin, stamp } = ferretdbPaths(cacheDir);
   try {
@@ -509,6 +575,7 @@ function ferretdbUpToDate(cacheDir) {
   }
 }
 
+/** @param {{ cacheDir: string, log: Log }} opts */
 async function buildFerretdb({ cacheDir, log }) {
   const { bin, stamp } = ferretdbPaths(cacheDir);
   if (ferretdbUpToDate(cacheDir)) return bin;
@@ -525,10 +592,12 @@ async function buildFerretdb({ cacheDir, log }) {
       );
       await fsp.mkdir(path.dirname(bin), { recursive: true });
       const tmp = `${bin}.tmp-${process.pid}`;
+      /** @param {string | undefined} toolchain */
       const build = async (toolchain) => {
         let downloads = 0;
         let pkgs = 0;
         let lastPkg = '';
+        /** @type {NodeJS.ProcessEnv} */
         const env = { ...process.env, CGO_ENABLED: '0' };
         if (toolchain) env.GOTOOLCHAIN = toolchain;
         const modfile = await preparePatchedFerretdb({ cacheDir, env, log });
@@ -552,7 +621,8 @@ async function buildFerretdb({ cacheDir, log }) {
       let result;
       try {
         result = await build(forced);
-      } catch (e) {
+      } catch (err) {
+        const e = /** @type {Error & { tail?: string[] }} */ (err);
         if (forced || /not found on the PATH/.test(e.message)) throw e;
         log(
           `[infra] the build with the machine's Go failed; retrying with GOTOOLCHAIN=${FALLBACK_GOTOOLCHAIN} (fetched via the Go module proxy). First error:\n${(e.tail ?? []).slice(-10).join('\n')}`,
@@ -583,6 +653,7 @@ export async function ensureArtifacts({ log = console.log, cacheDir = defaultCac
 // ---------------------------------------------------------------------------
 // Kafka config
 
+/** @param {{ kafkaPort: number, controllerPort: number, logDirs: string }} opts */
 function serverProperties({ kafkaPort, controllerPort, logDirs }) {
   return `# Generated by tools/infra/embedded.mjs at every start; edits are overwritten.
 # Single-node KRaft: combined broker + controller, loopback only, for development and tests.
@@ -622,10 +693,14 @@ log.retention.hours=168
  * controller, topics are replicated to 3 (or to every node, if fewer) with min.insync.replicas 2, as in
  * production (infra/k8s/base/kafka/cluster.yaml), so losing one node refuses no write.
  */
+/** @typedef {{ id: number, port: number, controllerPort: number }} NodePorts */
+
+/** @param {{ nodeId: number, nodes: NodePorts[], logDirs: string }} opts */
 function clusterServerProperties({ nodeId, nodes, logDirs }) {
   const rf = Math.min(3, nodes.length);
   const minIsr = Math.max(1, rf - 1);
   const node = nodes.find((n) => n.id === nodeId);
+  if (!node) throw new Error(`[infra] no Kafka node ${nodeId}`);
   return `# Generated by tools/infra/embedded.mjs at every start; edits are overwritten.
 # Node ${nodeId} of a ${nodes.length}-node KRaft cluster: combined broker + controller, loopback only (KAFKA_BROKERS_COUNT).
 process.roles=broker,controller
@@ -663,6 +738,26 @@ log.retention.hours=168
 // ---------------------------------------------------------------------------
 // start / stop
 
+/** @typedef {import('node:child_process').ChildProcess} ChildProcess */
+/** @typedef {import('node:child_process').ChildProcessByStdio<import('node:stream').Writable, null, null>} Watchdog */
+/**
+ * One Kafka node: its ports, where its data, config and logs live, and how far its server.log had
+ * got before this start (readiness reads only what follows).
+ * @typedef {NodePorts & { dir: string, logDirs: string, propsFile: string, serverLog: string, jvmCommon: string[],
+ *   serverLogOffset: number }} KafkaNode
+ */
+
+/**
+ * A child that was started: `spawned` resolved for it, so it has its pid.
+ * @param {ChildProcess | undefined} child
+ * @returns {ChildProcess & { pid: number }}
+ */
+function started(child) {
+  if (child?.pid === undefined) throw new Error('[infra] a child process was read before it was started');
+  return /** @type {ChildProcess & { pid: number }} */ (child);
+}
+
+/** @type {Set<{ killSync(sig: NodeJS.Signals): void }>} */
 const liveInstances = new Set();
 let exitHookInstalled = false;
 
@@ -675,6 +770,11 @@ function installExitHook() {
   });
 }
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd: string, logFile: string, env?: NodeJS.ProcessEnv }} opts
+ */
 function spawnDetached(cmd, args, { cwd, logFile, env = process.env }) {
   const fd = fs.openSync(logFile, 'w');
   try {
@@ -687,12 +787,18 @@ function spawnDetached(cmd, args, { cwd, logFile, env = process.env }) {
   }
 }
 
-/** Wait for a spawned child to be running (or fail with a clear message if the binary is missing). */
+/**
+ * Wait for a spawned child to be running (or fail with a clear message if the binary is missing).
+ * @template {import('node:child_process').ChildProcess} C
+ * @param {C} child
+ * @param {string} what
+ * @returns {Promise<C>}
+ */
 function spawned(child, what) {
-  child.on('error', () => {}); // later errors (none expected) must not crash the host process
+  child.on('error', () => undefined); // later errors (none expected) must not crash the host process
   return new Promise((resolve, reject) => {
     child.once('spawn', () => resolve(child));
-    child.once('error', (e) =>
+    child.once('error', (/** @type {NodeJS.ErrnoException} */ e) =>
       reject(
         e.code === 'ENOENT'
           ? new Error(`[infra] \`${child.spawnfile}\` was not found on the PATH (${what} needs it)`)
@@ -706,6 +812,7 @@ function spawned(child, what) {
  * A tiny `sh` that blocks reading a pipe from this process: when this process
  * dies in any way (even SIGKILL), the pipe closes and it terminates the
  * broker and FerretDB, so they never outlive their parent.
+ * @param {number[]} pids
  */
 function startWatchdog(pids) {
   const list = pids.join(' ');
@@ -713,13 +820,15 @@ function startWatchdog(pids) {
     `read _ignored; for p in ${list}; do kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null; done; ` +
     `sleep ${Math.ceil(STOP_GRACE_MS / 1000)}; for p in ${list}; do kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null; done`;
   const wd = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-  wd.on('error', () => {}); // no /bin/sh: the 'exit' hook still covers normal exits
-  wd.stdin.on('error', () => {});
+  wd.on('error', () => undefined); // no /bin/sh: the 'exit' hook still covers normal exits
+  wd.stdin.on('error', () => undefined);
   wd.unref();
-  wd.stdin.unref?.();
+  // A pipe's socket can be unref'd (so the watchdog holds no process open); Writable's type does not say so.
+  /** @type {{ unref?: () => void }} */ (/** @type {unknown} */ (wd.stdin)).unref?.();
   return wd;
 }
 
+/** @param {string} dataDir */
 function readPidfile(dataDir) {
   try {
     return JSON.parse(fs.readFileSync(path.join(dataDir, PIDFILE), 'utf8'));
@@ -728,21 +837,30 @@ function readPidfile(dataDir) {
   }
 }
 
+/**
+ * @param {{ kafka?: { pid?: number, nodes?: Array<{ id: number, pid: number }> }, ferretdb?: { pid?: number } } | undefined} info
+ * @returns {Array<{ name: string, pid: number, match: string }>}
+ */
 function pidfileProcs(info) {
   const kafka = info?.kafka?.nodes
     ? info.kafka.nodes.map((n) => ({ name: `Kafka node ${n.id}`, pid: n.pid, match: 'kafka.Kafka' }))
     : [{ name: 'Kafka', pid: info?.kafka?.pid, match: 'kafka.Kafka' }];
   return [...kafka, { name: 'FerretDB', pid: info?.ferretdb?.pid, match: FERRETDB_BIN_NAME }].filter(
-    (p) => p.pid,
+    /** @returns {p is { name: string, pid: number, match: string }} */ (p) => Boolean(p.pid),
   );
 }
 
+/** @param {{ pid: number, match: string }} p */
 function isOurProcess({ pid, match }) {
   if (!pidAlive(pid)) return false;
   const cmd = processCommandLine(pid);
   return cmd === undefined ? true : cmd.includes(match); // no /proc: trust the pidfile
 }
 
+/**
+ * @param {number[]} pids
+ * @param {number} ms
+ */
 async function waitGone(pids, ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -805,6 +923,13 @@ export async function stopEmbedded({ dataDir = defaultDataDir(), log = console.l
   return procs.length > 0;
 }
 
+/**
+ * Waits until Kafka logged its start (or its port has been open 5 s) and FerretDB accepts connections;
+ * resolves with the time it took.
+ * @param {{ kafka: ChildProcess, ferret: ChildProcess, kafkaPort: number, mongoPort: number, serverLog: string,
+ *   serverLogOffset: number, kafkaAlreadyReady?: boolean, timeoutMs: number, log: Log }} opts
+ * @returns {Promise<number>}
+ */
 async function waitReady({
   kafka,
   ferret,
@@ -888,6 +1013,12 @@ async function waitReady({
   );
 }
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd: string, env?: NodeJS.ProcessEnv }} opts
+ * @returns {Promise<{ stdout: string, out: string }>}
+ */
 function runToCompletion(cmd, args, { cwd, env = process.env }) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -898,7 +1029,7 @@ function runToCompletion(cmd, args, { cwd, env = process.env }) {
       out += d;
     });
     child.stderr.on('data', (d) => (out += d));
-    child.once('error', (e) =>
+    child.once('error', (/** @type {NodeJS.ErrnoException} */ e) =>
       reject(e.code === 'ENOENT' ? new Error(`[infra] \`${cmd}\` was not found on the PATH`) : e),
     );
     child.once('close', (code) =>
@@ -962,10 +1093,18 @@ export async function startEmbedded({
     throw new Error(`[infra] brokers (KAFKA_BROKERS_COUNT) must be 1 to 9, not ${brokers}`);
   }
   /** The Kafka nodes: one (the default, exactly as before) or a cluster, node i on ports +2(i−1). */
+  /** @type {KafkaNode[]} */
   const nodes = Array.from({ length: brokers }, (_, i) => ({
     id: i + 1,
     port: kafkaPort + 2 * i,
     controllerPort: controllerPort + 2 * i,
+    // Set once the data dir is known (below), before anything is started.
+    dir: '',
+    logDirs: '',
+    propsFile: '',
+    serverLog: '',
+    jvmCommon: [],
+    serverLogOffset: 0,
   }));
   if (new Set([...nodes.flatMap((n) => [n.port, n.controllerPort]), mongoPort]).size !== 2 * brokers + 1) {
     throw new Error(
@@ -975,16 +1114,20 @@ export async function startEmbedded({
 
   // Per-instance state; `stop` works at any point, including half-way through startup.
   // `kafka` is node 1; `kafkaNodes` holds every node by id (the same child for node 1).
+  /** @type {{ kafka?: ChildProcess, kafkaNodes: Map<number, ChildProcess>, ferretdb?: ChildProcess, watchdog?: Watchdog }} */
   const children = { kafka: undefined, kafkaNodes: new Map(), ferretdb: undefined, watchdog: undefined };
   const liveChildren = () => [...children.kafkaNodes.values(), children.ferretdb];
+  /** @type {Promise<void> | undefined} */
   let stopPromise;
   let stopping = false;
   const inst = {
+    /** @param {NodeJS.Signals} sig */
     killSync(sig) {
       for (const c of liveChildren())
         if (c?.pid && c.exitCode === null && c.signalCode === null) signalProcess(c.pid, sig);
     },
   };
+  /** @param {NodeJS.Signals} sig */
   const onSignal = (sig) => {
     if (stopping) {
       inst.killSync('SIGKILL');
@@ -996,9 +1139,14 @@ export async function startEmbedded({
   const stop = () => {
     stopPromise ??= (async () => {
       stopping = true;
-      const procs = liveChildren().filter((c) => c?.pid && c.exitCode === null && c.signalCode === null);
+      const procs = liveChildren().filter(
+        /** @returns {c is ChildProcess} */ (c) => Boolean(c?.pid) && c?.exitCode === null && c.signalCode === null,
+      );
       const exited = procs.map(
-        (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', r))),
+        (c) =>
+          /** @type {Promise<void>} */ (
+            new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())))
+          ),
       );
       for (const c of procs) signalProcess(c.pid, 'SIGTERM');
       const all = Promise.all(exited);
@@ -1042,7 +1190,7 @@ export async function startEmbedded({
       }
       if (alive.length)
         log(`[infra] stopping leftovers of an earlier run (owner pid ${prev.ownerPid} is gone)…`);
-      await stopEmbedded({ dataDir, log: () => {} });
+      await stopEmbedded({ dataDir, log: () => undefined });
     }
 
     for (const n of nodes) {
@@ -1160,14 +1308,19 @@ export async function startEmbedded({
     children.ferretdb = spawnChild.ferretdb();
     await spawned(children.ferretdb, 'FerretDB');
 
-    const watchdogPids = () => [
-      ...[...children.kafkaNodes.values()].map((c) => c.pid),
-      children.ferretdb.pid,
-    ];
+    const watchdogPids = () =>
+      [...[...children.kafkaNodes.values()].map((c) => c.pid), children.ferretdb?.pid].filter(
+        /** @returns {p is number} */ (p) => p !== undefined,
+      );
     children.watchdog = startWatchdog(watchdogPids());
     let ready = false;
     /** Children being restarted on purpose: their exit is neither unexpected nor a reason to stop. */
+    /** @type {Set<ChildProcess>} */
     const restarting = new Set();
+    /**
+     * @param {'kafka' | 'ferretdb'} key
+     * @param {ChildProcess} c
+     */
     const watch = (key, c, n = first) => {
       c.unref();
       c.on('exit', (code, signal) => {
@@ -1179,16 +1332,16 @@ export async function startEmbedded({
         onUnexpectedExit?.(key, code, signal);
       });
     };
-    for (const n of nodes) watch('kafka', children.kafkaNodes.get(n.id), n);
-    watch('ferretdb', children.ferretdb);
+    for (const n of nodes) watch('kafka', started(children.kafkaNodes.get(n.id)), n);
+    watch('ferretdb', started(children.ferretdb));
 
-    const pids = { kafka: children.kafka.pid, ferretdb: children.ferretdb.pid };
+    const pids = { kafka: started(children.kafka).pid, ferretdb: started(children.ferretdb).pid };
     const kafkaNodes = () =>
       nodes.map((n) => ({
         id: n.id,
         port: n.port,
         controllerPort: n.controllerPort,
-        pid: children.kafkaNodes.get(n.id).pid,
+        pid: started(children.kafkaNodes.get(n.id)).pid,
       }));
     const kafkaBrokers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
     const mongoUrl = `mongodb://127.0.0.1:${mongoPort}/`;
@@ -1210,7 +1363,7 @@ export async function startEmbedded({
               ...(brokers === 1 ? {} : { nodes: kafkaNodes() }),
             },
             ferretdb: { pid: pids.ferretdb, port: mongoPort, version: FERRETDB_VERSION },
-            watchdogPid: children.watchdog.pid,
+            watchdogPid: children.watchdog?.pid,
           },
           null,
           2,
@@ -1224,15 +1377,22 @@ export async function startEmbedded({
      * wait until it is ready. The other one keeps running; the watchdog is replaced so it covers the
      * new pid; `onUnexpectedExit` is not called for this exit.
      */
+    /**
+     * @param {'kafka' | 'ferretdb'} key
+     * @param {{ signal?: NodeJS.Signals, downMs?: number, node?: number }} [opts]
+     */
     const restart = async (key, { signal = 'SIGTERM', downMs = 0, node = 1 } = {}) => {
-      if (key !== 'kafka' && key !== 'ferretdb') throw new Error(`[infra] restart: unknown component ${key}`);
+      if (key !== 'kafka' && key !== 'ferretdb') throw new Error(`[infra] restart: unknown component ${String(key)}`);
       if (stopping) throw new Error('[infra] restart: the instance is stopping');
-      const n = nodes.find((x) => x.id === node);
-      if (key === 'kafka' && !n) throw new Error(`[infra] restart: no Kafka node ${node} (1–${brokers})`);
-      const old = key === 'kafka' ? children.kafkaNodes.get(n.id) : children[key];
+      const found = nodes.find((x) => x.id === node);
+      if (key === 'kafka' && !found) throw new Error(`[infra] restart: no Kafka node ${node} (1–${brokers})`);
+      // FerretDB's restart does not use a node; node 1 stands in for the names below.
+      const n = found ?? first;
+      const old = started(key === 'kafka' ? children.kafkaNodes.get(n.id) : children.ferretdb);
       restarting.add(old);
       if (old.exitCode === null && old.signalCode === null) {
-        const gone = new Promise((r) => old.once('exit', r));
+        /** @type {Promise<void>} */
+        const gone = new Promise((r) => old.once('exit', () => r()));
         signalProcess(old.pid, signal);
         if (!(await settlesWithin(gone, STOP_GRACE_MS))) {
           signalProcess(old.pid, 'SIGKILL');
@@ -1250,10 +1410,10 @@ export async function startEmbedded({
       if (key === 'kafka') {
         children.kafkaNodes.set(n.id, child);
         if (n.id === 1) children.kafka = child;
-        pids.kafka = children.kafka.pid;
+        pids.kafka = started(children.kafka).pid;
       } else {
         children.ferretdb = child;
-        pids.ferretdb = child.pid;
+        pids.ferretdb = started(child).pid;
       }
       watch(key, child, kn);
       if (children.watchdog?.pid) signalProcess(children.watchdog.pid, 'SIGKILL');
@@ -1262,8 +1422,8 @@ export async function startEmbedded({
       await writePidfile();
       const t = Date.now();
       await waitReady({
-        kafka: children.kafkaNodes.get(kn.id),
-        ferret: children.ferretdb,
+        kafka: started(children.kafkaNodes.get(kn.id)),
+        ferret: started(children.ferretdb),
         kafkaPort: kn.port,
         mongoPort,
         serverLog: kn.serverLog,
@@ -1286,8 +1446,8 @@ export async function startEmbedded({
       for (const n of nodes) {
         waiting = n;
         await waitReady({
-          kafka: children.kafkaNodes.get(n.id),
-          ferret: children.ferretdb,
+          kafka: started(children.kafkaNodes.get(n.id)),
+          ferret: started(children.ferretdb),
           kafkaPort: n.port,
           mongoPort,
           serverLog: n.serverLog,
@@ -1296,7 +1456,8 @@ export async function startEmbedded({
           log,
         });
       }
-    } catch (e) {
+    } catch (err) {
+      const e = /** @type {Error & { which?: string }} */ (err);
       const kafkaTail = `--- ${waiting.serverLog} ---\n${tailFile(waiting.serverLog)}\n--- ${path.join(waiting.dir, 'console.log')} ---\n${tailFile(path.join(waiting.dir, 'console.log'), 20)}`;
       const ferretTail = `--- ${ferretLog} ---\n${tailFile(ferretLog)}`;
       e.message += `\n${e.which === 'ferretdb' ? ferretTail : kafkaTail}`;
@@ -1326,8 +1487,10 @@ export async function startEmbedded({
 // ---------------------------------------------------------------------------
 // CLI
 
+/** @param {string[]} argv */
 function parseCli(argv) {
   const [cmd = 'help', ...rest] = argv;
+  /** @type {{ fresh?: boolean, dataDir?: string }} */
   const opts = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -1339,19 +1502,21 @@ function parseCli(argv) {
   return { cmd, opts };
 }
 
+/** @param {string[]} argv */
 async function main(argv) {
   const { cmd, opts } = parseCli(argv);
   switch (cmd) {
     case 'up': {
-      let infra;
-      const keepAlive = setInterval(() => {}, 1 << 30); // the children are unref'd
-      infra = await startEmbedded({
+      const keepAlive = setInterval(() => undefined, 1 << 30); // the children are unref'd
+      // onUnexpectedExit is called only after startEmbedded has resolved (a child that exits on its
+      // own after a successful start), so `infra` is set by then.
+      const infra = await startEmbedded({
         ...opts,
         handleSignals: true,
         onUnexpectedExit() {
           // One of them died on its own: stop the other one too and fail.
           clearInterval(keepAlive);
-          (infra?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+          void infra.stop().finally(() => process.exit(1));
         },
       });
       console.log(`

@@ -193,8 +193,8 @@ export async function ensureZipkinJar({ cacheDir = defaultCacheDir(), log = cons
 function startWatchdog(pid) {
   const script = `read _ignored; kill -TERM -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; sleep ${STOP_GRACE_MS / 1000}; kill -KILL -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null`;
   const wd = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-  wd.on('error', () => {});
-  wd.stdin.on('error', () => {});
+  wd.on('error', () => undefined);
+  wd.stdin.on('error', () => undefined);
   wd.unref();
   wd.stdin.unref?.();
   return wd;
@@ -273,7 +273,7 @@ export async function startZipkin({
       reject(e.code === 'ENOENT' ? new Error('[zipkin] `java` (17+) was not found on the PATH') : e),
     );
   });
-  child.on('error', () => {});
+  child.on('error', () => undefined);
   child.unref();
   const watchdog = startWatchdog(child.pid);
 
@@ -321,7 +321,7 @@ export async function startZipkin({
 async function main([cmd = 'help']) {
   switch (cmd) {
     case 'up': {
-      const keepAlive = setInterval(() => {}, 1 << 30);
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       const zipkin = await startZipkin();
       const onSignal = () => zipkin.stop().finally(() => process.exit(0));
       process.once('SIGINT', onSignal);
