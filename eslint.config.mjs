@@ -63,6 +63,18 @@ export default [
       'no-console': 'error',
     },
   },
+  // Type-aware rules (issue 20.5): a promise nobody awaits or catches, a promise where a plain value is
+  // expected (an async callback to an emitter or a condition), and a switch over a union that forgets a
+  // member. Each file is checked against its project's tsconfig.json (projectService).
+  {
+    files: ['**/*.ts', 'tools/**/*.mjs'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -1134,7 +1134,8 @@ export async function startEmbedded({
       process.exit(1);
     }
     log(`[infra] ${sig}: stopping Kafka and FerretDB…`);
-    stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    // The process exits once both are stopped, whatever stop() ends with.
+    void stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
   const stop = () => {
     stopPromise ??= (async () => {

@@ -323,7 +323,8 @@ async function main([cmd = 'help']) {
     case 'up': {
       const keepAlive = setInterval(() => undefined, 1 << 30);
       const zipkin = await startZipkin();
-      const onSignal = () => zipkin.stop().finally(() => process.exit(0));
+      // The process exits once Zipkin is stopped, whatever stop() ends with.
+      const onSignal = () => void zipkin.stop().finally(() => process.exit(0));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       console.log(
