@@ -1,5 +1,5 @@
 import { validateEnv } from './validate-env';
-import { EnvBool, EnvInt, EnvNumber, parseEnvBool, parseEnvNumber } from './env-values';
+import { EnvBool, EnvInt, EnvNumber, parseEnvBool, parseEnvNumber, readEnvInt } from './env-values';
 
 class SampleEnv {
   @EnvBool() SEED = true;
@@ -49,5 +49,21 @@ describe('the env decorators through validateEnv (what a service does at start-u
     expect(() => parse({ PORT: '80.5' })).toThrow('PORT=80.5: a whole number is needed');
     expect(() => parse({ PORT: '70000' })).toThrow(/PORT: PORT must not be greater than 65535/);
     expect(() => parse({ HOURS: '12h' })).toThrow('HOURS=12h: a number is needed');
+  });
+});
+
+describe('readEnvInt (a variable read before the env class exists)', () => {
+  it('gives the fallback when unset or empty', () => {
+    expect(readEnvInt('X', 5000, {}, {})).toBe(5000);
+    expect(readEnvInt('X', 5000, {}, { X: '' })).toBe(5000);
+    expect(readEnvInt('X', 5000, {}, { X: '  ' })).toBe(5000);
+  });
+
+  it('reads digits within the bounds', () => expect(readEnvInt('X', 5000, { min: 10 }, { X: '200' })).toBe(200));
+
+  it('stops the start for anything else (OUTBOX_POLL_MS=abc was a poll every millisecond)', () => {
+    expect(() => readEnvInt('OUTBOX_POLL_MS', 5000, { min: 10 }, { OUTBOX_POLL_MS: 'abc' })).toThrow('OUTBOX_POLL_MS=abc: a whole number is needed');
+    expect(() => readEnvInt('OUTBOX_POLL_MS', 5000, { min: 10 }, { OUTBOX_POLL_MS: '5' })).toThrow('OUTBOX_POLL_MS=5: a whole number from 10 to ∞ is needed');
+    expect(() => readEnvInt('REPLICAS', 1, { min: 1, max: 64 }, { REPLICAS: '65' })).toThrow('REPLICAS=65: a whole number from 1 to 64 is needed');
   });
 });

@@ -37,6 +37,22 @@ interface Range {
   max?: number;
 }
 
+/**
+ * A whole-number variable read before the env class exists (module decoration, the cluster
+ * primary): unset or empty gives the fallback; anything else must be digits within the bounds, or
+ * the start stops here, with the same rule and message the env class would give.
+ */
+export function readEnvInt(name: string, fallback: number, { min, max }: Range = {}, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = parseEnvNumber(raw, { integer: true });
+  if (n === undefined) throw new Error(`${name}=${raw}: a whole number is needed`);
+  if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+    throw new Error(`${name}=${raw}: a whole number from ${min ?? '-∞'} to ${max ?? '∞'} is needed`);
+  }
+  return n;
+}
+
 /** Applies several property decorators as one. */
 const all =
   (...decorators: PropertyDecorator[]): PropertyDecorator =>

@@ -9,7 +9,7 @@ import { limitBodyDepth } from './body-depth';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { describeBehaviour } from './openapi/describe-behaviour';
 import { carryValidatorConstraints } from './openapi/validator-constraints';
-import { type HttpEnv, trustProxyOf } from './env';
+import { bodyLimitOf, type HttpEnv, trustProxyOf } from './env';
 import { instrumentHttp, requestIdOf } from './observability';
 import { clientErrorProblem, frameworkErrorProblem } from './problems/problem-details.filter';
 import { createValidationPipe } from './problems/validation.pipe';
@@ -25,7 +25,7 @@ export interface CreateServiceOptions {
 
 /** Builds a Firstmile service: Fastify HTTP API with problem+json, OpenAPI at /docs, Kafka consumers. */
 export async function createService(module: Type<unknown>, options: CreateServiceOptions): Promise<NestFastifyApplication> {
-  const bodyLimit = Number(process.env['BODY_LIMIT_BYTES'] ?? 2 * 1024 * 1024);
+  const bodyLimit = bodyLimitOf(process.env);
   const adapter = new FastifyAdapter({
     bodyLimit,
     trustProxy: trustProxyOf(process.env['TRUST_PROXY']),

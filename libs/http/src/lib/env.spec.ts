@@ -1,5 +1,5 @@
 import { validateEnv } from '@firstmile/config';
-import { AuthEnv } from './env';
+import { AuthEnv, bodyLimitOf, HttpEnv } from './env';
 
 describe('AuthEnv', () => {
   const parse = validateEnv(AuthEnv);
@@ -70,5 +70,18 @@ describe('AuthEnv with an identity provider (issue 22.3)', () => {
     expect(parse({}).AUTH_JWT_CLOCK_TOLERANCE_S).toBe(30);
     expect(parse({ AUTH_JWT_CLOCK_TOLERANCE_S: '5' }).AUTH_JWT_CLOCK_TOLERANCE_S).toBe(5);
     expect(() => parse({ AUTH_JWT_CLOCK_TOLERANCE_S: '3600' })).toThrow(/AUTH_JWT_CLOCK_TOLERANCE_S/);
+  });
+});
+
+describe('HttpEnv: the body limit', () => {
+  it('is the default for an empty BODY_LIMIT_BYTES, as the env class reads it (it was 0: every body a 413)', () => {
+    expect(bodyLimitOf({ BODY_LIMIT_BYTES: '' })).toBe(validateEnv(HttpEnv)({ BODY_LIMIT_BYTES: '' }).BODY_LIMIT_BYTES);
+    expect(bodyLimitOf({})).toBe(2 * 1024 * 1024);
+    expect(bodyLimitOf({ BODY_LIMIT_BYTES: '4096' })).toBe(4096);
+  });
+
+  it('stops the start for a limit that is not a whole number of at least 1024 bytes', () => {
+    expect(() => bodyLimitOf({ BODY_LIMIT_BYTES: '2mb' })).toThrow('BODY_LIMIT_BYTES=2mb: a whole number is needed');
+    expect(() => bodyLimitOf({ BODY_LIMIT_BYTES: '10' })).toThrow(/BODY_LIMIT_BYTES=10/);
   });
 });

@@ -11,7 +11,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { EnvInt } from '@firstmile/config';
+import { EnvInt, readEnvInt } from '@firstmile/config';
 
 /** HTTP surface settings. */
 export class HttpEnv {
@@ -103,6 +103,14 @@ export class AuthEnv {
   AUTH_JWT_AUDIENCE?: string = undefined;
   /** Seconds of clock skew allowed between the token's issuer and us when checking `exp` and `nbf`. */
   @EnvInt({ min: 0, max: 300 }) AUTH_JWT_CLOCK_TOLERANCE_S = 30;
+}
+
+/**
+ * Fastify's `bodyLimit` from BODY_LIMIT_BYTES, read before HttpEnv is validated, with its rule: an
+ * empty value is the default (`Number('')` made it a limit of 0 bytes, every body a 413).
+ */
+export function bodyLimitOf(env: NodeJS.ProcessEnv): number {
+  return readEnvInt('BODY_LIMIT_BYTES', 2 * 1024 * 1024, { min: 1024 }, env);
 }
 
 /** Fastify's `trustProxy` from TRUST_PROXY (see HttpEnv). */

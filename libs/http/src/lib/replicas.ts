@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { parseEnvNumber } from '@firstmile/config';
+import { readEnvInt } from '@firstmile/config';
 
 /**
  * `REPLICAS=N`: N processes of one service on its one port, with node:cluster. The primary forks N
@@ -20,11 +20,7 @@ import { parseEnvNumber } from '@firstmile/config';
 
 /** Processes to run from REPLICAS (unset: 1); anything but a whole number ≥ 1 is a start-up error. */
 export function replicasWanted(raw: string | undefined = process.env['REPLICAS']): number {
-  if (raw === undefined || raw.trim() === '') return 1;
-  const n = parseEnvNumber(raw, { integer: true });
-  if (n === undefined || n < 1 || n > 64)
-    throw new Error(`REPLICAS=${raw}: a whole number from 1 to 64 is needed`);
-  return n;
+  return readEnvInt('REPLICAS', 1, { min: 1, max: 64 }, { REPLICAS: raw });
 }
 
 /** Whether this process is one of several workers of a service (set by the primary's fork). */

@@ -1,4 +1,5 @@
 import { IsString, Matches } from 'class-validator';
+import { EnvInt } from '@firstmile/config';
 
 /** MongoDB settings every service shares. Each service owns its database: `<prefix>firstmile_<name>`. */
 export class MongoEnv {
@@ -6,4 +7,15 @@ export class MongoEnv {
   @Matches(/^mongodb(\+srv)?:\/\//) MONGO_URL = 'mongodb://127.0.0.1:27017/';
   /** Prepended to the database name (tests use one per run). */
   @IsString() @Matches(/^[A-Za-z0-9_-]*$/) MONGO_DB_PREFIX = '';
+  /**
+   * How often the outbox relay scans for staged events nobody named (another process's, or this
+   * one's before a crash). OutboxRelayModule reads it when the module is declared, with this rule.
+   */
+  @EnvInt({ min: 10 }) OUTBOX_POLL_MS = 5000;
+  /**
+   * How long a published outbox entry waits before it is removed, so that what the same document
+   * publishes meanwhile is removed with it (one rewrite instead of several; 0 removes at once).
+   * Read by OutboxRelayModule when the module is declared, with this rule.
+   */
+  @EnvInt({ min: 0 }) OUTBOX_PULL_LINGER_MS = 2000;
 }

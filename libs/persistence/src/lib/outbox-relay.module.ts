@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { readEnvInt } from '@firstmile/config';
 import { EventPublisher } from '@firstmile/messaging';
 import type { OutboxFields } from './outbox';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
@@ -11,10 +12,11 @@ export class OutboxRelayModule {
   static forModels(
     models: string[],
     imports: DynamicModule[],
+    // Read when the module is declared, before the env class is validated (MongoEnv has the same rules).
     options: OutboxRelayOptions = {
-      pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 5000),
+      pollMs: readEnvInt('OUTBOX_POLL_MS', 5000, { min: 10 }),
       batchSize: 200,
-      pullLingerMs: Number(process.env['OUTBOX_PULL_LINGER_MS'] ?? 2000),
+      pullLingerMs: readEnvInt('OUTBOX_PULL_LINGER_MS', 2000, { min: 0 }),
     },
   ): DynamicModule {
     return {
