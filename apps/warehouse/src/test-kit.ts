@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import { type EventPayload, type EventType, LotGradedV1, toHeaders } from '@firstmile/contracts';
+import { type EventPayload, type EventType, LotGradedV1, toGrams, toHeaders, toKg } from '@firstmile/contracts';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { TopicProbe } from '@firstmile/testing';
 
@@ -33,7 +33,7 @@ export async function publish(p: Producer, events: OutboundEvent[], key?: (e: Ou
 
 export function graded(opts: { warehouseId: string; subLots: Array<{ grade: string; quantityKg: number; bestBefore?: string; brand?: string | null }> }): LotGradedV1 {
   const lotId = `LOT-${randomUUID().slice(0, 8).toUpperCase()}`;
-  const total = opts.subLots.reduce((s, x) => s + Math.round(x.quantityKg * 1000), 0) / 1000;
+  const total = toKg(opts.subLots.reduce((s, x) => s + toGrams(x.quantityKg), 0));
   return {
     lotId,
     cooperativeId: 'COOP-TEST',
