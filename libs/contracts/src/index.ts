@@ -11,6 +11,7 @@ export * from './lib/warehouse.events';
 export * from './lib/orders.events';
 export * from './lib/shipments.events';
 export * from './lib/roles';
+export * from './lib/money';
 // Not `./lib/asyncapi`: the AsyncAPI generator needs class-validator-jsonschema and yaml, which are
 // development dependencies. Exported from here, every service loaded them at start-up, and the
 // Docker image (dev dependencies pruned) could not start. Its spec writes docs/asyncapi.yaml.
