@@ -38,7 +38,8 @@ export class CountiesService {
   }
 
   private async headlines(now: Date): Promise<CountyHeadline[]> {
-    const lots = await this.repo.lotsWhere({ county: { $exists: true } });
+    // A range on the county index ($exists would scan the collection).
+    const lots = await this.repo.lotsWhere({ county: { $gt: '' } });
     const sales = await this.ledger.deliveredIn({ from: new Date(0), to: now });
     const known = new Map<string, { name: string; nameZh?: string; province: string }>(REFERENCE_COUNTIES.map((c) => [c.id, { name: c.name, nameZh: c.nameZh, province: c.province }]));
     for (const l of lots) if (l.county && !known.has(l.county)) known.set(l.county, { name: l.county, province: l.province ?? '' });
