@@ -112,6 +112,18 @@ export class CountiesService {
     const cities = new Tally();
     const growers = new Tally();
     const premium = new Map<string, { produce: string; grade: string; b: [number, number]; u: [number, number] }>();
+    // The unbranded side is the market's: every county's unbranded fruit of the grade sold in the
+    // window. Inside a brand program's county every qualifying grade is branded, so the county's
+    // own unbranded sales of that grade are none; what the brand earns is measured against the rest.
+    const market = new Map<string, [number, number]>();
+    for (const s of delivered) {
+      if (s.subLot.brand) continue;
+      const key = `${s.subLot.produce}|${s.subLot.grade}`;
+      const m = market.get(key) ?? [0, 0];
+      m[0] += fenOf(s);
+      m[1] += s.allocation.grams;
+      market.set(key, m);
+    }
     for (const s of sales) {
       const fen = fenOf(s);
       const ch = s.allocation.channel ? channels[s.allocation.channel] : undefined;
@@ -123,10 +135,11 @@ export class CountiesService {
       cities.add(s.allocation.city, s.allocation.grams);
       if (s.lot.growerId) growers.add(s.lot.growerId, fen);
       const key = `${s.subLot.produce}|${s.subLot.grade}`;
-      const p = premium.get(key) ?? { produce: s.subLot.produce, grade: s.subLot.grade, b: [0, 0], u: [0, 0] };
-      const side = s.subLot.brand ? p.b : p.u;
-      side[0] += fen;
-      side[1] += s.allocation.grams;
+      const p = premium.get(key) ?? { produce: s.subLot.produce, grade: s.subLot.grade, b: [0, 0], u: market.get(key) ?? [0, 0] };
+      if (s.subLot.brand) {
+        p.b[0] += fen;
+        p.b[1] += s.allocation.grams;
+      }
       premium.set(key, p);
       daily.sold.add(dayOf(s.deliveredAt as Date), s.allocation.grams);
       daily.fen.add(dayOf(s.deliveredAt as Date), fen);

@@ -81,7 +81,8 @@ export class BrandPremium {
   @ApiProperty() produce!: string;
   @ApiProperty() grade!: string;
   @ApiProperty({ type: String, nullable: true, example: '16.80', description: 'Revenue per kg delivered of branded sub-lots of this grade (CNY)' }) brandedPerKg!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '11.00', description: 'The same for unbranded sub-lots' }) unbrandedPerKg!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '11.00', description: 'Revenue per kg delivered of unbranded sub-lots of this produce and grade from every county (the market the brand is measured against)' })
+  unbrandedPerKg!: string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'brandedPerKg over unbrandedPerKg, in % above (one decimal)' }) premiumPct!: number | null;
 }
 
@@ -106,6 +107,6 @@ export class CountySummary {
   @ApiProperty({ type: DeliveryFigures }) deliveries!: DeliveryFigures;
   @ApiProperty({ type: GrowerFigures }) growers!: GrowerFigures;
   @ApiProperty({ type: [Destination], description: 'Cities by kg delivered, at most 5' }) topDestinations!: Destination[];
-  @ApiProperty({ type: [BrandPremium] }) brandPremium!: BrandPremium[];
+  @ApiProperty({ type: [BrandPremium], description: 'Per produce and grade this county sold in the window' }) brandPremium!: BrandPremium[];
   @ApiProperty({ type: [DailyFigures], description: 'Every UTC day of the window' }) daily!: DailyFigures[];
 }
