@@ -25,6 +25,8 @@ export class WindowQuery {
 export function windowOf(q: WindowQuery, now = new Date()): Window {
   const to = q.to ? new Date(q.to) : now;
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_DAYS * DAY_MS);
+  // ISO-8601 that no Date holds (beyond ±275,760 years) would otherwise fail later as a 500.
+  if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) throw ProblemException.validation([{ field: Number.isNaN(to.getTime()) ? 'to' : 'from', message: 'must be a time' }]);
   if (from.getTime() >= to.getTime()) throw ProblemException.validation([{ field: 'from', message: 'must be before to' }]);
   if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS) {
     throw new ProblemException(problemFor(400, `a window of at most ${MAX_DAYS} days`, { errors: [{ field: 'from', message: `at most ${MAX_DAYS} days before to` }] }));

@@ -39,6 +39,7 @@ export class PricesService {
       seen.add(key(e));
     });
     const effectiveAt = dto.effectiveAt ? new Date(dto.effectiveAt) : now;
+    if (Number.isNaN(effectiveAt.getTime())) errors.push({ field: 'effectiveAt', message: 'must be a time' });
     if (effectiveAt.getTime() < now.getTime() - SKEW_MS) errors.push({ field: 'effectiveAt', message: 'must not be in the past' });
     if (effectiveAt.getTime() > now.getTime() + MAX_AHEAD_MS) errors.push({ field: 'effectiveAt', message: 'must be within a year' });
     if (errors.length > 0) throw ProblemException.validation(errors);
@@ -56,8 +57,10 @@ export class PricesService {
   }
 
   async get(produce: string, at?: string, now = new Date()): Promise<PriceListView> {
+    const when = at ? new Date(at) : now;
+    if (Number.isNaN(when.getTime())) throw ProblemException.validation([{ field: 'at', message: 'must be a time' }]);
     const doc = await this.repo.find(produce);
-    const list = doc ? inForce(doc.versions, at ? new Date(at) : now) : undefined;
+    const list = doc ? inForce(doc.versions, when) : undefined;
     if (!list) throw new ProblemException(problemFor(404, `no price list of ${produce} is in force${at ? ` at ${at}` : ''}`));
     return view(produce, list);
   }
