@@ -2,7 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
-import { LotLoggedV1, LotVoidedV1, parseEvent, Topics } from '@firstmile/contracts';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { LotGradedV1, LotLoggedV1, LotVoidedV1, parseEvent, toHeaders, Topics } from '@firstmile/contracts';
+import { newEvent } from '@firstmile/messaging';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
 
@@ -92,6 +94,52 @@ describe('harvest-intake against the real broker and store', () => {
     const again = await call('POST', `/v1/lots/${lotId}/void`, c.manager, { reason: 'again' });
     expect(again.status).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('shows a lot graded while it was being voided as graded, with the void refused (grading decides which came first)', async () => {
+    const c = await setUpCooperative('Race cooperative');
+    const lotId = (await call('POST', '/v1/lots', c.manager, lotBody(c, { quantityKg: 100 }))).body['id'] as string;
+    const voided = await call('POST', `/v1/lots/${lotId}/void`, c.manager, { reason: 'Logged twice by mistake' });
+    expect(voided.body).toMatchObject({ status: 'voided' });
+    // The grading line graded the lot before grading heard of the void: grading's outcome is
+    // "graded", its stock is in the warehouse, and its lot.graded reaches this service after the void.
+    const kafka = new Kafka({ clientId: 'test-grading', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    try {
+      const graded: LotGradedV1 = {
+        lotId,
+        cooperativeId: c.id,
+        originWarehouseId: 'WH-LIXIAN-ORIGIN',
+        produce: 'apple',
+        variety: 'Fuji',
+        standard: 'GB/T 10651-2008',
+        lotQuantityKg: 100,
+        cullKg: 10,
+        gradedAt: new Date().toISOString(),
+        subLots: [{ subLotId: `SL-${lotId}`, grade: 'premium', quantityKg: 90, brand: null, traceCode: `TC-${lotId}`, bestBefore: new Date(Date.now() + 30 * 86_400_000).toISOString() }],
+      };
+      const e = newEvent(LotGradedV1.type, graded, { source: 'test' });
+      const message = { key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) };
+      // Twice, as a redelivery would: the second changes nothing.
+      await producer.send({ topic: TopicProbe.physical(e.topic), acks: -1, messages: [message, message] });
+    } finally {
+      await producer.disconnect();
+    }
+    const lot = await waitFor(
+      async () => {
+        const got = (await call('GET', `/v1/lots/${lotId}`, c.manager)).body;
+        return got['status'] === 'graded' ? got : undefined;
+      },
+      { what: 'the lot graded', intervalMs: 200 },
+    );
+    expect(lot).toMatchObject({ status: 'graded', grading: { kgByGrade: { premium: 90 }, cullKg: 10 }, voidRefused: { reason: 'Logged twice by mistake' } });
+    expect(lot).not.toHaveProperty('voidReason');
+    expect(lot).not.toHaveProperty('voidedAt');
+    const listed = async (status: string) => ((await call('GET', `/v1/lots?status=${status}&limit=500`, c.manager)).body['items'] as Json[]).map((l) => l['id']);
+    expect(await listed('voided')).not.toContain(lotId);
+    expect(await listed('graded')).toContain(lotId);
+    expect((await call('POST', `/v1/lots/${lotId}/void`, c.manager, { reason: 'again' })).status).toBe(409);
   });
 
   it('pages through lots with a cursor, newest first', async () => {
@@ -271,12 +319,14 @@ describe('harvest-intake against the real broker and store', () => {
     expect(await keys.countDocuments({ 'body.id': answers[0].body['id'] })).toBe(0);
     await waitFor(() => probe.records.filter((r) => r.key === answers[0].body['id']).length === 1, { what: 'one lot.logged' });
   });
-  it('group-commits concurrent POST /v1/lots: each answered for its own lot, a replayed key and a reused one in the same group only for themselves, fewer inserts than requests', async () => {
+  it('group-commits concurrent POST /v1/lots: each answered for its own lot, a replayed key and a reused one in the same group only for themselves, fewer inserts and cooperative reads than requests', async () => {
     const c = await setUpCooperative('Group commit cooperative');
     const client = app.get<Connection>(getConnectionToken()).getClient();
     const inserts: number[] = [];
+    let cooperativeReads = 0;
     const count = (e: mongo.CommandStartedEvent) => {
       if (e.commandName === 'insert' && e.command['insert'] === 'lots') inserts.push((e.command['documents'] as unknown[]).length);
+      if (e.commandName === 'find' && e.command['find'] === 'cooperatives') cooperativeReads++;
     };
     const key = randomUUID();
     const keyed = lotBody(c, { quantityKg: 777 });
@@ -331,5 +381,8 @@ describe('harvest-intake against the real broker and store', () => {
     // Written in groups: every lot of the burst went in fewer insert commands than there were lots.
     expect(inserts.reduce((a, b) => a + b, 0)).toBe(requests.length);
     expect(inserts.length).toBeLessThan(created.length);
+    // And each request's cooperative was read together with the others' of the same moment.
+    expect(cooperativeReads).toBeGreaterThan(0);
+    expect(cooperativeReads).toBeLessThan(requests.length);
   });
 });

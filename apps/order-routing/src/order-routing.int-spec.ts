@@ -9,10 +9,13 @@ import {
   type EventType,
   definitionOf,
   OrderBackorderedV1,
+  OrderCancelledV1,
   OrderFulfilledV1,
   OrderRoutedV1,
   ReleaseReservationV1,
+  ReservationLapsedV1,
   ReservationRejectedV1,
+  ReservationReleaseRefusedV1,
   ReservationReleasedV1,
   ReserveStockV1,
   ShipmentCreatedV1,
@@ -69,6 +72,10 @@ class FakeWarehouse {
   readonly reservations = new Map<string, Reservation>();
   overReserved = 0;
   answered = 0;
+  /** Sub-lots whose next confirmation comes too late: the reservation's TTL has passed and it was released. */
+  readonly lapseOnConfirm = new Set<string>();
+  /** Releases asked for, by reservation id (a lapsed reservation must not be asked again). */
+  readonly releasesAsked: string[] = [];
   private readonly kafka = new Kafka({ clientId: 'fake-warehouse', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
   private producer!: Producer;
   private consumer!: Consumer;
@@ -93,7 +100,7 @@ class FakeWarehouse {
         const data: unknown = JSON.parse(message.value?.toString() ?? 'null');
         if (type === ReserveStockV1.type) await this.reserve(data as ReserveStockV1);
         else if (type === ReleaseReservationV1.type) await this.release(data as ReleaseReservationV1);
-        else if (type === ConfirmReservationV1.type) this.confirm(data as ConfirmReservationV1);
+        else if (type === ConfirmReservationV1.type) await this.confirm(data as ConfirmReservationV1);
       },
     });
     await joined;
@@ -138,7 +145,14 @@ class FakeWarehouse {
     p.version++;
   }
 
-  async dispatch(shipmentId: string): Promise<void> {
+  /** Dispatches the shipment, and publishes it only when `announce` is called (the router has not heard yet). */
+  async dispatchSilently(shipmentId: string): Promise<() => Promise<void>> {
+    let send: StockDispatchedV1 | undefined;
+    await this.dispatch(shipmentId, (e) => (send = e));
+    return () => this.publish(StockDispatchedV1.type, must(send));
+  }
+
+  async dispatch(shipmentId: string, hold?: (e: StockDispatchedV1) => void): Promise<void> {
     const mine = [...this.reservations.entries()].filter(([, r]) => r.shipmentId === shipmentId && r.state === 'confirmed');
     const items = mine.map(([reservationId, r]) => {
       const p = must(this.positions.get(r.key));
@@ -149,13 +163,15 @@ class FakeWarehouse {
       return { ...p.item, stock: this.level(p), reservationId, quantityKg: kg(r.grams) };
     });
     const first = must(this.reservations.get(mine[0][0]));
-    await this.publish(StockDispatchedV1.type, {
+    const dispatched: StockDispatchedV1 = {
       shipmentId,
       orderId: first.orderId,
       warehouseId: items[0].warehouseId,
       items,
       dispatchedAt: new Date().toISOString(),
-    });
+    };
+    if (hold) hold(dispatched);
+    else await this.publish(StockDispatchedV1.type, dispatched);
   }
 
   reservedGrams(key: string): number {
@@ -198,7 +214,22 @@ class FakeWarehouse {
   }
 
   private async release(c: ReleaseReservationV1): Promise<void> {
+    this.releasesAsked.push(c.reservationId);
     const r = this.reservations.get(c.reservationId);
+    if (r?.state === 'dispatched') {
+      await this.publish(ReservationReleaseRefusedV1.type, {
+        reservationId: c.reservationId,
+        orderId: c.orderId,
+        shipmentId: must(r.shipmentId),
+        warehouseId: c.warehouseId,
+        subLotId: c.subLotId,
+        quantityKg: kg(r.grams),
+        reason: 'already_dispatched',
+        dispatchedAt: new Date().toISOString(),
+        refusedAt: new Date().toISOString(),
+      });
+      return;
+    }
     if (!r || (r.state !== 'held' && r.state !== 'confirmed')) return;
     const p = must(this.positions.get(r.key));
     p.reserved -= r.grams;
@@ -215,9 +246,36 @@ class FakeWarehouse {
     });
   }
 
-  private confirm(c: ConfirmReservationV1): void {
+  private async confirm(c: ConfirmReservationV1): Promise<void> {
     const r = this.reservations.get(c.reservationId);
+    if (r?.state === 'held' && this.lapseOnConfirm.delete(c.subLotId)) {
+      // What the real warehouse does when the TTL passed first: the expiry sweep released it, and the
+      // late confirmation is answered "lapsed".
+      const p = must(this.positions.get(r.key));
+      p.reserved -= r.grams;
+      p.version++;
+      r.state = 'released';
+      const at = new Date().toISOString();
+      await this.publish(ReservationReleasedV1.type, { ...p.item, stock: this.level(p), reservationId: c.reservationId, orderId: c.orderId, quantityKg: kg(r.grams), reason: 'expired', releasedAt: at });
+      await this.publish(ReservationLapsedV1.type, {
+        reservationId: c.reservationId,
+        orderId: c.orderId,
+        shipmentId: c.shipmentId,
+        warehouseId: c.warehouseId,
+        subLotId: c.subLotId,
+        quantityKg: kg(r.grams),
+        reason: 'expired',
+        releasedAt: at,
+        lapsedAt: at,
+      });
+      return;
+    }
     if (r?.state === 'held') Object.assign(r, { state: 'confirmed', shipmentId: c.shipmentId });
+  }
+
+  /** The reservations of an order in a state, by id. */
+  reservationsOf(orderId: string, state: Reservation['state']): string[] {
+    return [...this.reservations.entries()].filter(([, r]) => r.orderId === orderId && r.state === state).map(([id]) => id);
   }
 
   private level(p: Position) {
@@ -537,9 +595,81 @@ describe('order-routing on the real broker and store', () => {
     expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: otherBuyer, payload: {} })).statusCode).toBe(404);
     const cancelled = await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: ops, payload: { reason: 'stream ended' } });
     expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.json()).toMatchObject({ status: 'cancelled', reason: 'stream ended' });
+    // Routed: its stock may be leaving this very moment, so the warehouse answers first (issue 22.6).
+    expect(cancelled.json()).toMatchObject({ status: 'cancelling', reason: 'stream ended' });
+    expect(await settled(near.id, 'cancelled')).toMatchObject({ reason: 'stream ended', allocations: [] });
     await waitFor(() => warehouse.reservedGrams(position) === 0, { what: 'reservation released' });
     expect((await app.inject({ method: 'POST', url: `/v1/orders/${near.id}/cancel`, headers: buyer, payload: {} })).statusCode).toBe(409);
+  });
+
+  // Issue 22.5: a reservation that lapsed before its confirmation left the order routed on stock it did not hold.
+  it('routes an order again when the warehouse answers its confirmation with "lapsed"', async () => {
+    const brand = 'Lapsed Hold Apple';
+    const sub = await warehouse.seed('DC-HANGZHOU', 30, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    warehouse.lapseOnConfirm.add(sub);
+    const { id } = (await place({ channel: 'livestream', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 10 }] })).json();
+    const [lapsed] = await probe.expect((r) => r.headers['ce_type'] === ConfirmReservationV1.type && (r.json as ConfirmReservationV1).orderId === id, { what: 'the first confirmation' });
+    const first = (lapsed.json as ConfirmReservationV1).reservationId;
+
+    // Routed again on a new reservation, which the warehouse holds and the order confirms.
+    const again = await waitFor(
+      async () => {
+        const o = await getOrder(id, ops);
+        return o.status === 'routed' && warehouse.reservationsOf(id, 'confirmed').length === 1 ? o : undefined;
+      },
+      { what: 'the order routed again on stock the warehouse holds', intervalMs: 200 },
+    );
+    expect(warehouse.reservationsOf(id, 'confirmed')).not.toContain(first);
+    expect(warehouse.reservedGrams(`DC-HANGZHOU|${sub}`)).toBe(10_000);
+    expect(again).toMatchObject({ allocations: [{ subLotId: sub, quantityKg: 10 }], shipments: [expect.any(String)] });
+    expect(again.shipments).not.toContain((lapsed.json as ConfirmReservationV1).shipmentId);
+    // The lapsed one is not the order's to release; a redelivered answer changes nothing.
+    expect(warehouse.releasesAsked).not.toContain(first);
+    const stored = await orders.findById(id).lean();
+    expect(stored?.reservations[first]).toBe('lapsed');
+    await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === id, { count: 2, what: 'order.routed twice' });
+  });
+
+  // Issue 22.6: a cancel order-routing accepted on its own view of the shipments won against a dispatch that had happened.
+  it('refuses a cancellation the warehouse refuses because the stock had left, and cancels despite a carrier exception before the dispatch', async () => {
+    const brand = 'Raced Cancel Apple';
+    await warehouse.seed('DC-HANGZHOU', 40, { grade: 'grade_1', brand });
+    await waitFor(async () => (await stock.countDocuments({ brand })) === 1, { what: 'the brand in the view' });
+    const routedOrder = async () => {
+      const { id } = (await place({ channel: 'retail', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'grade_1', brand, quantityKg: 5 }] })).json();
+      const shipmentId: string = (await settled(id, 'routed')).shipments[0];
+      await probe.expect((r) => r.headers['ce_type'] === ConfirmReservationV1.type && (r.json as ConfirmReservationV1).orderId === id);
+      await waitFor(() => warehouse.reservationsOf(id, 'confirmed').length === 1, { what: 'the reservation confirmed' });
+      return { id, shipmentId };
+    };
+
+    // The warehouse dispatched; order-routing has not heard yet, so its view says `created`.
+    const raced = await routedOrder();
+    const announce = await warehouse.dispatchSilently(raced.shipmentId);
+    const asked = await app.inject({ method: 'POST', url: `/v1/orders/${raced.id}/cancel`, headers: buyer, payload: { reason: 'too late' } });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json()).toMatchObject({ status: 'cancelling' });
+    const refused = await settled(raced.id, 'routed');
+    expect(refused).toMatchObject({ status: 'routed', shipments: [raced.shipmentId], cancelRefused: expect.stringContaining('had left the warehouse') });
+    expect(probe.ofType(OrderCancelledV1.type).filter((r) => r.key === raced.id)).toHaveLength(0);
+    await announce();
+    await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/shipments/${raced.shipmentId}`, headers: logistics })).json().status === 'dispatched', {
+      what: 'the dispatch heard',
+    });
+    // Delivered: the order is fulfilled, never cancelled.
+    expect((await track(raced.shipmentId, { status: 'in_transit', at: new Date(Date.now() - 60_000).toISOString() })).statusCode).toBe(201);
+    expect((await track(raced.shipmentId, { status: 'delivered', at: new Date().toISOString() })).statusCode).toBe(201);
+    await settled(raced.id, 'fulfilled');
+
+    // A carrier's exception before any dispatch does not block the cancellation.
+    const early = await routedOrder();
+    expect((await track(early.shipmentId, { status: 'exception', at: new Date(Date.now() - 60_000).toISOString(), note: 'label unreadable' })).statusCode).toBe(201);
+    await waitFor(async () => (await orders.findById(early.id).lean())?.shipmentStatus[early.shipmentId] === 'exception', { what: 'the exception heard by the order' });
+    const cancel = await app.inject({ method: 'POST', url: `/v1/orders/${early.id}/cancel`, headers: buyer, payload: {} });
+    expect(cancel.statusCode).toBe(200);
+    expect(await settled(early.id, 'cancelled')).toMatchObject({ status: 'cancelled', allocations: [] });
+    await probe.expect((r) => r.headers['ce_type'] === OrderCancelledV1.type && r.key === early.id);
   });
 
   it('routes a backordered order again when stock for it arrives, and leaves it waiting quietly until then', async () => {

@@ -12,6 +12,7 @@ export * from './lib/orders.events';
 export * from './lib/shipments.events';
 export * from './lib/roles';
 export * from './lib/money';
-// Not `./lib/asyncapi`: the AsyncAPI generator needs class-validator-jsonschema and yaml, which are
-// development dependencies. Exported from here, every service loaded them at start-up, and the
-// Docker image (dev dependencies pruned) could not start. Its spec writes docs/asyncapi.yaml.
+// Not `./lib/asyncapi`: the AsyncAPI generator needs yaml, a development dependency. Exported from
+// here, every service loaded it at start-up, and the Docker image (dev dependencies pruned) could
+// not start. Its spec writes docs/asyncapi.yaml. (class-validator-jsonschema is a runtime dependency
+// now: libs/http writes the validators' rules into each service's OpenAPI document with it.)

@@ -16,3 +16,5 @@ export { TOKEN_VERIFIER } from './lib/request-guards';
 export { SkipRateLimits } from './lib/rate-limit.guard';
 export { instrumentHttp, requestIdOf } from './lib/observability';
 export * from './lib/replicas';
+export { ApiProblems, ApiIdParam, ApiCodeParam, PROBLEM_SCHEMA } from './lib/openapi/api-problems';
+export { describeBehaviour, problemStatuses } from './lib/openapi/describe-behaviour';

@@ -19,13 +19,14 @@ interface Order {
   allocations: { line: number; warehouseId: string; subLotId: string; quantityKg: number }[];
   shipments: string[];
   reason?: string;
+  cancelRefused?: string;
   placedAt: string;
 }
 
 /** Destinations by city: the regional centres' cities, so a buyer picks a city, not coordinates. */
 const CITIES = REFERENCE_WAREHOUSES.filter((w) => w.kind === 'regional').map((w) => ({ city: w.city, location: w.location }));
 const GRADES: [string, string][] = [['premium', 'premium (apple)'], ['grade_1', 'grade 1 (apple)'], ['grade_2', 'grade 2 (apple)'], ['jumbo', 'jumbo (passion fruit)'], ['large', 'large (passion fruit)'], ['medium', 'medium (passion fruit)']];
-const STATUS_BADGE: Record<string, string> = { routed: 'good', fulfilled: 'good', backordered: 'warn', received: 'warn', rejected: 'bad', cancelled: 'bad' };
+const STATUS_BADGE: Record<string, string> = { routed: 'good', fulfilled: 'good', backordered: 'warn', received: 'warn', rejected: 'bad', cancelled: 'bad', cancelling: 'warn' };
 
 /** Buyer: placing an order, seeing it routed, and its shipments. */
 @Controller('orders')
@@ -95,8 +96,8 @@ ${items.map((o) => html`<tr><td><a href="/orders/${o.id}">${o.id}</a></td><td>${
     return sendHtml(
       reply,
       page(`Order ${o.id}`, caller, [
-        html`<section class="card"><dl class="facts"><dt>Status</dt><dd><span class="badge ${STATUS_BADGE[o.status] ?? ''}" data-testid="order-status">${o.status}</span>${o.reason ? ` — ${o.reason}` : ''}</dd><dt>Channel</dt><dd>${o.channel}</dd><dt>To</dt><dd>${o.destination.city}</dd><dt>Placed</dt><dd>${fmtTime(o.placedAt)}</dd></dl>
-${o.status === 'received' ? html`<p class="hint">Routing… <a href="/orders/${o.id}">refresh</a></p>` : ''}</section>`,
+        html`<section class="card"><dl class="facts"><dt>Status</dt><dd><span class="badge ${STATUS_BADGE[o.status] ?? ''}" data-testid="order-status">${o.status}</span>${o.reason ? ` — ${o.reason}` : ''}${o.cancelRefused ? ` — ${o.cancelRefused}` : ''}</dd><dt>Channel</dt><dd>${o.channel}</dd><dt>To</dt><dd>${o.destination.city}</dd><dt>Placed</dt><dd>${fmtTime(o.placedAt)}</dd></dl>
+${o.status === 'received' ? html`<p class="hint">Routing… <a href="/orders/${o.id}">refresh</a></p>` : ''}${o.status === 'cancelling' ? html`<p class="hint">Waiting for the warehouse to release the stock… <a href="/orders/${o.id}">refresh</a></p>` : ''}</section>`,
         html`<h2>Allocations</h2>${o.allocations.length === 0 ? html`<p>None yet.</p>` : html`<div class="table-wrap"><table><thead><tr><th scope="col">Line</th><th scope="col">Warehouse</th><th scope="col">Sub-lot</th><th scope="col" class="num">Quantity</th></tr></thead><tbody>${o.allocations.map((a) => html`<tr><td>${a.line + 1}</td><td>${a.warehouseId}</td><td>${a.subLotId}</td><td class="num">${fmtKg(a.quantityKg)}</td></tr>`)}</tbody></table></div>`}`,
         html`<h2>Shipments</h2>${shipments.length === 0 ? html`<p>None yet.</p>` : shipments.map((s) => html`<section class="card" aria-label="Shipment ${s.id}"><h3>${s.id} · <span class="badge" data-testid="shipment-status">${s.status}</span></h3><p>${s.warehouseId} → ${s.destination.city} · ETA ${fmtTime(s.eta)}</p>${timeline(s)}</section>`)}`,
       ]),

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent, Roles } from '@firstmile/http';
+import { Idempotent, Roles, ApiProblems } from '@firstmile/http';
+import { BrandList, BrandView } from './dto/brand.view';
 import { BrandsService } from './brands.service';
 import { CreateBrandDto } from './dto/create-brand.dto';
 
@@ -11,7 +12,7 @@ export class BrandsController {
   constructor(private readonly brands: BrandsService) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Regional public brand programs' })
+  @ApiOkResponse({ type: BrandList, description: 'Regional public brand programs' })
   list() {
     return this.brands.list();
   }
@@ -19,7 +20,8 @@ export class BrandsController {
   @Post()
   @Roles('ops')
   @Idempotent()
-  @ApiCreatedResponse({ description: 'The brand program, with its id; 409 if the name is taken' })
+  @ApiCreatedResponse({ type: BrandView, description: 'The brand program, with its id; 409 if the name is taken' })
+  @ApiProblems({ status: 409, description: 'A brand program of that name exists' })
   create(@Body() dto: CreateBrandDto) {
     return this.brands.create(dto);
   }

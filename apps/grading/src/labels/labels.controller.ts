@@ -1,12 +1,13 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Roles, ApiIdParam } from '@firstmile/http';
 import { LabelQueryDto, LabelSheetQueryDto } from './dto/label-query.dto';
 import { LabelsService } from './labels.service';
 
 @ApiTags('labels')
 @ApiBearerAuth()
+@ApiIdParam('subLotId', 'SUB')
 @Controller('sub-lots/:subLotId')
 export class LabelsController {
   constructor(private readonly labels: LabelsService) {}

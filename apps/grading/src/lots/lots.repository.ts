@@ -25,11 +25,13 @@ export class LotsRepository {
     @InjectModel(LotOutcome.name) private readonly outcomes: Model<LotOutcome>,
   ) {}
 
-  /** The lot from lot.logged; a redelivery finds its id taken and changes nothing. */
-  async insertLot(lot: GradingLot): Promise<void> {
+  /** The lots of a batch of lot.logged, in one insert; a redelivered one finds its id taken and changes nothing. */
+  async insertLots(lots: readonly GradingLot[]): Promise<void> {
+    if (lots.length === 0) return;
     try {
-      await this.lots.create(lot);
+      await this.lots.insertMany(lots, { ordered: false });
     } catch (err) {
+      // Unordered: the others were written.
       if (!isDuplicateKey(err)) throw err;
     }
   }

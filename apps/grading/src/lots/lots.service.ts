@@ -13,7 +13,7 @@ import {
   tallyBatch,
 } from '@firstmile/grading-standards';
 import { Access, type Page, ProblemException } from '@firstmile/http';
-import { newEvent } from '@firstmile/messaging';
+import { type Command, newEvent, withinTrace } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import { SHELF_LIFE_DAYS } from '@firstmile/reference';
 import { BrandsService } from '../brands/brands.service';
@@ -81,22 +81,27 @@ export class LotsService {
     this.defaultShelfLifeDays = config.get('DEFAULT_SHELF_LIFE_DAYS', { infer: true });
   }
 
-  /** harvest.lots: a logged lot waits for grading. */
-  async onLogged(e: LotLoggedV1, now = new Date()): Promise<void> {
-    await this.lots.insertLot({
-      _id: e.lotId,
-      cooperative: { id: e.cooperative.id, name: e.cooperative.name, county: e.cooperative.county, province: e.cooperative.province },
-      orchard: { id: e.orchard.id, name: e.orchard.name, location: { lat: e.orchard.location.lat, lon: e.orchard.location.lon } },
-      produce: e.produce,
-      variety: e.variety,
-      quantityKg: e.quantityKg,
-      originWarehouseId: e.originWarehouseId,
-      harvestedAt: new Date(e.harvestedAt),
-      standard: this.standards.forProduce(e.produce)?.id ?? null,
-      receivedAt: now,
-      // The lot's trace, so grading it later (another person's request) continues the same trace.
-      trace: traceCarrier(),
-    });
+  /** harvest.lots: logged lots wait for grading; a batch of them is one insert. */
+  async onLogged(logged: ReadonlyArray<Command<LotLoggedV1>>, now = new Date()): Promise<void> {
+    await this.lots.insertLots(
+      logged.map((c) => {
+        const e = c.command;
+        return {
+          _id: e.lotId,
+          cooperative: { id: e.cooperative.id, name: e.cooperative.name, county: e.cooperative.county, province: e.cooperative.province },
+          orchard: { id: e.orchard.id, name: e.orchard.name, location: { lat: e.orchard.location.lat, lon: e.orchard.location.lon } },
+          produce: e.produce,
+          variety: e.variety,
+          quantityKg: e.quantityKg,
+          originWarehouseId: e.originWarehouseId,
+          harvestedAt: new Date(e.harvestedAt),
+          standard: this.standards.forProduce(e.produce)?.id ?? null,
+          receivedAt: now,
+          // The lot's trace, so grading it later (another person's request) continues the same trace.
+          trace: withinTrace(c, () => traceCarrier()),
+        };
+      }),
+    );
   }
 
   /** harvest.lots: a voided lot can no longer be measured or graded. */

@@ -8,7 +8,7 @@ import {
   TransferDispatchedV1,
   TransferReceivedV1,
 } from '@firstmile/contracts';
-import { OnEvent } from '@firstmile/messaging';
+import { type Delivery, OnEvent, OnEvents } from '@firstmile/messaging';
 import { ProvenanceService } from './provenance.service';
 
 /**
@@ -39,18 +39,18 @@ export class ProvenanceConsumer {
     return this.provenance.onTransferReceived(event);
   }
 
-  @OnEvent(StockDispatchedV1.type)
-  onStockDispatched(event: StockDispatchedV1) {
-    return this.provenance.onStockDispatched(event);
+  @OnEvents(StockDispatchedV1.type)
+  onStockDispatched(batch: Array<Delivery<StockDispatchedV1>>) {
+    return this.provenance.onStockDispatched(batch.map((d) => d.event));
   }
 
-  @OnEvent(ShipmentCreatedV1.type)
-  onShipmentCreated(event: ShipmentCreatedV1) {
-    return this.provenance.onShipmentCreated(event);
+  @OnEvents(ShipmentCreatedV1.type)
+  onShipmentCreated(batch: Array<Delivery<ShipmentCreatedV1>>) {
+    return this.provenance.onShipmentCreated(batch.map((d) => d.event));
   }
 
-  @OnEvent(ShipmentStatusChangedV1.type)
-  onShipmentStatus(event: ShipmentStatusChangedV1) {
-    return this.provenance.onShipmentStatus(event);
+  @OnEvents(ShipmentStatusChangedV1.type)
+  onShipmentStatus(batch: Array<Delivery<ShipmentStatusChangedV1>>) {
+    return this.provenance.onShipmentStatus(batch.map((d) => d.event));
   }
 }

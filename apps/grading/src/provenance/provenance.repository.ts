@@ -16,8 +16,14 @@ export class ProvenanceRepository {
   ) {}
 
   /** Records a shipment's destination city; a redelivery finds it there. */
-  async addShipmentCity(shipmentId: string, city: string): Promise<void> {
-    await createOnce(this.cities, { _id: shipmentId, city });
+  /** Shipments' destination cities, once each: a redelivered one finds its id taken. */
+  async addShipmentCities(cities: readonly ShipmentCity[]): Promise<void> {
+    if (cities.length === 0) return;
+    try {
+      await this.cities.insertMany(cities, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   /** The destination cities of these shipments, by id (unknown ones are absent). */

@@ -27,8 +27,8 @@ class MemoryRepository {
       if (!this.steps.has(id)) this.steps.set(id, { _id: id, traceCode: CODE, ...u.entry });
     }
   }
-  async addShipmentCity(shipmentId: string, city: string) {
-    if (!this.cities.has(shipmentId)) this.cities.set(shipmentId, city);
+  async addShipmentCities(cities: Array<{ _id: string; city: string }>) {
+    for (const c of cities) if (!this.cities.has(c._id)) this.cities.set(c._id, c.city);
   }
   async shipmentCities(ids: string[]) {
     return new Map(ids.filter((id) => this.cities.has(id)).map((id) => [id, this.cities.get(id) as string]));
@@ -61,9 +61,9 @@ describe('the public journey after the warehouse', () => {
   it('shows the destination city for in_transit and delivered, never the checkpoint', async () => {
     const repo = new MemoryRepository();
     const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
-    await service.onShipmentCreated({ shipmentId: 'SHP-1', destination: { city: 'Hangzhou', location: door.location, address: door.name } } as never);
-    await service.onShipmentStatus(status('in_transit', '2026-11-02T10:00:00Z'));
-    await service.onShipmentStatus(status('delivered', '2026-11-02T12:00:00Z'));
+    await service.onShipmentCreated([{ shipmentId: 'SHP-1', destination: { city: 'Hangzhou', location: door.location, address: door.name } } as never]);
+    await service.onShipmentStatus([status('in_transit', '2026-11-02T10:00:00Z')]);
+    await service.onShipmentStatus([status('delivered', '2026-11-02T12:00:00Z')]);
 
     const story = await service.get(CODE);
     const after = story.journey.filter((j) => j.step === 'in_transit' || j.step === 'delivered');
@@ -83,14 +83,14 @@ describe('the public journey after the warehouse', () => {
     repo.steps.set(`${CODE}/delivered:SHP-9`, { _id: `${CODE}/delivered:SHP-9`, traceCode: CODE, step: 'delivered', at: new Date('2026-11-03T00:00:00Z'), place: door });
     const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
     expect((await service.get(CODE)).journey.find((j) => j.step === 'delivered')?.place).toEqual({});
-    await service.onShipmentCreated({ shipmentId: 'SHP-9', destination: { city: 'Shanghai', location: { lat: 31.2, lon: 121.5 } } } as never);
+    await service.onShipmentCreated([{ shipmentId: 'SHP-9', destination: { city: 'Shanghai', location: { lat: 31.2, lon: 121.5 } } } as never]);
     expect((await service.get(CODE)).journey.find((j) => j.step === 'delivered')?.place).toEqual({ city: 'Shanghai' });
   });
 
   it('keeps the warehouse as the place of a dispatch', async () => {
     const repo = new MemoryRepository();
     const service = new ProvenanceService(repo as unknown as ProvenanceRepository, config);
-    await service.onShipmentStatus(status('dispatched', '2026-11-02T09:00:00Z'));
+    await service.onShipmentStatus([status('dispatched', '2026-11-02T09:00:00Z')]);
     expect((await service.get(CODE)).journey.find((j) => j.step === 'dispatched')?.place).toMatchObject({ warehouseId: 'DC-HANGZHOU', name: 'Hangzhou distribution center' });
   });
 });

@@ -148,25 +148,34 @@ export class ProvenanceService {
     return this.repo.addSteps([this.step(e, `received:${e.transferId}`, 'received', e.receivedAt, warehousePlace(e.warehouseId, e.warehouseLocation))]);
   }
 
-  onStockDispatched(e: StockDispatchedV1): Promise<void> {
+  /** A batch of dispatches: their steps in one insert. */
+  onStockDispatched(batch: readonly StockDispatchedV1[]): Promise<void> {
     return this.repo.addSteps(
-      e.items.map((item) => this.step(item, `dispatched:${e.shipmentId}`, 'dispatched', e.dispatchedAt, warehousePlace(item.warehouseId, item.warehouseLocation))),
+      batch.flatMap((e) =>
+        e.items.map((item) => this.step(item, `dispatched:${e.shipmentId}`, 'dispatched', e.dispatchedAt, warehousePlace(item.warehouseId, item.warehouseLocation))),
+      ),
     );
   }
 
-  onShipmentCreated(e: ShipmentCreatedV1): Promise<void> {
-    return this.repo.addShipmentCity(e.shipmentId, e.destination.city);
+  /** A batch of new shipments: their destination cities in one insert. */
+  onShipmentCreated(batch: readonly ShipmentCreatedV1[]): Promise<void> {
+    return this.repo.addShipmentCities(batch.map((e) => ({ _id: e.shipmentId, city: e.destination.city })));
   }
 
-  onShipmentStatus(e: ShipmentStatusChangedV1): Promise<void> {
-    const step = SHIPMENT_STEPS[e.status];
-    if (!step) return Promise.resolve();
-    // Tracking may report in_transit at several places; each report is its own step.
-    const key = step === 'in_transit' ? `in_transit:${e.shipmentId}:${e.at}` : `${step}:${e.shipmentId}`;
-    // A checkpoint's name and coordinates are not kept: a delivery's is usually the buyer's door.
-    // The public journey shows the destination's city instead (see get()).
-    const place = step === 'dispatched' ? warehousePlace(e.warehouseId) : {};
-    return this.repo.addSteps(e.subLotIds.map((subLotId) => ({ subLotId, key, entry: { step, at: new Date(e.at), place } })));
+  /** A batch of tracking changes: one read of the sub-lots' trace codes and one insert of the steps. */
+  onShipmentStatus(batch: readonly ShipmentStatusChangedV1[]): Promise<void> {
+    return this.repo.addSteps(
+      batch.flatMap((e) => {
+        const step = SHIPMENT_STEPS[e.status];
+        if (!step) return [];
+        // Tracking may report in_transit at several places; each report is its own step.
+        const key = step === 'in_transit' ? `in_transit:${e.shipmentId}:${e.at}` : `${step}:${e.shipmentId}`;
+        // A checkpoint's name and coordinates are not kept: a delivery's is usually the buyer's door.
+        // The public journey shows the destination's city instead (see get()).
+        const place = step === 'dispatched' ? warehousePlace(e.warehouseId) : {};
+        return e.subLotIds.map((subLotId) => ({ subLotId, key, entry: { step, at: new Date(e.at), place } }));
+      }),
+    );
   }
 
   private step(item: Pick<StockItem, 'traceCode'>, key: string, step: JourneyStep, at: string, place: PlaceView): StepUpdate & { traceCode: string } {

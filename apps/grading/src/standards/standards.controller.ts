@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { StandardList } from './dto/standard.view';
 import { StandardsService } from './standards.service';
 
 @ApiTags('standards')
@@ -9,7 +10,7 @@ export class StandardsController {
   constructor(private readonly standards: StandardsService) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Every grading standard: grades best first with their rules; `inUse` marks the one grading its produce' })
+  @ApiOkResponse({ type: StandardList, description: 'Every grading standard: grades best first with their rules; `inUse` marks the one grading its produce' })
   list() {
     return { items: this.standards.list() };
   }

@@ -14,6 +14,15 @@ export class GradingSummary {
   @Prop({ type: [String], required: true }) subLotIds!: string[];
 }
 
+/** A void the lot's grading overtook (see lot-grading.ts): answered "voided" here, refused where grading decides. */
+@Schema({ _id: false })
+export class VoidRefused {
+  @Prop({ required: true }) reason!: string;
+  @Prop({ required: true }) requestedAt!: Date;
+  @Prop({ required: true }) refusedAt!: Date;
+  @Prop({ required: true }) detail!: string;
+}
+
 @Schema({ collection: 'lots', versionKey: false })
 export class Lot implements OutboxFields {
   @Prop({ type: String, required: true }) _id!: string;
@@ -31,6 +40,7 @@ export class Lot implements OutboxFields {
   @Prop() voidReason?: string;
   @Prop() voidedAt?: Date;
   @Prop({ type: GradingSummary }) grading?: GradingSummary;
+  @Prop({ type: VoidRefused }) voidRefused?: VoidRefused;
   @Prop({ required: true }) createdAt!: Date;
   /** Hash of the request body that logged it under an Idempotency-Key: a retry with another body is 422. */
   @Prop() requestHash?: string;

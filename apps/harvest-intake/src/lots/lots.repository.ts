@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { GroupCommit, initialOutbox, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { gradingRecorded } from './lot-grading';
 import { Lot, type GradingSummary } from './lot.schema';
 
 export type LotRecord = Omit<Lot, 'outbox' | 'outboxSize'>;
@@ -45,11 +46,21 @@ export class LotsRepository {
     return r.modifiedCount === 1 ? this.findById(id) : null;
   }
 
-  /** Records the grading outcome once per event; a redelivery matches nothing. */
-  async recordGrading(id: string, eventId: string, summary: GradingSummary): Promise<void> {
-    await this.model.updateOne(
-      { _id: id, ...notYetApplied(eventId) },
-      withApplied<Lot>({ $set: { status: 'graded', grading: summary } }, eventId),
-    );
+  /**
+   * Records the grading outcome once per event; a redelivery matches nothing. The change depends on
+   * the lot's status (a voided lot's void becomes refused: see lot-grading.ts), so it is written
+   * conditionally on the status read and decided again if a void came in between.
+   */
+  async recordGrading(id: string, eventId: string, summary: GradingSummary, now: Date): Promise<void> {
+    for (;;) {
+      const lot = await this.model.findOne({ _id: id, ...notYetApplied(eventId) }, { status: 1, voidReason: 1, voidedAt: 1 }).lean<Pick<Lot, 'status' | 'voidReason' | 'voidedAt'>>().exec();
+      if (!lot) return;
+      const { set, unset } = gradingRecorded(lot, summary, now);
+      const r = await this.model.updateOne(
+        { _id: id, status: lot.status, ...notYetApplied(eventId) },
+        withApplied<Lot>({ $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) }, eventId),
+      );
+      if (r.matchedCount === 1) return;
+    }
   }
 }

@@ -129,8 +129,8 @@ export class LotsService {
     return view(updated);
   }
 
-  /** grading.lots → the lot carries its grading summary. */
-  async recordGrading(e: LotGradedV1, eventId: string): Promise<void> {
+  /** grading.lots → the lot carries its grading summary; grading wins over a void it overtook (lot-grading.ts). */
+  async recordGrading(e: LotGradedV1, eventId: string, now = new Date()): Promise<void> {
     const kgByGrade: Record<string, number> = {};
     for (const s of e.subLots) kgByGrade[s.grade] = round3((kgByGrade[s.grade] ?? 0) + s.quantityKg);
     await this.lots.recordGrading(e.lotId, eventId, {
@@ -139,7 +139,7 @@ export class LotsService {
       kgByGrade,
       cullKg: e.cullKg,
       subLotIds: e.subLots.map((s) => s.subLotId),
-    });
+    }, now);
   }
 }
 
@@ -151,6 +151,6 @@ function view({ _id, requestHash: _h, ...rest }: LotRecord): LotView {
 }
 
 /** The lot as it was logged: what the first answer to its Idempotency-Key showed. */
-function asLogged({ voidReason: _r, voidedAt: _v, grading: _g, ...lot }: LotRecord): LotRecord {
+function asLogged({ voidReason: _r, voidedAt: _v, grading: _g, voidRefused: _f, ...lot }: LotRecord): LotRecord {
   return { ...lot, status: 'logged' };
 }

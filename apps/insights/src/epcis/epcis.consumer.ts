@@ -10,7 +10,7 @@ import {
   TransferDispatchedV1,
   TransferReceivedV1,
 } from '@firstmile/contracts';
-import { type EventContext, OnEvent } from '@firstmile/messaging';
+import { type Delivery, type EventContext, OnEvent, OnEvents } from '@firstmile/messaging';
 import { EpcisService } from './epcis.service';
 
 /**
@@ -22,9 +22,10 @@ import { EpcisService } from './epcis.service';
 export class EpcisConsumer {
   constructor(private readonly epcis: EpcisService) {}
 
-  @OnEvent(LotLoggedV1.type)
-  onLotLogged(e: LotLoggedV1, ctx: EventContext) {
-    return this.epcis.onLotLogged(e, ctx);
+  /** A batch of logged lots, stored together. */
+  @OnEvents(LotLoggedV1.type)
+  onLotsLogged(batch: Array<Delivery<LotLoggedV1>>) {
+    return this.epcis.onLotsLogged(batch);
   }
 
   @OnEvent(LotVoidedV1.type)

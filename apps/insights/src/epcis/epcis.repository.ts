@@ -23,14 +23,20 @@ export class EpcisRepository {
     );
   }
 
-  /** Remembers whose a lot is, and gives that cooperative the lot's events stored before this was known. */
-  async rememberLot(fact: LotFact): Promise<void> {
-    await insertOnce(this.lots, [fact]);
-    await this.assignCooperative(fact._id, fact.cooperativeId);
+  /**
+   * Remembers whose lots are, and gives each cooperative its lots' events stored before this was
+   * known: one insert, and one update per cooperative.
+   */
+  async rememberLots(facts: readonly LotFact[]): Promise<void> {
+    if (facts.length === 0) return;
+    await insertOnce(this.lots, [...facts]);
+    const byCooperative = new Map<string, string[]>();
+    for (const f of facts) byCooperative.set(f.cooperativeId, [...(byCooperative.get(f.cooperativeId) ?? []), f._id]);
+    for (const [cooperativeId, lotIds] of byCooperative) await this.assignCooperative(lotIds, cooperativeId);
   }
 
-  async assignCooperative(lotId: string, cooperativeId: string): Promise<void> {
-    await this.events.updateMany({ awaitsCooperative: true, lotIds: lotId }, { $set: { cooperativeId, awaitsCooperative: false } });
+  async assignCooperative(lotIds: readonly string[], cooperativeId: string): Promise<void> {
+    await this.events.updateMany({ awaitsCooperative: true, lotIds: { $in: [...lotIds] } }, { $set: { cooperativeId, awaitsCooperative: false } });
   }
 
   rememberSubLots(facts: SubLotFact[]): Promise<void> {

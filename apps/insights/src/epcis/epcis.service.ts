@@ -14,7 +14,7 @@ import type {
   TransferReceivedV1,
 } from '@firstmile/contracts';
 import { Cursor, problemFor, ProblemException } from '@firstmile/http';
-import type { EventContext } from '@firstmile/messaging';
+import type { Delivery, EventContext } from '@firstmile/messaging';
 import type { InsightsEnv } from '../insights.env';
 import type { EventsQuery } from './dto/events.query';
 import type { EpcisEventDoc } from './epcis-event.schema';
@@ -61,9 +61,10 @@ export class EpcisService {
 
   // ---- capture: one source event → its EPCIS event(s), stored once ----
 
-  async onLotLogged(e: LotLoggedV1, ctx: EventContext): Promise<void> {
-    await this.repo.rememberLot({ _id: e.lotId, cooperativeId: e.cooperative.id, produce: e.produce });
-    await this.repo.insertEvents([this.mapper.lotLogged(e, meta(ctx))]);
+  /** A batch of logged lots: their facts and EPCIS events in a few commands, not three per lot. */
+  async onLotsLogged(batch: ReadonlyArray<Delivery<LotLoggedV1>>): Promise<void> {
+    await this.repo.rememberLots(batch.map(({ event: e }) => ({ _id: e.lotId, cooperativeId: e.cooperative.id, produce: e.produce })));
+    await this.repo.insertEvents(batch.map((d) => this.mapper.lotLogged(d.event, meta(d.ctx))));
   }
 
   async onLotVoided(e: LotVoidedV1, ctx: EventContext): Promise<void> {
@@ -73,7 +74,7 @@ export class EpcisService {
   }
 
   async onLotGraded(e: LotGradedV1, ctx: EventContext): Promise<void> {
-    await this.repo.rememberLot({ _id: e.lotId, cooperativeId: e.cooperativeId, produce: e.produce });
+    await this.repo.rememberLots([{ _id: e.lotId, cooperativeId: e.cooperativeId, produce: e.produce }]);
     await this.repo.rememberSubLots(
       e.subLots.map((s) => ({
         _id: s.subLotId,
@@ -144,7 +145,7 @@ export class EpcisService {
     await this.repo.insertEvents(build(lot?.cooperativeId ?? null));
     if (lot) return;
     const now = (await this.repo.lotsById([lotId])).get(lotId);
-    if (now) await this.repo.assignCooperative(lotId, now.cooperativeId);
+    if (now) await this.repo.assignCooperative([lotId], now.cooperativeId);
   }
 
   private async lotsOrWait(lotIds: string[]): Promise<Map<string, string>> {

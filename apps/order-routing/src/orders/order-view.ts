@@ -14,16 +14,18 @@ export interface OrderView {
   total: { amount: string; currency: 'CNY' };
   shipments: string[];
   reason?: string;
+  /** Why the buyer's cancellation was refused: stock of the order had left the warehouse. */
+  cancelRefused?: string;
   placedAt: string;
   routedAt?: string;
 }
 
 /** Statuses whose `reason` says why the order is where it is. */
-const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled'];
+const EXPLAINED: readonly OrderStatus[] = ['backordered', 'rejected', 'cancelled', 'cancelling'];
 
 /** What the API shows of an order. */
 export function view(o: OrderRecord): OrderView {
-  const holding = o.status === 'routed' || o.status === 'fulfilled';
+  const holding = o.status === 'routed' || o.status === 'fulfilled' || o.status === 'cancelling';
   const held = holding ? o.allocations : [];
   return {
     id: o._id,
@@ -44,6 +46,7 @@ export function view(o: OrderRecord): OrderView {
     total: { amount: formatFen(held.reduce((t, a) => t + (a.amountFen ?? 0), 0)), currency: 'CNY' },
     shipments: o.shipments,
     ...(o.reason && EXPLAINED.includes(o.status) ? { reason: o.reason } : {}),
+    ...(o.cancelRefused && o.status !== 'cancelled' ? { cancelRefused: o.cancelRefused } : {}),
     placedAt: new Date(o.placedAt).toISOString(),
     ...(o.routedAt ? { routedAt: new Date(o.routedAt).toISOString() } : {}),
   };

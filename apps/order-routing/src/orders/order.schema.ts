@@ -3,15 +3,22 @@ import { ORDER_CHANNELS, type OrderChannel } from '@firstmile/contracts';
 import { outboxPlugin, type OutboxFields } from '@firstmile/persistence';
 import { GeoPointDoc } from '../stock-view/stock-position.schema';
 
-export const ORDER_STATUSES = ['received', 'routed', 'backordered', 'rejected', 'cancelled', 'fulfilled'] as const;
+/**
+ * `cancelling`: a routed order whose buyer asked to cancel; the warehouse releases its reservations
+ * or refuses those whose stock has left, and the order ends `cancelled` or, if anything had left,
+ * `routed` with what left (see order-saga.ts `cancelAnswered`).
+ */
+export const ORDER_STATUSES = ['received', 'routed', 'backordered', 'rejected', 'cancelled', 'fulfilled', 'cancelling'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * A reservation's life as the order sees it. `abandoned`: asked for by an attempt that is over
  * (re-routed, given up, cancelled) before the warehouse answered; if the answer is "reserved",
- * it is released at once.
+ * it is released at once. `releasing`: a cancellation asked the warehouse to release it and waits
+ * for the answer: `released`, or `dispatched` (refused: its stock had left). `lapsed`: the
+ * warehouse no longer held it when the order confirmed it (its TTL had passed).
  */
-export type ReservationState = 'pending' | 'reserved' | 'rejected' | 'abandoned' | 'released';
+export type ReservationState = 'pending' | 'reserved' | 'rejected' | 'abandoned' | 'released' | 'releasing' | 'dispatched' | 'lapsed';
 
 @Schema({ _id: false })
 export class DestinationDoc {
@@ -78,6 +85,8 @@ export class Order implements OutboxFields {
   @Prop({ required: true }) placedAt!: Date;
   @Prop() routedAt?: Date;
   @Prop() closedAt?: Date;
+  /** Why a cancellation was refused (stock of the order had left the warehouse before it reached it). */
+  @Prop() cancelRefused?: string;
   @Prop({ required: true }) updatedAt!: Date;
   outbox!: OutboxFields['outbox'];
   outboxSize!: number;

@@ -1,7 +1,17 @@
 import { Controller } from '@nestjs/common';
-import { OrderPlacedV1, ReservationRejectedV1, ShipmentStatusChangedV1, StockReservedV1 } from '@firstmile/contracts';
+import {
+  OrderPlacedV1,
+  ReservationLapsedV1,
+  ReservationRejectedV1,
+  ReservationReleasedV1,
+  ReservationReleaseRefusedV1,
+  ShipmentStatusChangedV1,
+  StockReservedV1,
+} from '@firstmile/contracts';
 import { type BatchFailures, type Delivery, failuresOf, OnEvent, OnEvents } from '@firstmile/messaging';
+import { StockViewService } from '../stock-view/stock-view.service';
 import { AnswerReservation } from './usecases/answer-reservation';
+import { CancelOrder } from './usecases/cancel-order';
 import { FollowShipments } from './usecases/follow-shipments';
 import { RouteOrder } from './usecases/route-order';
 
@@ -12,6 +22,8 @@ export class OrdersConsumer {
     private readonly routing: RouteOrder,
     private readonly answers: AnswerReservation,
     private readonly shipments: FollowShipments,
+    private readonly cancelling: CancelOrder,
+    private readonly stock: StockViewService,
   ) {}
 
   /**
@@ -32,6 +44,29 @@ export class OrdersConsumer {
   @OnEvent(ReservationRejectedV1.type)
   onRejected(e: ReservationRejectedV1) {
     return this.routing.rejected(e);
+  }
+
+  /** Released stock is free again (the stock view, which wakes backorders); a cancellation may be waiting for it. */
+  @OnEvents(ReservationReleasedV1.type)
+  async onReleased(batch: Array<Delivery<ReservationReleasedV1>>): Promise<BatchFailures<ReservationReleasedV1>> {
+    // One at a time, in order, as the view took them before they were taken a batch at a time here.
+    const failed: BatchFailures<ReservationReleasedV1> = new Map();
+    for (const d of batch) await this.stock.arrived(d.event).catch((err: unknown) => failed.set(d, err));
+    const answered = await failuresOf(
+      batch.filter((d) => !failed.has(d)),
+      (answers) => this.cancelling.releasedAll(answers),
+    );
+    return new Map([...failed, ...answered]);
+  }
+
+  @OnEvents(ReservationReleaseRefusedV1.type)
+  onReleaseRefused(batch: Array<Delivery<ReservationReleaseRefusedV1>>) {
+    return failuresOf(batch, (answers) => this.cancelling.refusedAll(answers));
+  }
+
+  @OnEvents(ReservationLapsedV1.type)
+  onLapsed(batch: Array<Delivery<ReservationLapsedV1>>) {
+    return failuresOf(batch, (answers) => this.routing.lapsedAll(answers));
   }
 
   @OnEvent(ShipmentStatusChangedV1.type)

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, type IdempotencyClaim, IdempotencyOf, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListOrdersQuery } from './dto/list-orders.query';
+import { OrderPage, OrderReceivedView, OrderView } from './dto/order.view';
 import { CancelOrderDto, PlaceOrderDto } from './dto/place-order.dto';
 import { CancelOrder } from './usecases/cancel-order';
 import { PlaceOrder } from './usecases/place-order';
@@ -22,21 +23,22 @@ export class OrdersController {
   @HttpCode(202)
   @Roles('buyer')
   @Idempotent({ byResource: true })
-  @ApiAcceptedResponse({ description: '`{ id, status: "received" }`; routing happens asynchronously (poll GET /v1/orders/:id)' })
+  @ApiAcceptedResponse({ type: OrderReceivedView, description: 'Routing happens asynchronously (poll GET /v1/orders/:id)' })
   place(@CurrentPrincipal() caller: Principal, @Body() dto: PlaceOrderDto, @IdempotencyOf() claim?: IdempotencyClaim) {
     return this.placing.place(caller, dto, claim);
   }
 
   @Get()
   @Roles('buyer', 'ops')
-  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first: a buyer its own orders, ops everyone\'s; filters status, channel, buyerId (ops)' })
+  @ApiOkResponse({ type: OrderPage, description: 'Newest first: a buyer its own orders, ops everyone\'s; filters status, channel, buyerId (ops)' })
   list(@CurrentPrincipal() caller: Principal, @Query() query: ListOrdersQuery) {
     return this.reading.list(caller, query);
   }
 
   @Get(':id')
   @Roles('buyer', 'ops')
-  @ApiOkResponse({ description: '`{ id, status, lines, allocations, shipments, reason? }`' })
+  @ApiIdParam('id', 'ORD')
+  @ApiOkResponse({ type: OrderView })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.reading.get(caller, id);
   }
@@ -44,7 +46,13 @@ export class OrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('buyer', 'ops')
-  @ApiOkResponse({ description: 'The cancelled order; every reservation is released. 409 once a shipment has left.' })
+  @ApiIdParam('id', 'ORD')
+  @ApiProblems({ status: 409, description: 'The order is closed, or a shipment of it is known to have left' })
+  @ApiOkResponse({
+    type: OrderView,
+    description:
+      'The order: `cancelled` when it held nothing confirmed; a routed order answers `cancelling` and ends `cancelled`, or `routed` with `cancelRefused` if the warehouse refuses because its stock had left.',
+  })
   cancel(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() dto: CancelOrderDto) {
     return this.cancelling.cancel(caller, id, dto.reason);
   }

@@ -80,6 +80,45 @@ export class OrdersRepository {
     throw new Error(`order ${id}: gave up after ${MAX_CONFLICTS} concurrent write conflicts`);
   }
 
+  /**
+   * Answers of a batch, each decided on its order: the orders are read at once, decided and written
+   * in one bulk write; an order that changed in between, or that has several answers in the batch,
+   * takes its answers one at a time (`transition`). `decide` returns null when the answer changes
+   * nothing. Returns the answers that failed and those that changed their order.
+   */
+  async decideAll<T>(
+    answers: readonly T[],
+    orderOf: (answer: T) => string,
+    decide: (order: OrderRecord, answer: T) => OrderChange | null | Promise<OrderChange | null>,
+  ): Promise<{ failed: Map<T, unknown>; changed: Set<T> }> {
+    const byOrder = new Map<string, T[]>();
+    for (const a of answers) byOrder.set(orderOf(a), [...(byOrder.get(orderOf(a)) ?? []), a]);
+    const orders = new Map((await this.findMany([...byOrder.keys()])).map((o) => [o._id, o]));
+    const decided: Array<{ order: OrderRecord; change: OrderChange; answer: T }> = [];
+    const oneByOne: T[] = [];
+    for (const [orderId, mine] of byOrder) {
+      const o = orders.get(orderId);
+      if (!o) continue;
+      if (mine.length > 1) {
+        oneByOne.push(...mine);
+        continue;
+      }
+      const change = await decide(o, mine[0]);
+      if (change) decided.push({ order: o, change, answer: mine[0] });
+    }
+    const written = await this.writeAll(decided);
+    const changed = new Set(decided.filter((_, i) => written[i]).map((d) => d.answer));
+    oneByOne.push(...decided.filter((_, i) => !written[i]).map((d) => d.answer));
+    const failed = new Map<T, unknown>();
+    for (const a of oneByOne) {
+      await this.transition(orderOf(a), (o) => decide(o, a)).then(
+        (done) => done && changed.add(a),
+        (err: unknown) => failed.set(a, err),
+      );
+    }
+    return { failed, changed };
+  }
+
   /** Applies a change decided on `order` if nobody wrote the order since it was read. */
   async write(order: OrderRecord, change: OrderChange): Promise<boolean> {
     const [written] = await this.writeAll([{ order, change }]);

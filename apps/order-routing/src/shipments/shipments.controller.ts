@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@firstmile/contracts';
-import { CurrentPrincipal, Idempotent, Roles } from '@firstmile/http';
+import { CurrentPrincipal, Idempotent, Roles, ApiIdParam, ApiProblems } from '@firstmile/http';
 import { ListShipmentsQuery } from './dto/list-shipments.query';
+import { ShipmentPage, ShipmentView } from './dto/shipment.view';
 import { TrackShipmentDto } from './dto/track-shipment.dto';
 import { ShipmentsService } from './shipments.service';
 
@@ -14,14 +15,15 @@ export class ShipmentsController {
 
   @Get()
   @Roles('logistics_operator', 'ops')
-  @ApiOkResponse({ description: '`{ items, nextCursor }`, newest first; filters status, warehouseId, orderId' })
+  @ApiOkResponse({ type: ShipmentPage, description: 'Newest first; filters status, warehouseId, orderId' })
   list(@Query() query: ListShipmentsQuery) {
     return this.shipments.list(query);
   }
 
   @Get(':id')
   @Roles('logistics_operator', 'ops', 'buyer')
-  @ApiOkResponse({ description: '`{ id, orderId, warehouseId, destination, status, eta, events }`' })
+  @ApiIdParam('id', 'SHP')
+  @ApiOkResponse({ type: ShipmentView })
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string) {
     return this.shipments.get(caller, id);
   }
@@ -29,8 +31,9 @@ export class ShipmentsController {
   @Post(':id/events')
   @Roles('logistics_operator')
   @Idempotent()
-  @ApiCreatedResponse({ description: 'The shipment with the checkpoint appended and its ETA recomputed' })
-  @ApiConflictResponse({ description: 'The transition is not allowed from the current status (nothing moves a delivered shipment)' })
+  @ApiCreatedResponse({ type: ShipmentView, description: 'The shipment with the checkpoint appended and its ETA recomputed' })
+  @ApiIdParam('id', 'SHP')
+  @ApiProblems({ status: 409, description: 'The transition is not allowed from the current status (nothing moves a delivered shipment), or a concurrent update; retry' })
   track(@Param('id') id: string, @Body() dto: TrackShipmentDto) {
     return this.shipments.track(id, dto);
   }

@@ -1,12 +1,12 @@
 import { Controller } from '@nestjs/common';
-import { ReservationReleasedV1, StockReceivedV1, TransferDispatchedV1, TransferReceivedV1 } from '@firstmile/contracts';
+import { StockReceivedV1, TransferDispatchedV1, TransferReceivedV1 } from '@firstmile/contracts';
 import { OnEvent } from '@firstmile/messaging';
 import { StockViewService } from './stock-view.service';
 
 /**
  * warehouse.stock → the stock view. Version-gated writes make redeliveries harmless, so no event
- * ids are kept. Stock that arrives or is freed wakes the backordered orders of its produce. Reservation answers and dispatches are consumed where they also move an order or
- * a shipment (one handler per event type), and update this view there.
+ * ids are kept. Stock that arrives or is freed wakes the backordered orders of its produce. Reservation answers (released ones too) and dispatches are consumed where they also
+ * move an order or a shipment (one handler per event type), and update this view there.
  */
 @Controller()
 export class StockViewConsumer {
@@ -14,11 +14,6 @@ export class StockViewConsumer {
 
   @OnEvent(StockReceivedV1.type)
   onReceived(e: StockReceivedV1) {
-    return this.stock.arrived(e);
-  }
-
-  @OnEvent(ReservationReleasedV1.type)
-  onReleased(e: ReservationReleasedV1) {
     return this.stock.arrived(e);
   }
 

@@ -81,6 +81,8 @@ export class StockReservation implements Reservation, OutboxFields {
    * owes late, after a newer change of the same reservation was written, changes nothing.
    */
   @Prop({ type: Number, default: 0 }) positionVersion!: number;
+  /** The answers given to commands that came after it closed (`lapsed`, `release_refused`): each is given once. */
+  @Prop({ type: [String], default: undefined }) answered?: string[];
   outbox!: OutboxFields['outbox'];
   outboxSize!: number;
 }

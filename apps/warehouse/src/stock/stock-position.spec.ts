@@ -7,6 +7,7 @@ import {
   guardFilter,
   guardsHold,
   invariantViolations,
+  lateAnswer,
   type LedgerEntry,
   type Operation,
   type Position,
@@ -142,6 +143,37 @@ describe('stock position', () => {
     const sent = step({ kind: 'dispatch', shipmentId: 'S', at: at(16) });
     expect(sent.entries).toMatchObject([{ kind: 'dispatched', quantityG: 1000, reservationId: 'C', shipmentId: 'S' }]);
     expect(p).toMatchObject({ onHandG: 4000, reservedG: 1000, availableG: 3000 });
+  });
+
+  it('answers a confirmation that comes after the reservation lapsed, and a release that comes after its stock left', () => {
+    let p = emptyPosition(BEST_BEFORE);
+    const known: Record<string, Reservation> = {};
+    const step = (op: Operation) => {
+      const o = apply(p, op, known);
+      if (o.ok) {
+        p = o.change.next;
+        Object.assign(known, o.change.reservations);
+      }
+      return o;
+    };
+    step({ kind: 'receive', quantityG: 5000, lotId: 'L', at: at(0) });
+    const r = { kind: 'reserve' as const, orderId: 'O', quantityG: 1000, mustLastUntil: at(0), at: at(1) };
+    step({ ...r, reservationId: 'LATE', expiresAt: at(10) });
+    step({ ...r, reservationId: 'GONE', expiresAt: at(10) });
+    step({ kind: 'confirm', reservationId: 'GONE', shipmentId: 'S', at: at(2) });
+    step({ kind: 'expire', at: at(15) });
+    step({ kind: 'dispatch', shipmentId: 'S', at: at(16) });
+
+    // The confirmation of the lapsed one changes nothing, and is answered "lapsed", not only logged.
+    expect(step({ kind: 'confirm', reservationId: 'LATE', shipmentId: 'S', at: at(17) })).toEqual({ ok: false, refusal: 'unknown_reservation' });
+    expect(lateAnswer('confirm', known['LATE'])).toMatchObject({ kind: 'lapsed', reservation: { reservationId: 'LATE', status: 'released', reason: 'expired' } });
+    // The release of the dispatched one releases nothing, and is refused: the cancel it serves lost.
+    expect(step({ kind: 'release', reservationId: 'GONE', reason: 'requested', at: at(18) })).toEqual({ ok: false, refusal: 'nothing_to_do' });
+    expect(lateAnswer('release', known['GONE'])).toMatchObject({ kind: 'release_refused', reservation: { reservationId: 'GONE', status: 'dispatched' } });
+    // Nothing to say otherwise: a release of a released one, a confirmation of a confirmed or dispatched one, an unknown id.
+    expect(lateAnswer('release', known['LATE'])).toBeNull();
+    expect(lateAnswer('confirm', known['GONE'])).toBeNull();
+    expect(lateAnswer('confirm', undefined)).toBeNull();
   });
 
   it('combines a run of changes into one that leaves exactly what applying them one by one leaves', () => {

@@ -318,7 +318,21 @@ function change(
   };
 }
 
-/** Whether a stored position meets the guards (what the database checks, evaluated in memory). */
+/**
+ * What a command about a reservation that is no longer open is answered, when "nothing changed"
+ * would leave its sender wrong: a confirmation of a reservation released meanwhile (it lapsed, or
+ * was given back) is told so — the order it was for does not hold that stock; a release of a
+ * reservation whose stock has left is refused — a cancellation must not believe it won. Any other
+ * closed reservation needs no answer (a release of one released already: its sender heard of that).
+ */
+export type LateAnswer = { kind: 'lapsed'; reservation: Reservation } | { kind: 'release_refused'; reservation: Reservation };
+
+export function lateAnswer(command: 'confirm' | 'release', r: Reservation | undefined): LateAnswer | null {
+  if (command === 'confirm' && r?.status === 'released') return { kind: 'lapsed', reservation: r };
+  if (command === 'release' && r?.status === 'dispatched') return { kind: 'release_refused', reservation: r };
+  return null;
+}
+
 /**
  * Changes applied one after another, each to the figures the previous one left, as ONE change of
  * the position they started from: what a run of commands for one position writes at once. The
@@ -342,6 +356,7 @@ export function combine(changes: readonly Change[]): Change {
   };
 }
 
+/** Whether a stored position meets the guards (what the database checks, evaluated in memory). */
 export function guardsHold(p: Position, guards: Guard[]): boolean {
   return guards.every((g) => {
     switch (g.kind) {

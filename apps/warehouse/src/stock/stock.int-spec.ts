@@ -6,7 +6,9 @@ import {
   ConfirmReservationV1,
   LotGradedV1,
   ReleaseReservationV1,
+  ReservationLapsedV1,
   ReservationRejectedV1,
+  ReservationReleaseRefusedV1,
   ReservationReleasedV1,
   ReserveStockV1,
   StockDispatchedV1,
@@ -249,6 +251,43 @@ describe('warehouse stock on the real broker and store', () => {
     expect(ledger.map((e) => e.kind).sort()).toEqual(['dispatched', 'dispatched', 'received', 'released', 'reserved', 'reserved', 'reserved']);
     expect(sumKg(ledger.map((e) => e.onHandDeltaKg))).toBe(50);
     expect(probe.records.filter((r: ProbedRecord) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(a))).toHaveLength(1);
+  });
+
+  it('answers a confirmation that comes after the reservation lapsed, and a release that comes after its stock left, once each', async () => {
+    const lot = await receive([{ grade: 'grade_1', quantityKg: 100 }]);
+    const subLotId = lot.subLots[0].subLotId;
+    const [lapsing, leaving] = [reserveCmd(subLotId, 1, 10), reserveCmd(subLotId, 2, 20)];
+    const rid = (e: OutboundEvent) => (e.data as ReserveStockV1).reservationId;
+    await publish(kafka, [lapsing, leaving]);
+    for (const r of [lapsing, leaving]) await probe.expect((x) => x.headers['ce_type'] === StockReservedV1.type && (x.json as Answer).reservationId === rid(r), { what: 'reserved' });
+    const shipmentId = `SHP-LATE-${subLotId}`;
+    const confirm = (e: OutboundEvent) =>
+      event(ConfirmReservationV1.type, { reservationId: rid(e), orderId: (e.data as ReserveStockV1).orderId, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() });
+    await publish(kafka, [confirm(leaving)]);
+    await waitFor(async () => (await stockOf(subLotId)).version === 1 + 2 + 1, { what: 'confirmation applied' });
+
+    // The other one's TTL passes before its confirmation comes (a long burst on the commands topic).
+    // (Earlier tests leave held reservations too: the sweep takes them a batch at a time.)
+    const expired = () => probe.records.some((r) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(lapsing));
+    await waitFor(async () => expired() || void (await app.get(StockService).expireDue(new Date(Date.now() + DAY_MS))), { what: 'expired', intervalMs: 300 });
+    await publish(kafka, [confirm(lapsing), confirm(lapsing)]);
+    const [lapsed] = await probe.expect((r) => r.headers['ce_type'] === ReservationLapsedV1.type && (r.json as Answer).reservationId === rid(lapsing), { what: 'lapsed' });
+    expect(lapsed.key).toBe(subLotId);
+    expect(lapsed.json).toMatchObject({ orderId: 'ORD-1', shipmentId, warehouseId: WH, subLotId, quantityKg: 10, reason: 'expired' });
+
+    // The confirmed one leaves; a release that comes afterwards (a cancellation) is refused.
+    expect((await app.inject({ method: 'POST', url: `/v1/warehouses/${WH}/dispatches`, headers: operator, payload: { shipmentId } })).statusCode).toBe(201);
+    const release = event(ReleaseReservationV1.type, { reservationId: rid(leaving), orderId: 'ORD-2', warehouseId: WH, subLotId, reason: 'order cancelled', requestedAt: new Date().toISOString() });
+    await publish(kafka, [release, event(ReleaseReservationV1.type, release.data as ReleaseReservationV1)]);
+    const [refused] = await probe.expect((r) => r.headers['ce_type'] === ReservationReleaseRefusedV1.type && (r.json as Answer).reservationId === rid(leaving), { what: 'release refused' });
+    expect(refused.json).toMatchObject({ orderId: 'ORD-2', shipmentId, quantityKg: 20, reason: 'already_dispatched' });
+    expect(await stockOf(subLotId)).toMatchObject({ onHandKg: 80, reservedKg: 0, availableKg: 80 });
+
+    // Each answered once, whatever was redelivered.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const count = (type: string, id: string) => probe.records.filter((r) => r.headers['ce_type'] === type && (r.json as Answer).reservationId === id).length;
+    expect(count(ReservationLapsedV1.type, rid(lapsing))).toBe(1);
+    expect(count(ReservationReleaseRefusedV1.type, rid(leaving))).toBe(1);
   });
 
   it('writes what a change cut short by a crash still owed, before deciding anything else on that position, and in the recovery sweep', async () => {

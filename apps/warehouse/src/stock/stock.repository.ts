@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, duplicateIndexes, initialOutbox, isDuplicateKey, notYetApplied, withApplied, withEvents } from '@firstmile/persistence';
+import { createOnce, duplicateIndexes, initialOutbox, isDuplicateKey, notYetApplied, outboxSignal, withApplied, withEvents } from '@firstmile/persistence';
 import { type Change, guardFilter, type LedgerEntry, type Reservation, type Reservations } from './stock-position';
 import { KeyedLock } from './keyed-lock';
 import { Dispatch, type PendingWrites, StockLedgerEntry, StockPosition, StockReservation } from './stock-position.schema';
@@ -205,6 +205,26 @@ export class StockRepository {
       for (const e of duplicateIndexes(err)) ids.delete(refusals[e].reservation._id);
     }
     return ids;
+  }
+
+  /**
+   * Stages the answers to commands that found their reservation closed (see `lateAnswer`), each with
+   * its event, in one bulk write: a reservation still in the state the answer was decided on, and
+   * not answered so before, takes it; a redelivered command's answer matches nothing.
+   */
+  async answerClosed(answers: ReadonlyArray<{ reservationId: string; status: ReservationRecord['status']; answer: string; events: OutboundEvent[] }>): Promise<void> {
+    if (answers.length === 0) return;
+    await this.bulk(
+      this.reservations,
+      answers.map((a) => ({
+        updateOne: {
+          filter: { _id: a.reservationId, status: a.status, answered: { $ne: a.answer } },
+          update: withEvents<StockReservation>({ $push: { answered: a.answer } }, a.events) as never,
+        },
+      })),
+    );
+    // A bulk write runs no update middleware: the relay hears of the staged events here.
+    outboxSignal.emit('staged', this.reservations.collection.collectionName, [...new Set(answers.map((a) => a.reservationId))]);
   }
 
   async hasApplied(id: string, key: string): Promise<boolean> {

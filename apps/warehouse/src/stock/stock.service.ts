@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   type ConfirmReservationV1,
@@ -6,7 +6,9 @@ import {
   type LotGradedV1,
   type Principal,
   type ReleaseReservationV1,
+  ReservationLapsedV1,
   ReservationRejectedV1,
+  ReservationReleaseRefusedV1,
   ReservationReleasedV1,
   type ReserveStockV1,
   StockDispatchedV1,
@@ -24,7 +26,7 @@ import type { Warehouse } from '../warehouses/warehouse.schema';
 import { WarehousesService } from '../warehouses/warehouses.service';
 import type { LedgerQuery, StockQuery } from './dto/stock.query';
 import { SOURCE, stockItem, stockLevel } from './stock.events';
-import { type Change, apply, combine, emptyPosition, type Operation, type Outcome, type Refusal, type Reservation, type Reservations, toGrams, toKg } from './stock-position';
+import { type Change, apply, combine, emptyPosition, type LateAnswer, lateAnswer, type Operation, type Outcome, type Refusal, type Reservation, type Reservations, toGrams, toKg } from './stock-position';
 import type { StockPosition } from './stock-position.schema';
 import { type DispatchRecord, type PositionRecord, type PositionShell, pendingWrites, type ReservationRecord, StockRepository } from './stock.repository';
 
@@ -45,7 +47,13 @@ interface Step {
   decide: Decide;
   events: (p: PositionRecord, change: Change) => OutboundEvent[];
   /** Throws when the result is a failure of the command (it is retried, then dead-lettered). */
-  check?: (result: Mutation) => void;
+  check?: (result: Mutation, command: Command<never>) => void;
+}
+
+/** A command that found its reservation closed, and what it is answered (see `lateAnswer`). */
+interface LateReply<C> {
+  command: Command<C>;
+  answer: LateAnswer;
 }
 
 /** The commands of a batch that failed, with their errors. */
@@ -104,7 +112,6 @@ const RECENT_POSITIONS = 2000;
 
 @Injectable()
 export class StockService {
-  private readonly logger = new Logger(StockService.name);
   private readonly ttlMs: number;
   private readonly recent = new Map<string, PositionRecord>();
 
@@ -216,14 +223,17 @@ export class StockService {
    * ConfirmReservationV1 → the reservation belongs to a shipment and no longer expires. Order-routing
    * confirms only reservations this service answered as held, so one that is not here at all is an
    * inconsistency: it fails (retried, then parked in the dead-letter topic), never passes silently.
+   * One released meanwhile (it lapsed before the confirmation came) is answered ReservationLapsedV1,
+   * once: the order does not hold that stock any more and is routed again.
    */
   async confirmAll(commands: ReadonlyArray<Command<ConfirmReservationV1>>, now = new Date()): Promise<Failures<ConfirmReservationV1>> {
-    return this.perPosition(
+    const late: LateReply<ConfirmReservationV1>[] = [];
+    const failures = await this.perPosition(
       commands,
       (c) => ({
         decide: (p, known) => apply(p, { kind: 'confirm', reservationId: c.reservationId, shipmentId: c.shipmentId, at: now }, known),
         events: () => [],
-        check: (result) => {
+        check: (result, command) => {
           if (result.kind === 'missing') {
             throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}) names no stock position ${c.warehouseId}/${c.subLotId}`);
           }
@@ -232,23 +242,84 @@ export class StockService {
             if (!r || r.status === 'rejected') {
               throw new Error(`confirm of reservation ${c.reservationId} (order ${c.orderId}): it was never held here (${r ? 'rejected' : 'unknown'})`);
             }
-            // It expired first (order-routing hears ReservationReleasedV1 for it) or has left already.
-            this.logger.warn(`confirm of reservation ${c.reservationId} (order ${c.orderId}) found it ${r.status}`);
+            const answer = lateAnswer('confirm', r);
+            if (answer) late.push({ command, answer });
+            // Otherwise it has left already (a redelivered confirmation): nothing to say.
           }
         },
       }),
     );
+    return this.answerLate(late, failures, (c, r) =>
+      newEvent(
+        ReservationLapsedV1.type,
+        {
+          reservationId: r.reservationId,
+          orderId: r.orderId,
+          shipmentId: c.shipmentId,
+          warehouseId: c.warehouseId,
+          subLotId: c.subLotId,
+          quantityKg: toKg(r.quantityG),
+          reason: r.reason === 'expired' ? 'expired' : 'requested',
+          releasedAt: (r.closedAt ?? now).toISOString(),
+          lapsedAt: now.toISOString(),
+        },
+        { source: SOURCE, time: now },
+      ),
+    );
   }
 
   /**
-   * ReleaseReservationV1 → released (reason "requested"); unknown or already closed: nothing happens.
+   * ReleaseReservationV1 → released (reason "requested"); unknown or already released: nothing
+   * happens. One whose stock has left is refused with ReservationReleaseRefusedV1, once: a
+   * cancellation must not believe it released what is on the road.
    * The commands of a batch at once, one write per position (see `reserveAll`); returns the ones that failed.
    */
   async releaseAll(commands: ReadonlyArray<Command<ReleaseReservationV1>>, now = new Date()): Promise<Failures<ReleaseReservationV1>> {
-    return this.perPosition(commands, (c) => ({
+    const late: LateReply<ReleaseReservationV1>[] = [];
+    const failures = await this.perPosition(commands, (c) => ({
       decide: (p, known) => apply(p, { kind: 'release', reservationId: c.reservationId, reason: 'requested', at: now }, known),
       events: (p, change) => this.releasedEvents(p, change, now),
+      check: (result, command) => {
+        const answer = result.kind === 'refused' ? lateAnswer('release', result.known[c.reservationId]) : null;
+        if (answer) late.push({ command, answer });
+      },
     }));
+    return this.answerLate(late, failures, (c, r) =>
+      newEvent(
+        ReservationReleaseRefusedV1.type,
+        {
+          reservationId: r.reservationId,
+          orderId: r.orderId,
+          // A dispatched reservation was confirmed for its shipment: always there.
+          shipmentId: r.shipmentId ?? 'unknown',
+          warehouseId: c.warehouseId,
+          subLotId: c.subLotId,
+          quantityKg: toKg(r.quantityG),
+          reason: 'already_dispatched',
+          dispatchedAt: (r.closedAt ?? now).toISOString(),
+          refusedAt: now.toISOString(),
+        },
+        { source: SOURCE, time: now },
+      ),
+    );
+  }
+
+  /** Stages the late answers of a batch in one write (see `StockRepository.answerClosed`); if it fails, their commands fail. */
+  private async answerLate<C>(late: LateReply<C>[], failures: Failures<C>, event: (c: C, r: Reservation) => OutboundEvent): Promise<Failures<C>> {
+    const answers = late.filter((l) => !failures.has(l.command));
+    try {
+      await this.repo.answerClosed(
+        answers.map(({ command, answer }) => ({
+          reservationId: answer.reservation.reservationId,
+          status: answer.reservation.status,
+          answer: answer.kind,
+          events: withinTrace(command, () => [event(command.command, answer.reservation)]),
+        })),
+      );
+    } catch (err) {
+      for (const a of answers) failures.set(a.command, err);
+    }
+    return failures;
   }
 
   /**
@@ -278,7 +349,7 @@ export class StockService {
           if (missing && results.every((r) => r.kind === 'missing')) return await missing(group);
           for (const [i, r] of results.entries()) {
             try {
-              steps[i].check?.(r);
+              steps[i].check?.(r, group[i] as Command<never>);
             } catch (err) {
               failures.set(group[i], err);
             }

@@ -1,13 +1,20 @@
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { stringify } from 'yaml';
-import { EventCatalog } from './catalog';
+import { EventCatalog, type EventType } from './catalog';
+import { EventExamples } from './examples';
+
+// class-transformer ships no declaration for its storage module (the type lives in types/).
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage };
 
 /**
  * The event catalog as an AsyncAPI 3.0 document: one channel per topic, one message per event
  * type, payload schemas generated from the same class-validator rules the consumers enforce.
  */
 export function asyncApiDocument(): Record<string, unknown> {
-  const schemas = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' });
+  // class-transformer's `@Type(() => X)` names what an array holds; without it, `ValidateNested({ each: true })`
+  // referred to a schema called `Array` that does not exist (the parser's invalid-ref).
+  const schemas = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/', classTransformerMetadataStorage: defaultMetadataStorage });
   const entries = Object.entries(EventCatalog);
   const topics = [...new Set(entries.map(([, d]) => d.topic as string))].sort();
   const messageName = (type: string) => type.replace(/^firstmile\./, '').replace(/[^A-Za-z0-9]+/g, '_');
@@ -22,6 +29,7 @@ export function asyncApiDocument(): Record<string, unknown> {
         headers: { $ref: '#/components/schemas/CloudEventsHeaders' },
         payload: { $ref: `#/components/schemas/${d.payload.name}` },
         bindings: { kafka: { key: { type: 'string', description: 'the aggregate id' } } },
+        examples: [{ name: messageName(type), payload: EventExamples[type as EventType] }],
       },
     ]),
   );

@@ -15,7 +15,9 @@ import { Topics, type Topic } from './topics';
 import {
   ConfirmReservationV1,
   ReleaseReservationV1,
+  ReservationLapsedV1,
   ReservationRejectedV1,
+  ReservationReleaseRefusedV1,
   ReservationReleasedV1,
   ReserveStockV1,
   StockDispatchedV1,
@@ -48,6 +50,8 @@ export const EventCatalog = {
   [StockReservedV1.type]: define(StockReservedV1, Topics.warehouseStock, (p) => p.subLotId),
   [ReservationRejectedV1.type]: define(ReservationRejectedV1, Topics.warehouseStock, (p) => p.subLotId),
   [ReservationReleasedV1.type]: define(ReservationReleasedV1, Topics.warehouseStock, (p) => p.subLotId),
+  [ReservationLapsedV1.type]: define(ReservationLapsedV1, Topics.warehouseStock, (p) => p.subLotId),
+  [ReservationReleaseRefusedV1.type]: define(ReservationReleaseRefusedV1, Topics.warehouseStock, (p) => p.subLotId),
   [TransferDispatchedV1.type]: define(TransferDispatchedV1, Topics.warehouseStock, (p) => p.subLotId),
   [TransferReceivedV1.type]: define(TransferReceivedV1, Topics.warehouseStock, (p) => p.subLotId),
   [StockDispatchedV1.type]: define(StockDispatchedV1, Topics.warehouseStock, (p) => p.shipmentId),

@@ -67,6 +67,45 @@ export class ReservationReleasedV1 extends StockItem {
   @isoTime() releasedAt!: string;
 }
 
+/**
+ * The answer to a confirmation of a reservation the warehouse no longer holds: it lapsed (its TTL
+ * passed before the confirmation came: reason "expired") or was released on request. Answered once
+ * per reservation. Order-routing routes the order again: it must not stay routed on stock it does
+ * not hold.
+ */
+export class ReservationLapsedV1 {
+  static readonly type = 'firstmile.warehouse.reservation.lapsed.v1';
+  @IsString() @IsNotEmpty() reservationId!: string;
+  @IsString() @IsNotEmpty() orderId!: string;
+  /** The shipment the late confirmation named. */
+  @IsString() @IsNotEmpty() shipmentId!: string;
+  @IsString() @IsNotEmpty() warehouseId!: string;
+  @IsString() @IsNotEmpty() subLotId!: string;
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+  @IsIn(['expired', 'requested']) reason!: 'expired' | 'requested';
+  /** When the reservation stopped being held. */
+  @isoTime() releasedAt!: string;
+  @isoTime() lapsedAt!: string;
+}
+
+/**
+ * The answer to a release of a reservation whose stock has already left the warehouse (reason
+ * "already_dispatched"): nothing was released. Answered once per reservation. A cancellation that
+ * meets it is refused for that shipment.
+ */
+export class ReservationReleaseRefusedV1 {
+  static readonly type = 'firstmile.warehouse.reservation.release-refused.v1';
+  @IsString() @IsNotEmpty() reservationId!: string;
+  @IsString() @IsNotEmpty() orderId!: string;
+  @IsString() @IsNotEmpty() shipmentId!: string;
+  @IsString() @IsNotEmpty() warehouseId!: string;
+  @IsString() @IsNotEmpty() subLotId!: string;
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+  @IsIn(['already_dispatched']) reason!: 'already_dispatched';
+  @isoTime() dispatchedAt!: string;
+  @isoTime() refusedAt!: string;
+}
+
 export class TransferDispatchedV1 extends StockItem {
   static readonly type = 'firstmile.warehouse.transfer.dispatched.v1';
   @IsString() @IsNotEmpty() transferId!: string;

@@ -6,6 +6,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { KafkaEventServer } from '@firstmile/messaging';
 import { limitBodyDepth } from './body-depth';
+import { answerMethodNotAllowed } from './method-not-allowed';
+import { describeBehaviour } from './openapi/describe-behaviour';
+import { carryValidatorConstraints } from './openapi/validator-constraints';
 import { type HttpEnv, trustProxyOf } from './env';
 import { instrumentHttp, requestIdOf } from './observability';
 import { clientErrorProblem, frameworkErrorProblem } from './problems/problem-details.filter';
@@ -35,6 +38,7 @@ export async function createService(module: Type<unknown>, options: CreateServic
     clientErrorHandler: clientErrorProblem,
   });
   limitBodyDepth(adapter.getInstance());
+  answerMethodNotAllowed(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   instrumentHttp(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
@@ -42,7 +46,8 @@ export async function createService(module: Type<unknown>, options: CreateServic
   app.setGlobalPrefix('v1', { exclude: ['health/live', 'health/ready', 'metrics', ...(options.unprefixed ?? [])] });
   app.useGlobalPipes(createValidationPipe());
 
-  const document = SwaggerModule.createDocument(
+  carryValidatorConstraints(app);
+  const document = describeBehaviour(app, SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(options.title)
@@ -51,7 +56,7 @@ export async function createService(module: Type<unknown>, options: CreateServic
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .addSecurityRequirements('bearer')
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
   if (options.consume ?? true) {

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
+import mongoose from 'mongoose';
 import type { MongoEnv } from './mongo.env';
 import { instrumentStoreCommands } from './store-metrics';
 
@@ -10,6 +11,10 @@ export const databaseName = (prefix: string, name: string) => `${prefix}firstmil
 export class MongoModule {
   /** The service's own database; no service opens another's. */
   static forRoot({ database }: { database: string }): DynamicModule {
+    // Mongoose formats a stack trace at every query's exec, kept only to explain a query run twice;
+    // under --enable-source-maps each one maps its frames, measured at half the cost of a lot's
+    // cooperative read in harvest-intake's request path (docs/benchmarks.md, step 5).
+    mongoose.set('skipOriginalStackTraces', true);
     return {
       module: MongoModule,
       imports: [

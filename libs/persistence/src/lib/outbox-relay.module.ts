@@ -3,7 +3,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { EventPublisher } from '@firstmile/messaging';
 import type { OutboxFields } from './outbox';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 
 @Module({})
 export class OutboxRelayModule {
@@ -11,7 +11,11 @@ export class OutboxRelayModule {
   static forModels(
     models: string[],
     imports: DynamicModule[],
-    options = { pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 5000), batchSize: 200 },
+    options: OutboxRelayOptions = {
+      pollMs: Number(process.env['OUTBOX_POLL_MS'] ?? 5000),
+      batchSize: 200,
+      pullLingerMs: Number(process.env['OUTBOX_PULL_LINGER_MS'] ?? 2000),
+    },
   ): DynamicModule {
     return {
       module: OutboxRelayModule,

@@ -48,6 +48,11 @@ describe('shipment tracking', () => {
   it('knows when stock has left the warehouse', () => {
     expect(hasLeftWarehouse('created')).toBe(false);
     expect(hasLeftWarehouse('dispatched')).toBe(true);
+    expect(hasLeftWarehouse('in_transit')).toBe(true);
+    // A carrier's problem report or announcement comes on both sides of the dispatch: it does not
+    // say the stock has left, so it must not block a cancellation (the warehouse decides that).
+    expect(hasLeftWarehouse('exception')).toBe(false);
+    expect(hasLeftWarehouse('info_received')).toBe(false);
   });
 
   it('recomputes the ETA from the checkpoint', () => {

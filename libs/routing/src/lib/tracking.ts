@@ -57,8 +57,12 @@ export const canMove = (from: ShipmentState, to: ShipmentState, dispatched: bool
 /** Whether a shipment's timeline shows the warehouse let its stock leave. */
 export const wasDispatched = (timeline: ReadonlyArray<{ status: ShipmentState }>): boolean => timeline.some((e) => e.status === 'dispatched');
 
-/** Statuses after which stock has left the warehouse: an order can no longer be cancelled. */
-export const hasLeftWarehouse = (s: ShipmentState): boolean => s !== 'created' && s !== 'info_received';
+/**
+ * Statuses that say the stock has left the warehouse: an order can no longer be cancelled. Not
+ * `info_received` nor `exception`: both come before a dispatch as well as after it. They leave the
+ * question to the warehouse, which refuses to release stock that has left.
+ */
+export const hasLeftWarehouse = (s: ShipmentState): boolean => s !== 'created' && s !== 'info_received' && s !== 'exception';
 
 /**
  * The ETA after a checkpoint: delivered is now; a checkpoint with a position is the remaining

@@ -1,5 +1,14 @@
 import type { ConfigService } from '@nestjs/config';
-import { ConfirmReservationV1, OrderBackorderedV1, OrderRoutedV1, ReserveStockV1, type StockReservedV1 } from '@firstmile/contracts';
+import {
+  ConfirmReservationV1,
+  OrderBackorderedV1,
+  OrderCancelledV1,
+  OrderRoutedV1,
+  ReleaseReservationV1,
+  type ReservationLapsedV1,
+  ReserveStockV1,
+  type StockReservedV1,
+} from '@firstmile/contracts';
 import { OrderRoutingEnv } from '../../order-routing.env';
 import type { PriceListVersion } from '../../prices/price-book';
 import type { PriceList } from '../../prices/price-list.schema';
@@ -10,7 +19,9 @@ import type { StockPosition } from '../../stock-view/stock-position.schema';
 import { StockHolds } from '../../stock-view/stock-holds';
 import type { StockViewRepository } from '../../stock-view/stock-view.repository';
 import { StockViewService } from '../../stock-view/stock-view.service';
-import type { OrderChange, OrderRecord, OrdersRepository } from '../orders.repository';
+import { cancelAnswered, cancelRequested, onLapsed, shipmentLeft } from '../order-saga';
+import { view } from '../order-view';
+import { OrdersRepository, type OrderChange, type OrderRecord } from '../orders.repository';
 import { waitFor } from '@firstmile/testing';
 import { routedChange } from '../order-saga';
 import { AnswerReservation } from './answer-reservation';
@@ -25,6 +36,8 @@ class MemoryOrders {
   readonly written: Array<{ id: string; change: OrderChange }> = [];
   /** Orders whose next write loses to a concurrent one (their rev moves first). */
   readonly raced = new Set<string>();
+  /** The repository's own batch step, over these reads and writes. */
+  readonly decideAll = OrdersRepository.prototype.decideAll;
 
   async findById(id: string): Promise<OrderRecord | null> {
     this.log.push(`read ${id}`);
@@ -327,5 +340,135 @@ describe('RouteOrder: "more than the network holds" is decided only on a current
     await Promise.all([service.route('ORD-BIG'), service.route('ORD-HUGE')]);
     expect(orders.docs.get('ORD-BIG')).toMatchObject({ status: 'received', attempt: 1 });
     expect(orders.docs.get('ORD-HUGE')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('whole network holds 110 kg') });
+  });
+});
+
+/** An order routed on the given reservations (confirmed at the warehouse), one shipment per warehouse. */
+const routed = (id: string, reservations: Array<{ id: string; warehouseId?: string; kg?: number }>): OrderRecord => {
+  const allocations = reservations.map((r, line) => ({
+    line,
+    warehouseId: r.warehouseId ?? 'DC-HANGZHOU',
+    warehouseLocation: HANGZHOU,
+    subLotId: 'SUB-1',
+    quantityKg: r.kg ?? 1,
+    reservationId: r.id,
+    shipmentId: `SHP-${id}-${r.warehouseId ?? 'DC-HANGZHOU'}`,
+    mustLastUntil: new Date(),
+  }));
+  return {
+    ...order(id, allocations.reduce((s, a) => s + a.quantityKg, 0)),
+    status: 'routed',
+    attempt: 1,
+    allocations,
+    reservations: Object.fromEntries(reservations.map((r) => [r.id, 'reserved'])),
+    shipments: [...new Set(allocations.map((a) => a.shipmentId))],
+    shipmentStatus: Object.fromEntries(allocations.map((a) => [a.shipmentId, 'created'])),
+  };
+};
+
+/** A change's `$set` applied to a copy of the order, as the store would. */
+const applied = (o: OrderRecord, change: OrderChange | null): OrderRecord => {
+  const next = structuredClone(o) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(change?.set ?? {})) {
+    const keys = path.split('.');
+    const last = keys.pop() as string;
+    let at = next;
+    for (const k of keys) at = at[k] as Record<string, unknown>;
+    at[last] = value;
+  }
+  return next as unknown as OrderRecord;
+};
+
+describe('the order saga: a cancellation the warehouse can refuse', () => {
+  const now = new Date();
+
+  it('cancels an order that holds nothing confirmed at once, and makes a routed one a request, one release per reservation', () => {
+    const waiting = { ...order('ORD-W', 1), status: 'backordered' as const };
+    expect(cancelRequested(waiting, 'changed my mind', now)?.set).toMatchObject({ status: 'cancelled' });
+
+    const o = routed('ORD-R', [{ id: 'R1' }, { id: 'R2', warehouseId: 'DC-SHANGHAI' }]);
+    const change = cancelRequested(o, 'changed my mind', now);
+    expect(change?.set).toMatchObject({ status: 'cancelling', 'reservations.R1': 'releasing', 'reservations.R2': 'releasing' });
+    // Not cancelled yet: no order.cancelled until the warehouse has answered.
+    expect(change?.events.map((e) => e.type)).toEqual([ReleaseReservationV1.type, ReleaseReservationV1.type]);
+    // Asking again while it is under way changes nothing.
+    expect(cancelRequested(applied(o, change), undefined, now)).toBeNull();
+  });
+
+  it('ends cancelled when every release is answered released, with one order.cancelled', () => {
+    let o = routed('ORD-C', [{ id: 'R1' }, { id: 'R2', warehouseId: 'DC-SHANGHAI' }]);
+    o = applied(o, cancelRequested(o, 'changed my mind', now));
+    const first = cancelAnswered(o, 'R1', 'released', now);
+    expect(first).toEqual({ set: { 'reservations.R1': 'released' }, events: [] });
+    o = applied(o, first);
+    expect(cancelAnswered(o, 'R1', 'released', now)).toBeNull(); // a redelivery
+    const last = cancelAnswered(o, 'R2', 'released', now);
+    expect(last?.set).toMatchObject({ status: 'cancelled', allocations: [], reason: 'changed my mind' });
+    expect(last?.events.map((e) => e.type)).toEqual([OrderCancelledV1.type]);
+  });
+
+  it('ends routed with only what had left when the warehouse refuses a release: one true state, not cancelled', () => {
+    let o = routed('ORD-D', [{ id: 'R1' }, { id: 'R2', warehouseId: 'DC-SHANGHAI' }]);
+    o = applied(o, cancelRequested(o, undefined, now));
+    o = applied(o, cancelAnswered(o, 'R1', 'dispatched', now));
+    const last = cancelAnswered(o, 'R2', 'released', now);
+    expect(last?.set).toMatchObject({
+      status: 'routed',
+      allocations: [expect.objectContaining({ reservationId: 'R1' })],
+      shipments: ['SHP-ORD-D-DC-HANGZHOU'],
+      cancelRefused: expect.stringContaining('SHP-ORD-D-DC-HANGZHOU had left the warehouse; the rest was released'),
+    });
+    expect(last?.events).toEqual([]);
+    expect(view(applied(o, last))).toMatchObject({ status: 'routed', cancelRefused: expect.stringContaining('had left') });
+  });
+
+  it('lets a carrier exception before the dispatch not count as the stock having left', () => {
+    const o = routed('ORD-E', [{ id: 'R1' }]);
+    expect(shipmentLeft({ ...o, shipmentStatus: { 'SHP-ORD-E-DC-HANGZHOU': 'exception' } })).toBeUndefined();
+    expect(shipmentLeft({ ...o, shipmentStatus: { 'SHP-ORD-E-DC-HANGZHOU': 'in_transit' } })).toEqual(['SHP-ORD-E-DC-HANGZHOU', 'in_transit']);
+  });
+});
+
+describe('the order saga: a reservation that lapsed before the order confirmed it', () => {
+  const now = new Date();
+
+  it('routes a routed order again; a cancelling one takes it as released; anything else changes nothing', () => {
+    const o = routed('ORD-L', [{ id: 'R1' }, { id: 'R2' }]);
+    expect(onLapsed(o, 'R1', now)).toBe('reroute');
+    expect(onLapsed({ ...o, reservations: { ...o.reservations, R1: 'lapsed' } }, 'R1', now)).toBeNull(); // a redelivery
+    expect(onLapsed({ ...o, allocations: [] }, 'R1', now)).toBeNull(); // an attempt over already
+    expect(onLapsed({ ...o, shipmentStatus: { 'SHP-ORD-L-DC-HANGZHOU': 'dispatched' } }, 'R1', now)).toBe('stuck');
+    const cancelling = applied(o, cancelRequested(o, undefined, now));
+    expect(onLapsed(cancelling, 'R1', now)).toEqual({ set: { 'reservations.R1': 'released' }, events: [] });
+  });
+
+  it('ends the attempt (releasing what it still holds, not the lapsed one) and routes it again in one bulk write per batch', async () => {
+    const env = new OrderRoutingEnv();
+    const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
+    const view = { holding: async () => [position(10)] } as unknown as StockViewRepository;
+    const orders = new MemoryOrders();
+    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings, pricesOf());
+    orders.docs.set('ORD-A', routed('ORD-A', [{ id: 'RA1' }, { id: 'RA2' }]));
+    orders.docs.set('ORD-B', routed('ORD-B', [{ id: 'RB1' }]));
+    const lapse = (orderId: string, reservationId: string) => ({
+      command: { orderId, reservationId, shipmentId: `SHP-${orderId}-DC-HANGZHOU`, warehouseId: 'DC-HANGZHOU', subLotId: 'SUB-1', quantityKg: 1, reason: 'expired', releasedAt: now.toISOString(), lapsedAt: now.toISOString() } as ReservationLapsedV1,
+    });
+
+    const failed = await service.lapsedAll([lapse('ORD-A', 'RA1'), lapse('ORD-B', 'RB1')]);
+
+    expect(failed.size).toBe(0);
+    expect(orders.log).toEqual(['read ORD-A ORD-B', 'write ORD-A ORD-B']);
+    const a = orders.docs.get('ORD-A') as OrderRecord;
+    expect(a).toMatchObject({ status: 'received', attempt: 1, shipments: [] });
+    expect(a.reservations).toMatchObject({ RA1: 'lapsed', RA2: 'released' });
+    const changeA = orders.written.find((w) => w.id === 'ORD-A')?.change;
+    const released = changeA?.events.filter((e) => e.type === ReleaseReservationV1.type).map((e) => (e.data as ReleaseReservationV1).reservationId);
+    expect(released).toEqual(['RA2']);
+    expect(changeA?.events.filter((e) => e.type === ReserveStockV1.type)).toHaveLength(1);
+    expect(orders.docs.get('ORD-B')).toMatchObject({ status: 'received', shipments: [] });
+
+    // Redelivered: nothing changes.
+    await service.lapsedAll([lapse('ORD-A', 'RA1')]);
+    expect(orders.written.filter((w) => w.id === 'ORD-A')).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { bufferTime, filter, type Subscription } from 'rxjs';
-import { amountFen, OrderBackorderedV1, OrderRejectedV1, type ReservationRejectedV1, ReserveStockV1 } from '@firstmile/contracts';
+import { amountFen, OrderBackorderedV1, OrderRejectedV1, type ReservationLapsedV1, type ReservationRejectedV1, ReserveStockV1 } from '@firstmile/contracts';
+import { type Command, withinTrace } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import { routeOrder, toGrams, toKg } from '@firstmile/routing';
 import type { PriceBook } from '../../prices/price-book';
@@ -9,7 +10,7 @@ import { PricesService } from '../../prices/prices.service';
 import { RoutingSettings } from '../../routing.settings';
 import { StockViewService } from '../../stock-view/stock-view.service';
 import type { AllocationDoc } from '../order.schema';
-import { endAttempt, sagaEvent } from '../order-saga';
+import { endAttempt, onLapsed, sagaEvent } from '../order-saga';
 import { type OrderChange, type OrderRecord, OrdersRepository } from '../orders.repository';
 import { Batches, Serial } from './serial';
 
@@ -126,6 +127,51 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
         return { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] };
       });
       if (changed) this.hold(holds);
+    });
+  }
+
+  /**
+   * warehouse.stock: reservations the warehouse no longer held when their orders confirmed them (they
+   * lapsed first). A routed order's attempt ends — what it still holds is released, its shipments
+   * are dropped — and it is routed again on the stock view, with a fresh attempt budget (the stock
+   * it held is gone, as for a backordered order when stock arrives): `received` with new
+   * reservations, or `backordered`, or `rejected`. The batch's orders are read at once, decided in
+   * turn (each decision's holds count for the next) and written in one bulk write. Returns the
+   * answers that failed. Runs as a step of `routing`.
+   */
+  lapsedAll(batch: ReadonlyArray<Command<ReservationLapsedV1>>, now = new Date()): Promise<Map<Command<ReservationLapsedV1>, unknown>> {
+    return this.routing.run(async () => {
+      const holds = new Map<Command<ReservationLapsedV1>, AllocationDoc[]>();
+      const decide = (o: OrderRecord, answer: Command<ReservationLapsedV1>): Promise<OrderChange | null> => withinTrace(answer, async () => {
+        const e = answer.command;
+        for (const a of holds.get(answer) ?? []) this.stock.release(a.reservationId);
+        holds.delete(answer);
+        const decision = onLapsed(o, e.reservationId, now);
+        if (decision === 'stuck') {
+          // Part of the order is on the road: it cannot be routed again as a whole. Left for ops.
+          this.logger.error(`order ${o._id}: reservation ${e.reservationId} lapsed (${e.reason}) after a shipment of the order left; it stays routed without that stock`);
+          return { set: { [`reservations.${e.reservationId}`]: 'lapsed' }, events: [] };
+        }
+        if (decision !== 'reroute') return decision;
+        const ended = endAttempt(o, `reservation ${e.reservationId} lapsed before it was confirmed`, now);
+        // The lapsed one is not the warehouse's to release any more.
+        ended.events = ended.events.filter((c) => (c.data as { reservationId?: string }).reservationId !== e.reservationId);
+        ended.set[`reservations.${e.reservationId}`] = 'lapsed';
+        const next = await this.nextAttempt({ ...o, attempt: 0 }, now, `reservation ${e.reservationId} lapsed`);
+        this.hold(next.allocations);
+        holds.set(answer, next.allocations);
+        const set = { ...ended.set, ...next.change.set, shipments: [], ...(next.allocations.length > 0 ? { status: 'received' } : {}) };
+        return { set, events: [...ended.events, ...next.change.events] };
+      });
+      try {
+        const { failed, changed } = await this.orders.decideAll(batch, (b) => b.command.orderId, decide);
+        // Holds of decisions that were not written (lost a race and decided again, or failed) go.
+        for (const [answer, allocations] of holds) if (!changed.has(answer)) for (const a of allocations) this.stock.release(a.reservationId);
+        return failed;
+      } catch (err) {
+        for (const allocations of holds.values()) for (const a of allocations) this.stock.release(a.reservationId);
+        throw err;
+      }
     });
   }
 

@@ -22,7 +22,9 @@ import { IdempotencyRecord } from './idempotency-record.schema';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 /** Metadata of a handler that answers for its own idempotency (see `Idempotent`). */
-const BY_RESOURCE = 'firstmile:idempotency:by-resource';
+export const BY_RESOURCE = 'firstmile:idempotency:by-resource';
+/** Metadata of a handler that honours `Idempotency-Key` (read by the OpenAPI description). */
+export const IDEMPOTENT = 'firstmile:idempotency';
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** An in-flight claim older than this belongs to a request that died; a retry may take it over. */
 const STALE_CLAIM_MS = 60_000;
@@ -202,10 +204,12 @@ export function replayOf<T>(claim: IdempotencyClaim, createdFrom: string | undef
 export const Idempotent = (options: { byResource?: boolean } = {}) =>
   applyDecorators(
     ...(options.byResource ? [SetMetadata(BY_RESOURCE, true)] : []),
+    SetMetadata(IDEMPOTENT, true),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
+      schema: { type: 'string', pattern: KEY.source },
       description: options.byResource
         ? 'Replays the first answer for the same key and body; same key with another body → 422.'
         : 'Replays the first answer for 24 h; same key with another body → 422; while in flight → 409.',
