@@ -8,20 +8,26 @@ import {
   ShipmentStatusChangedV1,
   StockDispatchedV1,
 } from '@firstmile/contracts';
-import { OnEvent } from '@firstmile/messaging';
+import { type Delivery, OnEvent, OnEvents } from '@firstmile/messaging';
 import { LedgerService } from './ledger.service';
 
 /**
  * The sales ledger's events. Handlers of a type EPCIS also handles run beside EPCIS's (Nest chains
- * event handlers of one pattern); a failure of either retries both, and both are idempotent.
+ * event handlers of one pattern, single or batch — each kind must match EPCIS's, see onLotsLogged);
+ * a failure of either retries both, and both are idempotent.
  */
 @Controller()
 export class LedgerConsumer {
   constructor(private readonly ledger: LedgerService) {}
 
-  @OnEvent(LotLoggedV1.type)
-  onLotLogged(e: LotLoggedV1) {
-    return this.ledger.onLotLogged(e);
+  /**
+   * A batch, because EPCIS takes lot.logged in batches: the server hands a type to its batch handlers
+   * only (a single handler beside them would never run), and Nest runs every batch handler of the type.
+   * It throws rather than answering failures one by one: beside another handler, only a throw counts.
+   */
+  @OnEvents(LotLoggedV1.type)
+  async onLotsLogged(batch: Array<Delivery<LotLoggedV1>>): Promise<void> {
+    for (const d of batch) await this.ledger.onLotLogged(d.event);
   }
 
   @OnEvent(LotVoidedV1.type)
