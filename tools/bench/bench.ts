@@ -534,6 +534,7 @@ const EXPECTED: Array<[string, Section, string, string]> = [
   ['firstmile.events', 'Firstmile', 'pipeline events written while routing (all topics)', 'events/s'],
   ['firstmile.orders.half', 'Firstmile', 'accept→routed latency at half the maximum rate (p50)', 'ms'],
   ['firstmile.orders.half.p99', 'Firstmile', 'accept→routed latency at half the maximum rate (p99)', 'ms'],
+  ['firstmile.insights.lag', 'Firstmile', "insights' consumer lag under the order burst (peak records)", 'records'],
   [
     'startup.warm',
     'Start-up',

@@ -25,7 +25,8 @@ import type { Results } from './results';
 export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
 
 export interface StackHandle {
-  url(service: ServiceName, path?: string): string;
+  /** insights is started with the others (npm start's five services) and read only for its lag. */
+  url(service: ServiceName | 'insights', path?: string): string;
   pid(service: ServiceName): number | undefined;
 }
 
@@ -442,6 +443,50 @@ async function pipelineAtRest(stack: StackHandle, timeoutMs: number): Promise<nu
   return undefined;
 }
 
+/** A service's consumer lag (main groups; retry groups wait by design), Σ over topics and partitions; undefined when it does not answer. */
+async function lagOf(stack: StackHandle, service: ServiceName | 'insights'): Promise<number | undefined> {
+  const res = await fetch(stack.url(service, '/metrics')).catch(() => undefined);
+  return res?.ok ? gaugeSum(await res.text(), 'firstmile_consumer_lag') : undefined;
+}
+
+/**
+ * insights' consumer lag, sampled every second from `start` until `stop`: the read side (EPCIS, the
+ * sales ledger) consumes every topic the burst writes to, so its lag says how far behind the
+ * settlements and county figures fall under it.
+ */
+function watchInsightsLag(stack: StackHandle) {
+  let peak: number | undefined;
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const lag = await lagOf(stack, 'insights');
+      if (lag !== undefined) {
+        samples++;
+        peak = Math.max(peak ?? 0, lag);
+      }
+      await sleep(1000);
+    }
+  })();
+  return {
+    async stop(): Promise<{ peak: number | undefined; samples: number }> {
+      running = false;
+      await loop;
+      return { peak, samples };
+    },
+  };
+}
+
+/** Waits until insights has no consumer lag; how long that took, or undefined after `timeoutMs`. */
+async function insightsCaughtUp(stack: StackHandle, timeoutMs: number): Promise<number | undefined> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if ((await lagOf(stack, 'insights')) === 0) return Date.now() - started;
+    await sleep(500);
+  }
+  return undefined;
+}
+
 /** Σ and count of a service's handler, outbox and store-command histograms, by series, from its /metrics. */
 type Sums = Map<string, { sum: number; count: number }>;
 const TIMED =
@@ -641,6 +686,7 @@ export async function ordersLoad(
     const eventsBefore = await eventsWritten(kafka);
     const ordersBefore = await eventsWritten(kafka, ['orders']);
     const timedBefore = await timings(stack, ['order-routing', 'warehouse']);
+    const lagWatch = watchInsightsLag(stack);
     const t0 = performance.now();
     const placed = await placeOrders(cfg, stack, s.buyerToken, { amount: burst });
     results.set({
@@ -684,6 +730,19 @@ export async function ordersLoad(
     // those would be the half-rate orders' queue, not their latency.
     const settled = await pipelineAtRest(stack, 60_000);
     out(`[bench]   pipeline at rest after the burst ${settled ? `in ${(settled / 1000).toFixed(1)} s` : 'not within 60 s'}`);
+    const caughtUp = await insightsCaughtUp(stack, 30_000);
+    const lag = await lagWatch.stop();
+    const lagDetail = `${lag.samples} samples, one a second, from the burst's first order; caught up ${
+      caughtUp === undefined ? 'not within 30 s' : `${(caughtUp / 1000).toFixed(1)} s`
+    } after the four services were at rest (retry groups aside)`;
+    results.set({
+      key: 'firstmile.insights.lag',
+      section: 'Firstmile',
+      label: "insights' consumer lag under the order burst (peak records)",
+      unit: 'records',
+      ...(lag.peak === undefined ? { missing: `insights did not answer /metrics (${lagDetail})` } : { value: lag.peak, detail: lagDetail }),
+    });
+    out(`[bench]   insights' consumer lag under the burst: peak ${lag.peak ?? 'unknown'} records; ${lagDetail}`);
     if (timeLeft() < cfg.httpSeconds * 1000 + 100_000)
       throw new Error('out of time for the half-rate load (the burst took too long to drain)');
     setPhase('orders-half');

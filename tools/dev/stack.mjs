@@ -30,6 +30,7 @@ export const SERVICES = [
       GRADING_URL: at(all, 'grading'),
       WAREHOUSE_URL: at(all, 'warehouse'),
       ORDER_ROUTING_URL: at(all, 'order-routing'),
+      INSIGHTS_URL: at(all, 'insights'),
     }),
   },
 ];

@@ -79,6 +79,7 @@ try {
   log(`[start] all five services and the console ready in ${secs()}`);
 
   const demo = await seedDemo(stack, dataDir);
+  await seedPrices(stack);
   printSummary(stack, demo, dataDir);
 } catch (err) {
   log(`[start] ${err instanceof Error ? err.message : String(err)}`);
@@ -155,6 +156,53 @@ async function seedDemo(stack, dataDir) {
   return demo;
 }
 
+/**
+ * Price lists for the demo's produce, CNY per kg, at the level of 2025–26 origin and retail prices: a
+ * branded (regional public brand) grade sells above the same grade unbranded, live-stream above the
+ * default, wholesale below it. PUT is idempotent (the same list is the same version), so every start
+ * sends them again without making new versions.
+ */
+const DEMO_PRICES = {
+  apple: [
+    ['premium', 'Lixian Apple (礼县苹果)', null, '14.00'],
+    ['premium', 'Lixian Apple (礼县苹果)', 'livestream', '16.80'],
+    ['premium', 'Lixian Apple (礼县苹果)', 'wholesale', '11.20'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', null, '10.50'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', 'livestream', '12.80'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', 'wholesale', '8.40'],
+    ['premium', 'Jingning Apple (静宁苹果)', null, '13.60'],
+    ['grade_1', 'Jingning Apple (静宁苹果)', null, '10.20'],
+    ['premium', null, null, '11.00'],
+    ['premium', null, 'wholesale', '8.80'],
+    ['grade_1', null, null, '8.40'],
+    ['grade_1', null, 'wholesale', '6.60'],
+    ['grade_2', null, null, '5.20'],
+    ['grade_2', null, 'wholesale', '4.00'],
+  ],
+  passion_fruit: [
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', null, '16.00'],
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '18.80'],
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '12.00'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', null, '12.00'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '13.90'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '9.00'],
+    ['jumbo', null, null, '12.00'],
+    ['large', null, null, '9.00'],
+    ['medium', null, null, '6.00'],
+    ['medium', null, 'wholesale', '4.60'],
+  ],
+};
+
+async function seedPrices(stack) {
+  const ops = tokenFor({ role: 'ops' });
+  for (const [produce, rows] of Object.entries(DEMO_PRICES)) {
+    const entries = rows.map(([grade, brand, channel, pricePerKg]) => ({ grade, brand, ...(channel ? { channel } : {}), pricePerKg }));
+    const r = await api(stack, 'order-routing', 'PUT', `/v1/prices/${produce}`, ops, { currency: 'CNY', entries });
+    if (r.status !== 200) throw new Error(`seeding the ${produce} prices: ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  log(`[start] price lists in force for ${Object.keys(DEMO_PRICES).join(', ')}`);
+}
+
 function printSummary(stack, demo, dataDir) {
   const tokens = {
     ops: tokenFor({ role: 'ops' }),
@@ -164,6 +212,7 @@ function printSummary(stack, demo, dataDir) {
     'warehouse_operator (WH-LIXIAN-ORIGIN, DC-XIAN, DC-HANGZHOU)': tokenFor({ role: 'warehouse_operator', warehouses: ['WH-LIXIAN-ORIGIN', 'DC-XIAN', 'DC-HANGZHOU'] }),
     'buyer (BUYER-DEMO)': tokenFor({ role: 'buyer', buyer: 'BUYER-DEMO' }),
     logistics_operator: tokenFor({ role: 'logistics_operator' }),
+    'county_official (CN-GS-LIXIAN)': tokenFor({ role: 'county_official', county: 'CN-GS-LIXIAN' }),
   };
   log('');
   log('Firstmile is running.');
@@ -186,6 +235,7 @@ function printSummary(stack, demo, dataDir) {
     OPERATOR: tokens['warehouse_operator (WH-LIXIAN-ORIGIN, DC-XIAN, DC-HANGZHOU)'],
     BUYER: tokens['buyer (BUYER-DEMO)'],
     LOGISTICS: tokens.logistics_operator,
+    COUNTY: tokens['county_official (CN-GS-LIXIAN)'],
   };
   fs.writeFileSync(path.join(dataDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2));
   const envFile = path.join(dataDir, 'demo.env');

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Prints a development token: npm run token -- --role coop_manager --coop COOP-123
+// (or --role county_official --county CN-GS-LIXIAN)
 // Signed with AUTH_JWT_SECRET; carries AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE as iss / aud when they are set.
 import { parseArgs } from 'node:util';
 import jwt from 'jsonwebtoken';
 
-const ROLES = ['coop_manager', 'grading_line', 'warehouse_operator', 'buyer', 'logistics_operator', 'ops'];
+const ROLES = ['coop_manager', 'grading_line', 'warehouse_operator', 'buyer', 'logistics_operator', 'ops', 'county_official'];
 const { values } = parseArgs({
   options: {
     role: { type: 'string' },
@@ -12,12 +13,13 @@ const { values } = parseArgs({
     coop: { type: 'string' },
     warehouses: { type: 'string' },
     buyer: { type: 'string' },
+    county: { type: 'string' },
     ttl: { type: 'string', default: '12h' },
   },
 });
 
 if (!values.role || !ROLES.includes(values.role)) {
-  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> [--coop ID] [--warehouses ID,ID] [--buyer ID] [--sub NAME] [--ttl 12h]`);
+  console.error(`usage: npm run token -- --role <${ROLES.join('|')}> [--coop ID] [--warehouses ID,ID] [--buyer ID] [--county CN-GS-LIXIAN] [--sub NAME] [--ttl 12h]`);
   process.exit(2);
 }
 const claims = {
@@ -26,6 +28,7 @@ const claims = {
   ...(values.coop ? { coop: values.coop } : {}),
   ...(values.warehouses ? { warehouses: values.warehouses.split(',') } : {}),
   ...(values.buyer ? { buyer: values.buyer } : {}),
+  ...(values.county ? { county: values.county } : {}),
 };
 if (process.env.AUTH_JWKS_URL) {
   console.error('AUTH_JWKS_URL is set: the services accept only the identity provider\'s tokens, not this HS256 one.');

@@ -12,6 +12,7 @@ export class ConsoleEnv extends IntersectionType(HttpEnv, AuthEnv) {
   @url() GRADING_URL = 'http://127.0.0.1:3102';
   @url() WAREHOUSE_URL = 'http://127.0.0.1:3103';
   @url() ORDER_ROUTING_URL = 'http://127.0.0.1:3104';
+  @url() INSIGHTS_URL = 'http://127.0.0.1:3105';
   /** Zipkin's UI, for the ops view's links from an order or a lot to its trace; no links when unset. */
   @IsOptional() @url() ZIPKIN_URL?: string = undefined;
   /** Longest wait for a service's answer before the page says it is unavailable. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ConsoleEnv } from './console.env';
 
-export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
+export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing' | 'insights';
 
 export interface UpstreamReply<T = unknown> {
   status: number;
@@ -34,6 +34,7 @@ export class Upstream {
       grading: config.get('GRADING_URL', { infer: true }),
       warehouse: config.get('WAREHOUSE_URL', { infer: true }),
       'order-routing': config.get('ORDER_ROUTING_URL', { infer: true }),
+      insights: config.get('INSIGHTS_URL', { infer: true }),
     };
     this.timeoutMs = config.get('UPSTREAM_TIMEOUT_MS', { infer: true });
   }

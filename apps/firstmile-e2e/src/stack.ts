@@ -115,5 +115,6 @@ export function client(stack: Stack, claims: Parameters<typeof token>[0] | null)
     get: <T = Record<string, unknown>>(service: ServiceName, p: string) => call<T>('GET', service, p),
     post: <T = Record<string, unknown>>(service: ServiceName, p: string, body: unknown, headers?: Record<string, string>) =>
       call<T>('POST', service, p, body, headers),
+    put: <T = Record<string, unknown>>(service: ServiceName, p: string, body: unknown) => call<T>('PUT', service, p, body),
   };
 }

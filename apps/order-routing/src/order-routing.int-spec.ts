@@ -478,6 +478,76 @@ describe('order-routing on the real broker and store', () => {
     expect([again.statusCode, again.headers['idempotent-replayed'], again.json()]).toEqual([201, 'true', first.json()]);
   });
 
+  it('sets price lists (ops), shows the one in force to anyone, and fixes the price on each allocation when routed', async () => {
+    // Brands of their own, so no other test's stock serves these orders.
+    const brand = 'Priced Apple (定价苹果)';
+    const other = 'Unpriced Apple (无价苹果)';
+    const put = (body: object, headers: Record<string, string> = ops) => app.inject({ method: 'PUT', url: '/v1/prices/apple', headers, payload: body });
+    const list = {
+      currency: 'CNY',
+      entries: [
+        { grade: 'premium', brand, pricePerKg: '16.80' },
+        { grade: 'premium', brand, channel: 'livestream', pricePerKg: '18.8' },
+        { grade: 'premium', brand: null, pricePerKg: '12.00' },
+      ],
+    };
+    expect((await put(list, buyer)).statusCode).toBe(403);
+    for (const bad of [
+      { ...list, entries: [{ grade: 'premium', brand: null, pricePerKg: 12.5 }] }, // a float is not money
+      { ...list, entries: [{ grade: 'premium', pricePerKg: '12.50' }] }, // brand must be said, null if none
+      { ...list, entries: [...list.entries, { grade: 'premium', brand: null, pricePerKg: '11.00' }] }, // twice the same price
+      { ...list, currency: 'USD' },
+      { ...list, discount: 5 },
+      { ...list, effectiveAt: new Date(Date.now() - 86_400_000).toISOString() },
+    ]) {
+      const r = await put(bad);
+      expect([r.statusCode, r.headers['content-type']]).toEqual([400, expect.stringContaining('application/problem+json')]);
+    }
+    const first = await put(list);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ produce: 'apple', currency: 'CNY', version: 1, entries: [{ pricePerKg: '16.80' }, { channel: 'livestream', pricePerKg: '18.80' }, { brand: null, pricePerKg: '12.00' }] });
+    // The same list again is the same version, not a new one.
+    expect((await put(list)).json().version).toBe(1);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const later = await put({ currency: 'CNY', effectiveAt: tomorrow, entries: [{ grade: 'premium', brand: null, pricePerKg: '1.00' }] });
+    expect(later.json()).toMatchObject({ version: 2, effectiveAt: tomorrow });
+    const read = (q = '') => app.inject({ method: 'GET', url: `/v1/prices/apple${q}`, headers: otherBuyer });
+    expect((await read()).json().version).toBe(1);
+    expect((await read(`?at=${encodeURIComponent(tomorrow)}`)).json().version).toBe(2);
+    expect((await app.inject({ method: 'GET', url: '/v1/prices/apple' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/v1/prices/durian', headers: buyer })).statusCode).toBe(404);
+
+    const branded = await warehouse.seed('DC-SHANGHAI', 100, { grade: 'premium', brand });
+    const plain = await warehouse.seed('DC-SHANGHAI', 100, { grade: 'grade_1', brand: other });
+    await waitFor(async () => (await stock.countDocuments({ brand: { $in: [brand, other] } })) === 2, { what: 'the brands in the view' });
+    const live = (await place({ channel: 'livestream', destination: HANGZHOU, lines: [{ produce: 'apple', minGrade: 'premium', brand, quantityKg: 2.5 }] })).json();
+    const mixed = (
+      await place({
+        channel: 'retail',
+        destination: HANGZHOU,
+        lines: [
+          { produce: 'apple', minGrade: 'premium', brand, quantityKg: 1.333 },
+          { produce: 'apple', minGrade: 'grade_1', brand: other, quantityKg: 3 },
+        ],
+      })
+    ).json();
+    expect(await settled(live.id, 'routed')).toMatchObject({
+      allocations: [{ subLotId: branded, quantityKg: 2.5, unitPrice: '18.80', amount: '47.00' }],
+      total: { amount: '47.00', currency: 'CNY' },
+    });
+    const m = await settled(mixed.id, 'routed');
+    // 1.333 kg × 16.80 = 22.3944 → 22.39; the list has no grade_1 price, branded or not: null, not 0.
+    expect(m.allocations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ line: 0, subLotId: branded, unitPrice: '16.80', amount: '22.39' }),
+        expect.objectContaining({ line: 1, subLotId: plain, unitPrice: null, amount: null }),
+      ]),
+    );
+    expect(m.total).toEqual({ amount: '22.39', currency: 'CNY' });
+    const [routed] = await probe.expect((r) => r.headers['ce_type'] === OrderRoutedV1.type && r.key === mixed.id);
+    expect(routed.json).toMatchObject({ channel: 'retail', currency: 'CNY', totalFen: 2239 });
+  });
+
   it('routes again when a reservation is refused because stock moved meanwhile', async () => {
     // A brand of its own keeps this test's stock apart from the others'.
     const brand = { grade: 'grade_1', brand: 'Jingning Apple (静宁苹果)' };

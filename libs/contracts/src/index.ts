@@ -11,6 +11,7 @@ export * from './lib/warehouse.events';
 export * from './lib/orders.events';
 export * from './lib/shipments.events';
 export * from './lib/roles';
+export * from './lib/money';
 // Not `./lib/asyncapi`: the AsyncAPI generator needs yaml, a development dependency. Exported from
 // here, every service loaded it at start-up, and the Docker image (dev dependencies pruned) could
 // not start. Its spec writes docs/asyncapi.yaml. (class-validator-jsonschema is a runtime dependency

@@ -14,6 +14,8 @@ nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem
 main{max-width:72rem;margin:0 auto;padding:1rem}main.narrow{max-width:34rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.25rem 0 .5rem}
 section.card,form.card{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.75rem;margin:0 0 1rem}.figures .card{background:#fff;border-radius:8px;padding:.5rem .75rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}.figures p{margin:.2rem 0}
+figure.chart{background:#fff;border-radius:8px;padding:.75rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}figure.chart figcaption{font-size:.9rem;color:#4a4a45}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#eceae1}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .table-wrap{overflow-x:auto}

@@ -3,17 +3,18 @@ import { html, type Html, raw } from '../pages/html';
 import type { Caller } from './session';
 
 const NAV: Partial<Record<Role, [string, string][]>> = {
-  coop_manager: [['/lots', 'Lots'], ['/lots/new', 'Log a lot'], ['/growers', 'Growers & orchards']],
+  coop_manager: [['/lots', 'Lots'], ['/lots/new', 'Log a lot'], ['/growers', 'Growers & orchards'], ['/settlements', 'Settlements']],
   grading_line: [['/grading', 'Lots to grade']],
   warehouse_operator: [['/stock', 'Stock'], ['/transfers', 'Transfers'], ['/dispatch', 'Dispatch']],
   logistics_operator: [['/shipments', 'Shipments']],
   buyer: [['/orders', 'Orders'], ['/orders/new', 'Place an order']],
-  ops: [['/ops', 'System'], ['/lots', 'Lots'], ['/shipments', 'Shipments'], ['/orders', 'Orders']],
+  ops: [['/ops', 'System'], ['/lots', 'Lots'], ['/shipments', 'Shipments'], ['/orders', 'Orders'], ['/county', 'Counties']],
+  county_official: [['/county', 'County']],
 };
 
 export function who(caller: Caller): string {
   const p = caller.principal;
-  const scope = p.coop ?? p.buyer ?? (p.warehouses?.length ? p.warehouses.join(', ') : undefined);
+  const scope = p.coop ?? p.buyer ?? p.county ?? (p.warehouses?.length ? p.warehouses.join(', ') : undefined);
   return `${p.role}${scope ? ` · ${scope}` : ''}`;
 }
 

@@ -8,7 +8,7 @@ import { field, page } from './layout';
 import { sendHtml, str } from './respond';
 import { type Caller, CurrentCaller, ForRoles, SignedInGuard } from './session';
 
-const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 
 /** Sums every series of each metric in a Prometheus text exposition. */
 export function sumMetrics(text: string, names: string[]): Record<string, number> {

@@ -17,6 +17,7 @@ export const HOME: Partial<Record<Role, string>> = {
   logistics_operator: '/shipments',
   buyer: '/orders',
   ops: '/ops',
+  county_official: '/county',
 };
 
 const homeOf = (role: Role): string => HOME[role] ?? '/welcome';

@@ -3,6 +3,7 @@ import { TOKEN_VERIFIER } from '@firstmile/http';
 import { Upstream } from '../upstream';
 import { CoopController } from './coop.controller';
 import { GradingController } from './grading.controller';
+import { InsightsController } from './insights.controller';
 import { OpsController } from './ops.controller';
 import { OrdersController } from './orders.controller';
 import { SessionController } from './session.controller';
@@ -11,7 +12,7 @@ import { WarehouseController } from './warehouse.controller';
 import { SignedInGuard } from './session';
 
 @Module({
-  controllers: [SessionController, CoopController, GradingController, WarehouseController, ShipmentsController, OrdersController, OpsController],
+  controllers: [SessionController, CoopController, GradingController, WarehouseController, ShipmentsController, OrdersController, OpsController, InsightsController],
   providers: [
     Upstream,
     SignedInGuard,

@@ -527,6 +527,26 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
         ),
       };
     }
+    // insights' sales ledger counted every lot, sub-lot and routed allocation once, with its weight,
+    // through the kills (its facts are keyed by natural id: twice would show as a wrong weight or an
+    // id the sources do not have).
+    const grams = (kg: number) => Math.round(kg * 1000);
+    const insightsProblems: string[] = [];
+    const compare = (what: string, expected: Map<string, number>, actual: Array<{ _id: string; grams?: number }>) => {
+      const seen = new Map(actual.map((d) => [d._id, d.grams]));
+      for (const [id, g] of expected) if (seen.get(id) !== g) insightsProblems.push(`${what} ${id}: ${g} g expected, insights has ${seen.get(id) ?? 'nothing'}`);
+      for (const id of seen.keys()) if (!expected.has(id)) insightsProblems.push(`${what} ${id}: in insights, not in its source`);
+    };
+    compare('lot', new Map(hLots.map((l) => [l._id, grams(l.quantityKg)])), await store.all('insights', 'ledger_lots'));
+    compare('sub-lot', new Map(allSubLots.map((x) => [x.id, grams(x.quantityKg)])), await store.all('insights', 'ledger_sub_lots'));
+    const routedOrders = orders.filter((o) => o.routedAt);
+    compare(
+      'allocation',
+      new Map(routedOrders.flatMap((o) => o.allocations.map((a) => [a.reservationId, grams(a.quantityKg)] as const))),
+      await store.all('insights', 'ledger_allocations'),
+    );
+    report['insights'] = { lots: hLots.length, subLots: allSubLots.length, routedOrders: routedOrders.length, problems: insightsProblems.length };
+
     const deadLetters = await broker.deadLetters();
     const groups: GroupLag[] = await broker.lag();
     report['accepted'] = { lots: lots.length, gradings: graded.length, orders: load.orders.length };
@@ -557,6 +577,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       ledger: ledgerProblems.slice(0, 20),
       orders: orderProblems.slice(0, 20),
       view: viewProblems.slice(0, 20),
+      insights: insightsProblems.slice(0, 20),
     };
 
     expect(settling).toEqual({ settled: true, last: null });
@@ -582,6 +603,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     expect(ledgerProblems).toEqual([]);
     expect(orderProblems).toEqual([]);
     expect(viewProblems).toEqual([]);
+    expect(insightsProblems).toEqual([]);
     expect(deadLetters).toEqual({});
     expect(groups.filter((g) => g.lag > 0)).toEqual([]);
     // Every service's groups (one per topic it reads, one per retry level) are there and settled.
@@ -738,6 +760,7 @@ interface OrderDoc {
   status: string;
   reason?: string;
   placedAt?: Date;
+  routedAt?: Date;
   destination: { address?: string };
   lines: Array<{ quantityKg: number }>;
   allocations: Array<{

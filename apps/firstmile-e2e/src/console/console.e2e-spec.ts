@@ -38,6 +38,7 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     logistics: token({ role: 'logistics_operator', sub: 'logistics-console' }),
     buyer: token({ role: 'buyer', buyer: 'BUYER-CONSOLE', sub: 'buyer-console' }),
     ops: token({ role: 'ops', sub: 'ops-console' }),
+    county: token({ role: 'county_official', county: 'CN-GS-LIXIAN', sub: 'official-console' }),
   });
 
   beforeAll(async () => {
@@ -291,7 +292,7 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     const ops = await signIn('ops');
     expect(new URL(ops.url()).pathname).toBe('/ops');
     const rows = await ops.locator('tbody tr').allInnerTexts();
-    expect(rows.map((r) => r.split('\t')[0])).toEqual(['harvest-intake', 'grading', 'warehouse', 'order-routing']);
+    expect(rows.map((r) => r.split('\t')[0])).toEqual(['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights']);
     for (const r of rows) expect(r).toContain('ready');
     await ops.getByLabel('Order or lot id').fill(lotId);
     await ops.getByRole('button', { name: 'Find' }).click();
@@ -325,5 +326,25 @@ describeIfChromium('the console and the provenance page in a browser', () => {
     expect(new URL(stranger.url()).pathname).toBe('/signin');
     await accessible(stranger);
     await shot(stranger, 'signin');
+  });
+
+  it("shows a county official its county's season in charts, and a manager what each grower earned", async () => {
+    const official = await signIn('county');
+    expect(new URL(official.url()).pathname).toBe('/county');
+    await untilShown(official, 'Lixian, Gansu', 'the county view');
+    // The manager's lot of the earlier steps was harvested and graded here: the charts are not empty.
+    await untilShown(official, /Harvested\s+[\d,.]+ kg in [1-9]/, 'the harvest in the county figures');
+    expect(await official.locator('figure.chart svg').count()).toBe(5);
+    await accessible(official);
+    await shot(official, 'county-official');
+    // Another county in the query changes nothing: an official reads its own.
+    await official.goto(url('/county?county=CN-JX-XUNWU'));
+    expect(await official.locator('h1').innerText()).toBe('Lixian, Gansu');
+
+    const manager = await signIn('manager');
+    await manager.goto(url('/settlements'));
+    await untilShown(manager, 'Wang Jianguo', 'the settlement table');
+    await accessible(manager);
+    await shot(manager, 'coop-settlements');
   });
 });

@@ -176,6 +176,10 @@ export const BOLA_ROWS: BolaRow[] = [
     owners: ['opsUser', 'managerA'],
     list: { contains: (b, w) => epcisEvents(b).some((e) => e['quantityList']?.some((q) => q.epcClass.endsWith(`/10/${w.lotA}`))) },
   },
+  // insights: settlements (its cooperative's manager, ops) and a county's summary (ops, that county's official)
+  { name: "cooperative A's settlements", service: 'insights', method: 'GET', path: (w) => `/v1/cooperatives/${w.coopA}/settlements`, roles: ['coop_manager', 'ops'], owners: ['opsUser', 'managerA'] },
+  { name: "lot A's settlement", service: 'insights', method: 'GET', path: (w) => `/v1/lots/${w.lotA}/settlement`, roles: ['coop_manager', 'ops'], owners: ['opsUser', 'managerA'] },
+  { name: "Lixian's county summary", service: 'insights', method: 'GET', path: () => '/v1/counties/CN-GS-LIXIAN/summary', roles: ['ops', 'county_official'], owners: ['opsUser'] },
 ];
 
 export type Expected = 'ok' | 401 | 403 | 404 | 'list-without';

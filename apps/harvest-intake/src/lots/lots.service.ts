@@ -76,6 +76,7 @@ export class LotsService {
       lotId: lot._id,
       cooperative: { id: coop._id, name: coop.name, county: coop.county, province: coop.province },
       growerId: lot.growerId,
+      ...(grower ? { growerName: grower.name } : {}),
       orchard: { id: orchard.id, name: orchard.name, location: { lat: orchard.location.lat, lon: orchard.location.lon } },
       produce: lot.produce,
       variety: lot.variety,

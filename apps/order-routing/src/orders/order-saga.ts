@@ -54,9 +54,16 @@ export function routedChange(o: OrderRecord, set: Record<string, unknown>, now: 
       reservationId: a.reservationId,
       shipmentId: a.shipmentId,
       warehouseLocation: { lat: a.warehouseLocation.lat, lon: a.warehouseLocation.lon },
+      unitPriceFen: a.unitPriceFen ?? null,
+      amountFen: a.amountFen ?? null,
+      ...(a.priceListVersion ? { priceListVersion: a.priceListVersion } : {}),
     })),
     placedAt: new Date(o.placedAt).toISOString(),
     routedAt: at,
+    channel: o.channel,
+    ...(o.deliverBy ? { deliverBy: new Date(o.deliverBy).toISOString() } : {}),
+    currency: 'CNY',
+    totalFen: o.allocations.reduce((t, a) => t + (a.amountFen ?? 0), 0),
   };
   const confirms = o.allocations.map((a) => {
     const confirm: ConfirmReservationV1 = {

@@ -44,6 +44,11 @@ export class AllocationDoc {
   @Prop({ required: true }) reservationId!: string;
   @Prop({ required: true }) shipmentId!: string;
   @Prop({ required: true }) mustLastUntil!: Date;
+  /** Fen per kg in force when routed for the sub-lot's grade, brand and the order's channel; null when none applied (absent on orders routed before prices). */
+  @Prop({ type: Number, default: null }) unitPriceFen?: number | null;
+  /** unitPriceFen × quantityKg, rounded half up to the fen. */
+  @Prop({ type: Number, default: null }) amountFen?: number | null;
+  @Prop() priceListVersion?: number;
 }
 
 /**

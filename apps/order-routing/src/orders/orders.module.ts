@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { OutboxRelayModule } from '@firstmile/persistence';
+import { PricesModule } from '../prices/prices.module';
 import { StockViewModule } from '../stock-view/stock-view.module';
 import { Order, OrderSchema } from './order.schema';
 import { OrdersConsumer } from './orders.consumer';
@@ -16,7 +17,7 @@ import { RouteOrder } from './usecases/route-order';
 const models = MongooseModule.forFeature([{ name: Order.name, schema: OrderSchema }]);
 
 @Module({
-  imports: [models, StockViewModule, OutboxRelayModule.forModels([Order.name], [models])],
+  imports: [models, StockViewModule, PricesModule, OutboxRelayModule.forModels([Order.name], [models])],
   controllers: [OrdersController, OrdersConsumer],
   providers: [OrdersRepository, PlaceOrder, ReadOrders, CancelOrder, RouteOrder, AnswerReservation, FollowShipments],
 })

@@ -31,6 +31,8 @@ export class LotLoggedV1 {
   @IsString() @IsNotEmpty() lotId!: string;
   @ValidateNested() @Type(() => CooperativeSnapshot) cooperative!: CooperativeSnapshot;
   @IsString() @IsNotEmpty() growerId!: string;
+  /** The grower's name (never the phone), for settlements; absent on events before settlements. */
+  @IsOptional() @IsString() @MaxLength(200) growerName?: string;
   @ValidateNested() @Type(() => OrchardSnapshot) orchard!: OrchardSnapshot;
   @IsString() @IsNotEmpty() produce!: string;
   @IsString() @IsNotEmpty() variety!: string;

@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Destination, GeoPoint, isoTime, KG_DECIMALS, oneOf, ORDER_CHANNELS, type OrderChannel } from './common';
+import { CURRENCIES, type Currency } from './money';
 
 export class OrderLine {
   @IsString() @IsNotEmpty() @MaxLength(50) produce!: string;
@@ -31,6 +32,16 @@ export class Allocation {
   @IsString() @IsNotEmpty() shipmentId!: string;
   /** Where the stock leaves from, so shipment consumers can estimate transit without a warehouse lookup. */
   @IsOptional() @ValidateNested() @Type(() => GeoPoint) warehouseLocation?: GeoPoint;
+  /**
+   * The price in force when the order was routed for the sub-lot's grade and brand on the order's
+   * channel, in fen (1/100 CNY) per kg; null when the price list had none. Absent on events of
+   * order-routing before prices.
+   */
+  @IsOptional() @IsInt() @Min(0) unitPriceFen?: number | null;
+  /** unitPriceFen × quantityKg in fen, rounded half up; null when unitPriceFen is. */
+  @IsOptional() @IsInt() @Min(0) amountFen?: number | null;
+  /** The price list version the price came from. */
+  @IsOptional() @IsInt() @Min(1) priceListVersion?: number;
 }
 
 export class OrderPlacedV1 {
@@ -53,6 +64,12 @@ export class OrderRoutedV1 {
   @IsArray() @ValidateNested({ each: true }) @Type(() => Allocation) allocations!: Allocation[];
   @isoTime() placedAt!: string;
   @isoTime() routedAt!: string;
+  /** Added with prices: what the read side (insights) needs to count sales without order.placed. */
+  @IsOptional() @oneOf(ORDER_CHANNELS) channel?: OrderChannel;
+  @IsOptional() @isoTime() deliverBy?: string;
+  @IsOptional() @oneOf(CURRENCIES) currency?: Currency;
+  /** Σ allocations' amountFen (the priced ones). */
+  @IsOptional() @IsInt() @Min(0) totalFen?: number;
 }
 
 export class OrderBackorderedV1 {

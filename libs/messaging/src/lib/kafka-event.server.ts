@@ -272,6 +272,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const types = [...new Set([...this.messageHandlers.keys()].map(typeOfPattern))];
     const unknown = types.filter((t) => !isEventType(t));
     if (unknown.length > 0) throw new Error(`@OnEvent names no event in the catalog: ${unknown.join(', ')}`);
+    // A type with a batch handler is handed to its batch handlers only: an @OnEvent of the same type
+    // (another module's) would never run, silently. Said at start-up instead.
+    const both = types.filter((t) => this.messageHandlers.has(t) && this.messageHandlers.has(batchPattern(t)));
+    if (both.length > 0) throw new Error(`both @OnEvent and @OnEvents handle ${both.join(', ')}: the @OnEvent would never run; make them the same kind`);
     const topics = [...new Set(types.map((t) => definitionOf(t as never).topic as string))];
     if (topics.length === 0) return this.joinedResolve();
     await this.topics.ensure(topics);

@@ -49,5 +49,5 @@ export function runEnv(name: keyof RunEnv): string {
 export const RUN_DATABASES = ['harvest', 'grading', 'warehouse', 'orders', 'insights', 'outbox_test', 'write_lock_test'] as const;
 
 /** End-to-end stacks; each runs under `<run prefix><name>.` topics and `<run prefix><name>_` databases. */
-export const E2E_STACKS = ['slice', 'traces', 'hostile', 'poison', 'chaos', 'console', 'replicas', 'contract', 'quiet'] as const;
+export const E2E_STACKS = ['slice', 'traces', 'hostile', 'poison', 'chaos', 'console', 'replicas', 'contract', 'quiet', 'season'] as const;
 export type E2EStack = (typeof E2E_STACKS)[number];

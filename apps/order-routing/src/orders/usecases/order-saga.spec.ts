@@ -10,6 +10,10 @@ import {
   type StockReservedV1,
 } from '@firstmile/contracts';
 import { OrderRoutingEnv } from '../../order-routing.env';
+import type { PriceListVersion } from '../../prices/price-book';
+import type { PriceList } from '../../prices/price-list.schema';
+import type { PricesRepository } from '../../prices/prices.repository';
+import { PricesService } from '../../prices/prices.service';
 import { RoutingSettings } from '../../routing.settings';
 import type { StockPosition } from '../../stock-view/stock-position.schema';
 import { StockHolds } from '../../stock-view/stock-holds';
@@ -19,6 +23,7 @@ import { cancelAnswered, cancelRequested, onLapsed, shipmentLeft } from '../orde
 import { view } from '../order-view';
 import { OrdersRepository, type OrderChange, type OrderRecord } from '../orders.repository';
 import { waitFor } from '@firstmile/testing';
+import { routedChange } from '../order-saga';
 import { AnswerReservation } from './answer-reservation';
 import { RouteOrder } from './route-order';
 
@@ -91,6 +96,27 @@ class MemoryOrders {
   }
 }
 
+/** Price lists in memory; `reads` counts the store reads routing makes for them. */
+class MemoryPrices {
+  readonly docs = new Map<string, PriceList>();
+  reads = 0;
+  async versions(produce: string[]): Promise<Map<string, number>> {
+    this.reads++;
+    return new Map(produce.flatMap((p) => (this.docs.has(p) ? [[p, (this.docs.get(p) as PriceList).version]] : [])));
+  }
+  async findMany(produce: string[]): Promise<PriceList[]> {
+    this.reads++;
+    return produce.flatMap((p) => (this.docs.has(p) ? [structuredClone(this.docs.get(p) as PriceList)] : []));
+  }
+  set(produce: string, v: Omit<PriceListVersion, 'currency' | 'setBy' | 'setAt'>): void {
+    const doc = this.docs.get(produce) ?? { _id: produce, version: 0, versions: [] };
+    doc.versions.push({ ...v, currency: 'CNY', setBy: 'ops', setAt: v.effectiveAt });
+    doc.version = v.version;
+    this.docs.set(produce, doc);
+  }
+}
+const pricesOf = (repo = new MemoryPrices()) => new PricesService(repo as unknown as PricesRepository);
+
 const order = (id: string, quantityKg: number): OrderRecord => ({
   _id: id,
   buyerId: 'BUY-1',
@@ -129,6 +155,7 @@ const position = (availableKg: number): StockPosition => ({
 
 describe('RouteOrder: first attempts that arrive together are routed in one step', () => {
   let orders: MemoryOrders;
+  let prices: MemoryPrices;
   let service: RouteOrder;
 
   beforeEach(() => {
@@ -136,7 +163,8 @@ describe('RouteOrder: first attempts that arrive together are routed in one step
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)] } as unknown as StockViewRepository;
     orders = new MemoryOrders();
-    service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    prices = new MemoryPrices();
+    service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings, pricesOf(prices));
   });
 
   it('reads them at once, decides them in turn on the stock the earlier ones hold, then writes them at once', async () => {
@@ -152,6 +180,41 @@ describe('RouteOrder: first attempts that arrive together are routed in one step
     expect(a.change.events.map((e) => e.type)).toEqual([ReserveStockV1.type]);
     expect(b.change.set).toMatchObject({ status: 'backordered' });
     expect(b.change.events.map((e) => e.type)).toEqual([OrderBackorderedV1.type]);
+  });
+
+  it('prices each allocation at the list in force for its grade, brand and channel, read once for the batch', async () => {
+    prices.set('apple', {
+      version: 1,
+      effectiveAt: new Date(Date.now() - 60_000),
+      entries: [
+        { grade: 'grade_1', brand: null, channel: null, fenPerKg: 900 },
+        { grade: 'grade_1', brand: null, channel: 'livestream', fenPerKg: 1250 },
+      ],
+    });
+    // A list that takes effect tomorrow changes nothing today.
+    prices.set('apple', { version: 2, effectiveAt: new Date(Date.now() + 86_400_000), entries: [{ grade: 'grade_1', brand: null, channel: null, fenPerKg: 1 }] });
+    orders.docs.set('ORD-A', order('ORD-A', 3.333));
+    orders.docs.set('ORD-B', { ...order('ORD-B', 2), channel: 'wholesale' });
+
+    await Promise.all([service.route('ORD-A'), service.route('ORD-B')]);
+
+    const allocations = (id: string) => orders.written.find((w) => w.id === id)?.change.set['allocations'];
+    // 3.333 kg × 12.50 = 41.6625 → 41.66; 2 kg × 9.00 = 18.00
+    expect(allocations('ORD-A')).toEqual([expect.objectContaining({ quantityKg: 3.333, unitPriceFen: 1250, amountFen: 4166, priceListVersion: 1 })]);
+    expect(allocations('ORD-B')).toEqual([expect.objectContaining({ quantityKg: 2, unitPriceFen: 900, amountFen: 1800, priceListVersion: 1 })]);
+    // One read of the versions and one of the lists for the whole batch, not one per order.
+    expect(prices.reads).toBe(2);
+
+    // Once routed, the order.routed event carries the prices, the channel and the total.
+    const routed = routedChange(orders.docs.get('ORD-A') as OrderRecord, {}, new Date()).events[0];
+    expect(routed.type).toBe(OrderRoutedV1.type);
+    expect(routed.data).toMatchObject({ channel: 'livestream', currency: 'CNY', totalFen: 4166, allocations: [{ unitPriceFen: 1250, amountFen: 4166, priceListVersion: 1 }] });
+  });
+
+  it('leaves an allocation unpriced (null) when no price applies', async () => {
+    orders.docs.set('ORD-A', order('ORD-A', 1));
+    await service.route('ORD-A');
+    expect(orders.written[0].change.set['allocations']).toEqual([expect.objectContaining({ unitPriceFen: null, amountFen: null })]);
   });
 
   it('routes an order again on its own when it changed between the read and the write, and frees what it held', async () => {
@@ -256,7 +319,7 @@ describe('RouteOrder: "more than the network holds" is decided only on a current
     let stored = [position(10)];
     const view = { holding: async () => stored, refresh: async () => void (stored = [position(110)]) } as unknown as StockViewRepository;
     const orders = new MemoryOrders();
-    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => answers.shift() ?? false }), settings);
+    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => answers.shift() ?? false }), settings, pricesOf());
     return { orders, service };
   };
 
@@ -384,7 +447,7 @@ describe('the order saga: a reservation that lapsed before the order confirmed i
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const view = { holding: async () => [position(10)] } as unknown as StockViewRepository;
     const orders = new MemoryOrders();
-    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings);
+    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings, pricesOf());
     orders.docs.set('ORD-A', routed('ORD-A', [{ id: 'RA1' }, { id: 'RA2' }]));
     orders.docs.set('ORD-B', routed('ORD-B', [{ id: 'RB1' }]));
     const lapse = (orderId: string, reservationId: string) => ({

@@ -1,10 +1,12 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { bufferTime, filter, type Subscription } from 'rxjs';
-import { OrderBackorderedV1, OrderRejectedV1, type ReservationLapsedV1, type ReservationRejectedV1, ReserveStockV1, toGrams, toKg } from '@firstmile/contracts';
+import { amountFen, OrderBackorderedV1, OrderRejectedV1, type ReservationLapsedV1, type ReservationRejectedV1, ReserveStockV1, toGrams, toKg } from '@firstmile/contracts';
 import { type Command, withinTrace } from '@firstmile/messaging';
 import { newId } from '@firstmile/persistence';
 import { routeOrder } from '@firstmile/routing';
+import type { PriceBook } from '../../prices/price-book';
+import { PricesService } from '../../prices/prices.service';
 import { RoutingSettings } from '../../routing.settings';
 import { StockViewService } from '../../stock-view/stock-view.service';
 import type { AllocationDoc } from '../order.schema';
@@ -39,6 +41,7 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
     private readonly orders: OrdersRepository,
     private readonly stock: StockViewService,
     private readonly settings: RoutingSettings,
+    private readonly prices: PricesService,
   ) {}
 
   onModuleInit(): void {
@@ -72,9 +75,11 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
     const failed = new Map<string, unknown>();
     const orders = await this.orders.findMany(ids);
     const decided: Array<{ order: OrderRecord; change: OrderChange; holds: AllocationDoc[] }> = [];
+    // The batch's prices in one read (of their versions only, when this process has them already).
+    const book = await this.prices.book(orders.flatMap((o) => o.lines.map((l) => l.produce)));
     for (const o of orders) {
       if (o.status !== 'received' || o.attempt > 0) continue;
-      const next = await this.nextAttempt(o, now);
+      const next = await this.nextAttempt(o, now, undefined, book);
       this.hold(next.allocations);
       decided.push({ order: o, change: next.change, holds: next.allocations });
     }
@@ -225,9 +230,15 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
   /**
    * Runs the engine for the next attempt on the current stock view: a plan stages one reservation
    * per allocation; otherwise the order ends backordered (nothing can serve now, or attempts ran
-   * out) or rejected (nothing ever could).
+   * out) or rejected (nothing ever could). Each allocation takes the unit price in force now for its
+   * sub-lot's grade and brand on the order's channel (from `book`, read once per batch, else here).
    */
-  private async nextAttempt(o: OrderRecord, now: Date, lastRefusal?: string): Promise<{ change: OrderChange; allocations: AllocationDoc[] }> {
+  private async nextAttempt(
+    o: OrderRecord,
+    now: Date,
+    lastRefusal?: string,
+    book?: PriceBook,
+  ): Promise<{ change: OrderChange; allocations: AllocationDoc[] }> {
     const produce = o.lines.map((l) => l.produce);
     const request = {
       lines: o.lines.map((l) => ({ produce: l.produce, minGrade: l.minGrade, ...(l.brand ? { brand: l.brand } : {}), grams: toGrams(l.quantityKg) })),
@@ -271,6 +282,12 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
     }
     const shipmentIds = new Map(decision.shipments.map((s) => [s.warehouseId, newId('SHP')]));
     const location = new Map(stock.map((p) => [p.warehouseId, p.warehouseLocation]));
+    const subLot = new Map(stock.map((p) => [p.subLotId, p]));
+    const prices = book ?? (await this.prices.book(produce));
+    const priceOf = (line: number, subLotId: string) => {
+      const s = subLot.get(subLotId);
+      return s ? prices.price(o.lines[line].produce, s.grade, s.brand, o.channel, now) : null;
+    };
     const allocations: AllocationDoc[] = decision.allocations.map((a) => ({
       line: a.line,
       warehouseId: a.warehouseId,
@@ -280,6 +297,7 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
       reservationId: newId('RSV'),
       shipmentId: shipmentIds.get(a.warehouseId) ?? newId('SHP'),
       mustLastUntil: a.mustLastUntil,
+      ...priced(priceOf(a.line, a.subLotId), a.grams),
     }));
     const set: Record<string, unknown> = { attempt: o.attempt + 1, allocations };
     for (const a of allocations) set[`reservations.${a.reservationId}`] = 'pending';
@@ -301,4 +319,9 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
   private hold(allocations: AllocationDoc[]): void {
     for (const a of allocations) this.stock.hold(a.reservationId, a.warehouseId, a.subLotId, toGrams(a.quantityKg));
   }
+}
+
+/** An allocation's price fields: integer fen, null when no price applies. */
+function priced(price: { fenPerKg: number; version: number } | null, grams: number): Pick<AllocationDoc, 'unitPriceFen' | 'amountFen' | 'priceListVersion'> {
+  return price ? { unitPriceFen: price.fenPerKg, amountFen: amountFen(price.fenPerKg, grams), priceListVersion: price.version } : { unitPriceFen: null, amountFen: null };
 }

@@ -15,6 +15,10 @@ export const Access = {
   buyer(p: Principal, buyerId: string): boolean {
     return p.role === 'ops' || (p.role === 'buyer' && p.buyer === buyerId);
   },
+  /** A county's insights: ops, or the county_official of that county. */
+  county(p: Principal, countyId: string): boolean {
+    return p.role === 'ops' || (p.role === 'county_official' && p.county === countyId);
+  },
   /** Returns the object if the check passes, else throws the same 404 a missing object gets. */
   orNotFound<T>(obj: T | null | undefined, allowed: (o: T) => boolean, what: string, id: string): T {
     if (!obj || !allowed(obj)) throw ProblemException.notFound(what, id);

@@ -15,6 +15,7 @@ class Claims implements Principal {
   @IsOptional() @IsString() @MaxLength(100) coop?: string;
   @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(100, { each: true }) warehouses?: string[];
   @IsOptional() @IsString() @MaxLength(100) buyer?: string;
+  @IsOptional() @IsString() @MaxLength(100) county?: string;
   /** Required: a token without an expiry would be a credential forever once leaked. */
   @IsInt() exp!: number;
 }
@@ -79,7 +80,7 @@ export class AuthGuard implements CanActivate {
       await this.addressLimit.countRefused(ctx);
       throw unauthenticated('token claims are not valid');
     }
-    const { sub, role, coop, warehouses, buyer } = claims;
-    return { sub, role, coop, warehouses, buyer };
+    const { sub, role, coop, warehouses, buyer, county } = claims;
+    return { sub, role, coop, warehouses, buyer, county };
   }
 }
