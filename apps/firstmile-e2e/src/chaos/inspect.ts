@@ -206,10 +206,20 @@ export class Broker {
   }
 
   /** Records in every dead-letter topic (high − low watermark), by logical topic. */
-  async deadLetters(): Promise<Record<string, number>> {
+  deadLetters(): Promise<Record<string, number>> {
+    return this.counted((t) => t.endsWith('.dlt'));
+  }
+
+  /** Records sent to a retry topic (a handler failed and was tried again later), by logical topic. */
+  retried(): Promise<Record<string, number>> {
+    return this.counted((t) => /\.retry\.\d+$/.test(t));
+  }
+
+  /** Records in every topic of the prefix that `which` picks (high − low watermark), the non-empty ones. */
+  private async counted(which: (topic: string) => boolean): Promise<Record<string, number>> {
     const admin = await this.connected();
     const out: Record<string, number> = {};
-    for (const topic of (await this.topics()).filter((t) => t.endsWith('.dlt'))) {
+    for (const topic of (await this.topics()).filter(which)) {
       const n = (await admin.fetchTopicOffsets(topic)).reduce(
         (s, p) => s + Number(BigInt(p.high) - BigInt(p.low)),
         0,
@@ -277,52 +287,6 @@ export class Broker {
     });
     await consumer.disconnect();
     return found.sort();
-  }
-
-  /**
-   * Creates these (logical) topics where missing and waits until every broker in `addresses` serves them
-   * with a leader. In a cluster a broker learns of a new topic from the metadata log a moment after the one
-   * that created it; a client that asks it meanwhile gets UNKNOWN_TOPIC_OR_PARTITION.
-   */
-  async ensureTopics(logicalTopics: string[], partitions: number, addresses: string[]): Promise<void> {
-    const admin = await this.connected();
-    const physical = logicalTopics.map((t) => `${this.prefix}${t}`);
-    const existing = new Set(await admin.listTopics());
-    const missing = physical.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-      });
-    }
-    for (const address of addresses) {
-      // A client seeded with one broker asks that broker for metadata first.
-      const one = new Kafka({
-        clientId: 'chaos-inspector',
-        brokers: [address],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 3 },
-      }).admin();
-      await one.connect();
-      try {
-        for (let attempt = 1; ; attempt++) {
-          const served = await one.fetchTopicMetadata({ topics: physical }).then(
-            ({ topics }) =>
-              topics.length === physical.length &&
-              topics.every(
-                (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
-              ),
-            () => false,
-          );
-          if (served) break;
-          if (attempt >= 60)
-            throw new Error(`${address} does not serve the ${physical.length} topics after 30 s`);
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      } finally {
-        await one.disconnect();
-      }
-    }
   }
 
   /** The node that leads a partition of a (logical) topic now: the one to kill in a cluster. */
