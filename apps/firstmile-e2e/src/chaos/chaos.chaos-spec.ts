@@ -141,6 +141,8 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store and s
 
   afterAll(async () => {
     clearInterval(monitor);
+    // Whoever reads a failed run: the groups still behind, and who holds their partitions.
+    if (broker) report['laggingGroups'] = await broker.lagging().catch((err: unknown) => String(err));
     await load?.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     await broker?.close().catch(() => undefined);
@@ -184,6 +186,8 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store and s
     load.start();
     monitor = startMonitor();
     const gap = () => new Promise((r) => setTimeout(r, env('CHAOS_GAP_MS', 3000)));
+    // Filled as the faults come, so a run that fails half-way still reports the ones it got through.
+    report['faults'] = faults;
     /**
      * One broker down and up: the only one, or in a cluster the current leader of `topic`'s partition 0,
      * kept down 10 s so that partition runs on a new leader under load, and the node catches up on return.

@@ -205,6 +205,35 @@ export class Broker {
     return out;
   }
 
+  /**
+   * For a failed run: every group still behind, with its members, what each is assigned, and per
+   * partition the committed offset against the end of the log (a stuck member shows as an assigned
+   * partition whose committed offset does not move).
+   */
+  async lagging(): Promise<Array<Record<string, unknown>>> {
+    const admin = await this.connected();
+    const behind = (await this.lag()).filter((g) => g.lag > 0);
+    const out: Array<Record<string, unknown>> = [];
+    if (behind.length === 0) return out;
+    const { groups } = await admin.describeGroups(behind.map((g) => `${this.prefix}${g.group}`));
+    for (const g of groups) {
+      const members = g.members.map((m) => ({
+        member: m.memberId,
+        assigned: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {},
+      }));
+      const partitions: string[] = [];
+      for (const c of await admin.fetchOffsets({ groupId: g.groupId })) {
+        const ends = await admin.fetchTopicOffsets(c.topic);
+        for (const e of ends) {
+          const committed = c.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+          if (committed !== e.high) partitions.push(`${c.topic.slice(this.prefix.length)}/${e.partition} committed ${committed} of ${e.high}`);
+        }
+      }
+      out.push({ group: g.groupId.slice(this.prefix.length), state: g.state, members, partitions });
+    }
+    return out;
+  }
+
   /** Records in every dead-letter topic (high − low watermark), by logical topic. */
   deadLetters(): Promise<Record<string, number>> {
     return this.counted((t) => t.endsWith('.dlt'));
