@@ -21,7 +21,7 @@ export class EventPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(EventPublisher.name);
   private readonly producer: Producer;
   private connecting?: Promise<void>;
-  /** The partition kafkajs' partitioner gave each message of a send last (see `publish`). */
+  /** The partition kafkajs' partitioner gave each message of a send last (see `sendAll`). */
   private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
