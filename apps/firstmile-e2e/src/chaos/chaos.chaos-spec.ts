@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ALL_TOPICS, deadLetterTopic, retryTopic } from '@firstmile/contracts';
 import { REPO_ROOT, waitFor } from '@firstmile/testing';
 import { requireTool, type ServiceName, type Stack, startStack } from '../stack';
 import { Broker, diff, type Fingerprint, type GroupLag, Store } from './inspect';
@@ -9,7 +8,8 @@ import { Load, type LoadFigures } from './load';
 /**
  * The chaos suite: the four services as real processes on a broker and a store of the suite's own,
  * under a steady load of lots and orders, while every service is killed (SIGKILL) and restarted
- * twice, the broker is bounced with SIGTERM and with SIGKILL, and the store is crashed once. Then:
+ * twice, the broker is bounced with SIGTERM and with SIGKILL, the store is crashed once and later
+ * stopped for 90 s (CHAOS_STORE_OUTAGE_MS: longer than production's retry delays add up to, 71 s). Then:
  * nothing accepted is lost, nothing is done twice, every ledger balances, the consumer groups
  * settle; and re-reading every topic from the start changes nothing. See docs/runbook.md, "Chaos".
  *
@@ -42,6 +42,12 @@ const SETTLE_MS = Number(process.env['CHAOS_SETTLE_MS'] ?? 60_000);
 const SLACK_MS = Math.max(0, SETTLE_MS - 60_000);
 const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
 const SERVICES: ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
+/**
+ * How long the store is away in the outage fault (issue 22.8): longer than production's retry delays
+ * add up to (1 s + 10 s + 60 s), so a record that went round the retry topics instead of waiting for
+ * the store would end as a dead letter (the stack's own delays, 200 ms and 500 ms, would park it sooner).
+ */
+const STORE_OUTAGE_MS = env('CHAOS_STORE_OUTAGE_MS', 90_000);
 /** Kafka nodes (tools/infra/embedded.mjs): 1, or a cluster whose partition leaders the faults kill. */
 const BROKERS = env('KAFKA_BROKERS_COUNT', 1);
 /**
@@ -65,7 +71,7 @@ interface Fault {
   recoveredMs: number;
 }
 
-describe('chaos: kill -9 every service, bounce the broker, crash the store, under load', () => {
+describe('chaos: kill -9 every service, bounce the broker, crash the store and stop it for 90 s, under load', () => {
   const runId = `c${Date.now().toString(36)}`;
   const dataDir = path.join(REPO_ROOT, '.cache', `chaos-${runId}`);
   const stackEnv = {
@@ -127,26 +133,16 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       MONGO_DB_PREFIX: `${runId}_`,
     });
     broker = new Broker(infra.kafkaBrokers, `${runId}.chaos.`);
-    if (BROKERS > 1) {
-      // As on Kubernetes (a KafkaTopic per topic), a cluster's topics exist before the services start.
-      // Left to the services, a fresh cluster crashed one of them at start: a broker that had not yet
-      // learnt of a topic another had just created answered UNKNOWN_TOPIC_OR_PARTITION (see the runbook).
-      // Retry levels and partitions as the stack runs them (startStack's and KafkaEnv's defaults).
-      const levels = (process.env['KAFKA_RETRY_DELAYS_MS'] ?? '200,500').split(',').length;
-      const topics = ALL_TOPICS.flatMap((t) => [
-        t,
-        ...Array.from({ length: levels }, (_, i) => retryTopic(t, i + 1)),
-        deadLetterTopic(t),
-      ]);
-      await broker.ensureTopics(topics, env('KAFKA_PARTITIONS', 6), infra.kafkaBrokers.split(','));
-      log(`${topics.length} topics created and served by every node`);
-    }
+    // The services create their topics themselves, on a cluster too: each waits until every broker
+    // serves them (libs/messaging TopicAdmin). Pre-created, a fresh cluster's start was never tried.
     stack = await startStack('chaos', stackEnv);
     store = await Store.open(infra.mongoUrl, `${runId}_chaos_`);
   }, 240_000);
 
   afterAll(async () => {
     clearInterval(monitor);
+    // Whoever reads a failed run: the groups still behind, and who holds their partitions.
+    if (broker) report['laggingGroups'] = await broker.lagging().catch((err: unknown) => String(err));
     await load?.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     await broker?.close().catch(() => undefined);
@@ -190,6 +186,8 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     load.start();
     monitor = startMonitor();
     const gap = () => new Promise((r) => setTimeout(r, env('CHAOS_GAP_MS', 3000)));
+    // Filled as the faults come, so a run that fails half-way still reports the ones it got through.
+    report['faults'] = faults;
     /**
      * One broker down and up: the only one, or in a cluster the current leader of `topic`'s partition 0,
      * kept down 10 s so that partition runs on a new leader under load, and the node catches up on return.
@@ -202,6 +200,10 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
       await broker.reset();
       log(`${topic}/0 is now led by node ${await broker.leader(topic)}`);
     };
+    const storeOutage: [string, () => Promise<void>] = [
+      `FerretDB stopped (SIGTERM), down ${STORE_OUTAGE_MS / 1000} s, start`,
+      () => infra.restart('ferretdb', { signal: 'SIGTERM', downMs: STORE_OUTAGE_MS }),
+    ];
     const kafkaFault = (signal: string, topic: string) =>
       BROKERS === 1
         ? `Kafka ${signal}, down 2 s, start`
@@ -209,7 +211,8 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     await gap();
     await gap();
 
-    // The schedule: each service killed twice, the broker bounced twice (clean, then crash), the store crashed once.
+    // The schedule: each service killed twice, the broker bounced twice (clean, then crash), the store
+    // crashed once and later stopped for STORE_OUTAGE_MS (90 s) under load.
     // With replicas: one replica of each service, then both replicas of warehouse and of order-routing
     // at once, and whole services (primary and workers) for grading and harvest-intake.
     const schedule: Array<[string, () => Promise<void>]> =
@@ -230,6 +233,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
               killReplicas('order-routing', REPLICAS),
             ],
             ['kill -9 grading (primary and replicas)', killService('grading')],
+            storeOutage,
             [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
             ['kill -9 one replica of insights', killReplicas('insights', 1)],
             ['kill -9 harvest-intake (primary and replicas)', killService('harvest-intake')],
@@ -247,6 +251,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
             ],
             ['kill -9 order-routing', killService('order-routing')],
             ['kill -9 grading', killService('grading')],
+            storeOutage,
             [kafkaFault('SIGKILL', 'warehouse.stock'), bounceKafka('SIGKILL', 'warehouse.stock')],
             ['kill -9 harvest-intake', killService('harvest-intake')],
           ];
@@ -548,6 +553,9 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     report['insights'] = { lots: hLots.length, subLots: allSubLots.length, routedOrders: routedOrders.length, problems: insightsProblems.length };
 
     const deadLetters = await broker.deadLetters();
+    // Not a failure in itself (a handler may fail for a moment on a record that arrived early), but a
+    // record sent round the retry topics because the store was away would show here.
+    report['retried'] = await broker.retried();
     const groups: GroupLag[] = await broker.lag();
     report['accepted'] = { lots: lots.length, gradings: graded.length, orders: load.orders.length };
     report['orderStatuses'] = statuses;
@@ -609,7 +617,7 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store, unde
     // Every service's groups (one per topic it reads, one per retry level) are there and settled.
     expect(servicesOf(groups.map((g) => g.group))).toEqual(expect.arrayContaining(SERVICES));
     expect(groups.map((g) => g.group)).toEqual(expect.arrayContaining(SERVICES.map((s) => `${s}.retry.1`)));
-  }, 600_000 + SLACK_MS);
+  }, 600_000 + SLACK_MS + STORE_OUTAGE_MS);
 
   it('replays every consumer group from the earliest offset to the very same state', async () => {
     // A fixed point first: nothing in flight, and no backordered order that the stock on hand could

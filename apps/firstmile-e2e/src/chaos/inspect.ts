@@ -205,11 +205,50 @@ export class Broker {
     return out;
   }
 
+  /**
+   * For a failed run: every group still behind, with its members, what each is assigned, and per
+   * partition the committed offset against the end of the log (a stuck member shows as an assigned
+   * partition whose committed offset does not move).
+   */
+  async lagging(): Promise<Array<Record<string, unknown>>> {
+    const admin = await this.connected();
+    const behind = (await this.lag()).filter((g) => g.lag > 0);
+    const out: Array<Record<string, unknown>> = [];
+    if (behind.length === 0) return out;
+    const { groups } = await admin.describeGroups(behind.map((g) => `${this.prefix}${g.group}`));
+    for (const g of groups) {
+      const members = g.members.map((m) => ({
+        member: m.memberId,
+        assigned: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {},
+      }));
+      const partitions: string[] = [];
+      for (const c of await admin.fetchOffsets({ groupId: g.groupId })) {
+        const ends = await admin.fetchTopicOffsets(c.topic);
+        for (const e of ends) {
+          const committed = c.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+          if (committed !== e.high) partitions.push(`${c.topic.slice(this.prefix.length)}/${e.partition} committed ${committed} of ${e.high}`);
+        }
+      }
+      out.push({ group: g.groupId.slice(this.prefix.length), state: g.state, members, partitions });
+    }
+    return out;
+  }
+
   /** Records in every dead-letter topic (high − low watermark), by logical topic. */
-  async deadLetters(): Promise<Record<string, number>> {
+  deadLetters(): Promise<Record<string, number>> {
+    return this.counted((t) => t.endsWith('.dlt'));
+  }
+
+  /** Records sent to a retry topic (a handler failed and was tried again later), by logical topic. */
+  retried(): Promise<Record<string, number>> {
+    return this.counted((t) => /\.retry\.\d+$/.test(t));
+  }
+
+  /** Records in every topic of the prefix that `which` picks (high − low watermark), the non-empty ones. */
+  private async counted(which: (topic: string) => boolean): Promise<Record<string, number>> {
     const admin = await this.connected();
     const out: Record<string, number> = {};
-    for (const topic of (await this.topics()).filter((t) => t.endsWith('.dlt'))) {
+    for (const topic of (await this.topics()).filter(which)) {
       const n = (await admin.fetchTopicOffsets(topic)).reduce(
         (s, p) => s + Number(BigInt(p.high) - BigInt(p.low)),
         0,
@@ -277,52 +316,6 @@ export class Broker {
     });
     await consumer.disconnect();
     return found.sort();
-  }
-
-  /**
-   * Creates these (logical) topics where missing and waits until every broker in `addresses` serves them
-   * with a leader. In a cluster a broker learns of a new topic from the metadata log a moment after the one
-   * that created it; a client that asks it meanwhile gets UNKNOWN_TOPIC_OR_PARTITION.
-   */
-  async ensureTopics(logicalTopics: string[], partitions: number, addresses: string[]): Promise<void> {
-    const admin = await this.connected();
-    const physical = logicalTopics.map((t) => `${this.prefix}${t}`);
-    const existing = new Set(await admin.listTopics());
-    const missing = physical.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-      });
-    }
-    for (const address of addresses) {
-      // A client seeded with one broker asks that broker for metadata first.
-      const one = new Kafka({
-        clientId: 'chaos-inspector',
-        brokers: [address],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 3 },
-      }).admin();
-      await one.connect();
-      try {
-        for (let attempt = 1; ; attempt++) {
-          const served = await one.fetchTopicMetadata({ topics: physical }).then(
-            ({ topics }) =>
-              topics.length === physical.length &&
-              topics.every(
-                (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
-              ),
-            () => false,
-          );
-          if (served) break;
-          if (attempt >= 60)
-            throw new Error(`${address} does not serve the ${physical.length} topics after 30 s`);
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      } finally {
-        await one.disconnect();
-      }
-    }
   }
 
   /** The node that leads a partition of a (logical) topic now: the one to kill in a cluster. */

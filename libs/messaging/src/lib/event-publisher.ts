@@ -6,6 +6,9 @@ import { KAFKA } from './messaging.options';
 import type { OutboundEvent } from './outbound-event';
 import { TopicAdmin } from './topic-admin';
 
+/** Sends of the records a send's acknowledgement left out before `publish` fails (the outbox keeps them). */
+const MAX_SEND_ROUNDS = 5;
+
 const published = () =>
   counter('firstmile_events_published_total', 'Events published to Kafka (outbox relay), by type and logical topic.', ['type', 'topic'] as const);
 
@@ -18,6 +21,8 @@ export class EventPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(EventPublisher.name);
   private readonly producer: Producer;
   private connecting?: Promise<void>;
+  /** The partition kafkajs' partitioner gave each message of a send last (see `sendAll`). */
+  private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -27,7 +32,15 @@ export class EventPublisher implements OnApplicationShutdown {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs' own partitioner, noting where each message goes: the acknowledgement must cover it.
+      createPartitioner: () => {
+        const partitioner = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = partitioner(args);
+          this.partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
       // An idempotent producer must not give up on a send it may have half-made: the relay and the
       // consumer simply wait for the broker to come back.
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
@@ -63,11 +76,7 @@ export class EventPublisher implements OnApplicationShutdown {
       return span;
     });
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await this.sendAll([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     } catch (err) {
       spans.forEach((s) => recordFailure(s, err));
       throw err;
@@ -75,6 +84,33 @@ export class EventPublisher implements OnApplicationShutdown {
       spans.forEach((s) => s.end());
     }
     for (const e of events) published().inc({ type: e.type, topic: e.topic });
+  }
+
+  /**
+   * One send of messages to several partitions, resolved only when every partition acknowledged its
+   * messages. kafkajs (2.2.4) keeps the answers of the brokers that succeeded across its retries: when
+   * a partition's leader fails with NOT_LEADER and the partition moves to a broker that already
+   * answered for its own partitions, the retry sends nothing there and `sendBatch` resolves without
+   * those messages (kafkajs issue 1303, pull request 1798). The 3-broker chaos run lost 21
+   * `stock.reserved` events that way when a leader was stopped. The answer lists every partition
+   * written; the messages of a partition missing from it are sent again (the producer is idempotent,
+   * and every consumer too).
+   */
+  private async sendAll(topicMessages: Array<{ topic: string; messages: Message[] }>): Promise<void> {
+    let pending = topicMessages;
+    for (let round = 1; ; round++) {
+      const answers = await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: pending });
+      const written = new Set(answers.filter((a) => a.errorCode === 0).map((a) => `${a.topicName}/${a.partition}`));
+      const missing = pending
+        .map(({ topic, messages }) => ({ topic, messages: messages.filter((m) => !written.has(`${topic}/${this.partitionOf.get(m)}`)) }))
+        .filter(({ messages }) => messages.length > 0);
+      if (missing.length === 0) return;
+      const where = missing.map(({ topic, messages }) => `${topic} [${[...new Set(messages.map((m) => this.partitionOf.get(m)))].join(',')}]`).join(', ');
+      const count = missing.reduce((n, { messages }) => n + messages.length, 0);
+      if (round >= MAX_SEND_ROUNDS) throw new Error(`the broker acknowledged a send without ${count} of its records (${where}), ${round} times`);
+      this.logger.warn(`the broker acknowledged a send without ${count} of its records (${where}): sending them again`);
+      pending = missing;
+    }
   }
 
   /** Forwards a record as it is (retry and dead-letter topics), with extra headers. */

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_RESTART_MS, KafkaEventServer } from './kafka-event.server';
+import { CONSUMER_RESTART_MS, isTransient, KafkaEventServer } from './kafka-event.server';
 import type { EventPublisher } from './event-publisher';
 import type { MessagingOptions } from './messaging.options';
 import type { TopicAdmin } from './topic-admin';
@@ -96,4 +96,25 @@ describe('KafkaEventServer: a consumer kafkajs gives up on', () => {
     await jest.advanceTimersByTimeAsync(10 * CONSUMER_RESTART_MS);
     expect(created).toHaveLength(1);
   });
+});
+
+describe('isTransient: the store did not answer', () => {
+  const withCode = (message: string, code: string, name = 'Error') => Object.assign(new Error(message), { code, name });
+
+  it.each([
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:27017', 'ECONNREFUSED', 'MongoNetworkError')],
+    ['no server to select', Object.assign(new Error('Server selection timed out after 10000 ms'), { name: 'MongoServerSelectionError' })],
+    ['mongoose buffering', new Error('Operation `lots.findOne()` buffering timed out after 10000ms')],
+    // The store stopped while a command was on its way (FerretDB stopped for 90 s in the chaos run):
+    // Node's own socket error, not wrapped by the driver.
+    ['a write to a socket the store closed', withCode('This socket has been ended by the other party', 'EPIPE')],
+    ['a connection reset, by its code alone', withCode('read failed', 'ECONNRESET')],
+    ['a network error as the cause', Object.assign(new Error('bulk write failed'), { cause: withCode('socket hang up', 'EPIPE') })],
+  ])('%s', (_, err) => expect(isTransient(err)).toBe(true));
+
+  it.each([
+    ['a duplicate key', Object.assign(new Error('E11000 duplicate key error'), { name: 'MongoServerError', code: 11000 })],
+    ['a handler that refuses the work', new Error('lot LOT-1 is not known')],
+    ['a validation error', Object.assign(new Error('quantityKg must be positive'), { name: 'ValidationError' })],
+  ])('not %s', (_, err) => expect(isTransient(err)).toBe(false));
 });

@@ -710,18 +710,25 @@ const unwrap = (err: unknown): unknown => (err instanceof RpcException ? err.get
 
 /**
  * The store did not answer, as opposed to refusing the work: the driver found no server, lost the
- * connection or timed out on the network, or mongoose buffered the command until its timeout.
+ * connection or timed out on the network, or mongoose buffered the command until its timeout; or
+ * the socket itself failed (Node's own error, which reaches the handler unwrapped when the store
+ * closes a connection a command is being written to: "This socket has been ended by the other
+ * party", EPIPE, seen when the chaos run stopped FerretDB for 90 s).
  */
 export function isTransient(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { name, message } = e as { name?: string; message?: string };
+    const { name, message, code } = e as { name?: string; message?: string; code?: unknown };
     if (name && TRANSIENT_NAMES.test(name)) return true;
     if (message && TRANSIENT_MESSAGES.test(message)) return true;
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
   }
   return false;
 }
 const TRANSIENT_NAMES = /^Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared)Error$/;
-const TRANSIENT_MESSAGES = /buffering timed out after|ECONNREFUSED|ECONNRESET|connection \d+ to .* closed|Client must be connected/;
+const TRANSIENT_MESSAGES =
+  /buffering timed out after|ECONNREFUSED|ECONNRESET|EPIPE|connection \d+ to .* closed|Client must be connected|This socket has been ended by the other party/;
+/** Node's socket error codes: the connection to the store failed, whatever wrapped it. */
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** `firstmile.orders.order.placed.v2` → `firstmile.orders.order.placed` when the catalog has a version of it. */
 function familyOf(type: string): string | undefined {

@@ -1,10 +1,12 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Kafka, type SASLOptions, type logCreator, logLevel } from 'kafkajs';
+import { type ISocketFactory, Kafka, type KafkaConfig, type SASLOptions, type logCreator, logLevel } from 'kafkajs';
 import { EventPublisher } from './event-publisher';
 import { KafkaEnv } from './kafka.env';
 import { KafkaEventServer } from './kafka-event.server';
-import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { KAFKA, KAFKA_OF_BROKER, type KafkaOfBroker, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { TopicAdmin } from './topic-admin';
 
 /**
@@ -108,23 +110,62 @@ export class MessagingModule {
         {
           provide: KAFKA,
           inject: [MESSAGING_OPTIONS],
-          useFactory: (o: MessagingOptions) =>
-            new Kafka({
-              clientId: o.service,
-              brokers: o.brokers,
-              logLevel: logLevel.WARN,
-              logCreator: kafkaLogs,
-              retry: { initialRetryTime: 200, retries: 10 },
-              ...(o.sasl ? { sasl: o.sasl } : {}),
-            }),
+          useFactory: (o: MessagingOptions) => new Kafka(kafkaConfig(o)),
+        },
+        {
+          provide: KAFKA_OF_BROKER,
+          inject: [MESSAGING_OPTIONS],
+          useFactory:
+            (o: MessagingOptions): KafkaOfBroker =>
+            (address) =>
+              new Kafka({
+                ...kafkaConfig(o),
+                brokers: [address],
+                socketFactory: pinnedTo(address),
+                // The caller asks again (TopicAdmin polls): one try each, so a broker that is down costs a second, not minutes.
+                retry: { retries: 0 },
+                logLevel: logLevel.NOTHING,
+              }),
         },
         TopicAdmin,
         EventPublisher,
         KafkaEventServer,
       ],
-      exports: [MESSAGING_OPTIONS, KAFKA, TopicAdmin, EventPublisher, KafkaEventServer],
+      exports: [MESSAGING_OPTIONS, KAFKA, KAFKA_OF_BROKER, TopicAdmin, EventPublisher, KafkaEventServer],
     };
   }
+}
+
+/** The client every part of a service shares. */
+function kafkaConfig(o: MessagingOptions): KafkaConfig {
+  return {
+    clientId: o.service,
+    brokers: o.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogs,
+    retry: { initialRetryTime: 200, retries: 10 },
+    ...(o.sasl ? { sasl: o.sasl } : {}),
+  };
+}
+
+/**
+ * Sockets that all go to one broker, whichever node kafkajs means to reach. kafkajs sends a request
+ * to any broker of the cluster it likes (a metadata request to a random one), and its API cannot
+ * name one; a client whose every connection lands on one broker hears that broker alone.
+ */
+export function pinnedTo(address: string): ISocketFactory {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  if (!host || !Number.isInteger(port) || port <= 0) throw new Error(`not a host:port: ${address}`);
+  // As kafkajs' own socket factory does, but to that one address.
+  return ({ ssl, onConnect }) => {
+    const socket = ssl
+      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(typeof ssl === 'object' ? ssl : {}) }, onConnect)
+      : net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
 }
 
 /** The SASL login when a mechanism is set (the env class makes user and password required then). */

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, ITopicMetadata, Kafka } from 'kafkajs';
 import { deadLetterTopic, retryTopic } from '@firstmile/contracts';
-import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { KAFKA, KAFKA_OF_BROKER, type KafkaOfBroker, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+
+/** Looks at the cluster this many times (about 25 s in all) before a topic that is not served is an error. */
+const SERVED_ATTEMPTS = 30;
 
 /** Creates the topics a service uses (with their retry and dead-letter topics) before it uses them. */
 @Injectable()
@@ -12,6 +15,7 @@ export class TopicAdmin {
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(KAFKA_OF_BROKER) private readonly kafkaOf: KafkaOfBroker,
   ) {}
 
   physical(topic: string): string {
@@ -55,21 +59,77 @@ export class TopicAdmin {
   }
 
   /**
-   * Waits until the broker serves every partition of the topics. The services of a fresh system
-   * start together and create the same topics at the same moment; the ones that lose the race
-   * (or find them half-created) would otherwise subscribe before the metadata exists and crash on
-   * UNKNOWN_TOPIC_OR_PARTITION.
+   * Waits until every broker of the cluster serves every partition of the topics with a leader. The
+   * services of a fresh system start together and create the same topics at the same moment; the
+   * ones that lose the race (or find them half-created) would otherwise subscribe before the
+   * metadata exists and crash on UNKNOWN_TOPIC_OR_PARTITION. In a cluster, a broker learns of a new
+   * topic from the metadata log a moment after the controller: one broker's answer says nothing of
+   * the next one, and kafkajs asks any of them (the 3-broker chaos run crashed order-routing at start
+   * that way). So each broker is asked, by a client of its own (`KAFKA_OF_BROKER`).
    */
   private async untilServed(admin: Admin, topics: string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-        if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-      } catch (err) {
-        if (attempt >= 30) throw err;
+    const ofBroker = new Map<string, Promise<Admin>>();
+    const ask = async (address: string): Promise<ITopicMetadata[]> => {
+      let one = ofBroker.get(address);
+      if (!one) {
+        const a = this.kafkaOf(address).admin();
+        one = a.connect().then(() => a);
+        ofBroker.set(address, one);
       }
-      if (attempt >= 30) throw new Error(`topics not served after ${attempt} attempts: ${topics.join(', ')}`);
-      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
+      try {
+        return (await (await one).fetchTopicMetadata({ topics })).topics;
+      } catch (err) {
+        // A broker restarting or a dead connection: a new client next time.
+        ofBroker.delete(address);
+        void one.then((a) => a.disconnect()).catch(() => undefined);
+        throw err;
+      }
+    };
+    try {
+      let missing = 'no answer yet';
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { brokers } = await admin.describeCluster();
+          const answers = await Promise.all(
+            brokers.map(async ({ host, port }) => {
+              const address = `${host}:${port}`;
+              return ask(address).then(
+                (meta) => ({ address, partitions: servedPartitions(meta, topics) }),
+                (err: unknown) => ({ address, partitions: undefined, error: err instanceof Error ? err.message : String(err) }),
+              );
+            }),
+          );
+          // Every broker has every topic with a leader for each partition, and all count the same partitions.
+          const reference = answers.find((a) => a.partitions)?.partitions;
+          const behind = answers.filter(
+            ({ partitions }) => !partitions || !reference || topics.some((t) => partitions.get(t) !== reference.get(t)),
+          );
+          if (answers.length > 0 && behind.length === 0) return;
+          missing = behind.map((b) => `${b.address}${'error' in b ? ` (${b.error})` : ''}`).join(', ') || 'no brokers';
+        } catch (err) {
+          missing = err instanceof Error ? err.message : String(err);
+        }
+        if (attempt >= SERVED_ATTEMPTS) {
+          throw new Error(`topics not served by every broker after ${attempt} attempts (not yet: ${missing}): ${topics.join(', ')}`);
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
+      }
+    } finally {
+      await Promise.all([...ofBroker.values()].map((one) => one.then((a) => a.disconnect()).catch(() => undefined)));
     }
   }
+}
+
+/**
+ * Topic → partition count, from one broker's metadata, when it has every topic with a leader for
+ * every partition; undefined when it lacks one.
+ */
+function servedPartitions(meta: ITopicMetadata[], topics: string[]): Map<string, number> | undefined {
+  const out = new Map<string, number>();
+  for (const t of topics) {
+    const m = meta.find((x) => x.name === t);
+    if (!m || m.partitions.length === 0 || m.partitions.some((p) => p.leader < 0)) return undefined;
+    out.set(t, m.partitions.length);
+  }
+  return out;
 }
