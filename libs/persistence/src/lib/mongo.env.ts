@@ -12,10 +12,4 @@ export class MongoEnv {
    * one's before a crash). OutboxRelayModule reads it when the module is declared, with this rule.
    */
   @EnvInt({ min: 10 }) OUTBOX_POLL_MS = 5000;
-  /**
-   * How long a published outbox entry waits before it is removed, so that what the same document
-   * publishes meanwhile is removed with it (one rewrite instead of several; 0 removes at once).
-   * Read by OutboxRelayModule when the module is declared, with this rule.
-   */
-  @EnvInt({ min: 0 }) OUTBOX_PULL_LINGER_MS = 2000;
 }

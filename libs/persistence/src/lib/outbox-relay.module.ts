@@ -16,7 +16,6 @@ export class OutboxRelayModule {
     options: OutboxRelayOptions = {
       pollMs: readEnvInt('OUTBOX_POLL_MS', 5000, { min: 10 }),
       batchSize: 200,
-      pullLingerMs: readEnvInt('OUTBOX_PULL_LINGER_MS', 2000, { min: 0 }),
     },
   ): DynamicModule {
     return {

@@ -18,19 +18,11 @@ const PULLED_REMEMBERED = 10_000;
 type PendingDoc = { _id: unknown; outbox: OutboundEvent[] };
 /** Published entries of one document, to pull from its outbox. */
 type Pull = { model: Model<OutboxFields>; _id: unknown; outbox: OutboundEvent[] };
-/** A pull waiting for its document's next entries: `since`, when its first entry was published. */
-type Lingering = Pull & { since: number };
 
 export interface OutboxRelayOptions {
   /** How often every collection is scanned, for events no write of this process announced. */
   pollMs: number;
   batchSize: number;
-  /**
-   * How long a published entry waits before it is pulled, so that what is staged in the same
-   * document meanwhile is pulled with it: one rewrite of the document instead of one per saga step
-   * (see `pullAll`). 0 pulls at once.
-   */
-  pullLingerMs?: number;
 }
 
 /** Relays of this process whose backlog the gauge reports (one per service; more in a test process). */
@@ -92,13 +84,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * twice). A pulled id never comes back, so remembering more is only memory.
    */
   private readonly pulledRecently = new Set<string>();
-  /** Published entries waiting to be pulled, per collection and document, in the order published. */
-  private readonly pulls = new Map<string, Lingering>();
+  private readonly pulls: Pull[] = [];
   private pulling?: Promise<void>;
-  /** Set while the pulls must not linger (drain, shutdown, too much unpulled). */
-  private flushing = 0;
-  private wakePulls?: () => void;
-  private readonly lingerMs: number;
 
   constructor(
     private readonly models: Model<OutboxFields>[],
@@ -106,7 +93,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly options: OutboxRelayOptions,
   ) {
     this.collections = new Set(models.map((m) => m.collection.collectionName));
-    this.lingerMs = options.pullLingerMs ?? 0;
   }
 
   onApplicationBootstrap(): void {
@@ -170,7 +156,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private async relay(): Promise<number> {
     // Publishing runs ahead of the pulls, but not without bound.
-    if (this.unpulled.size > MAX_UNPULLED) await this.pulled();
+    while (this.unpulled.size > MAX_UNPULLED && this.pulling) await this.pulling;
     const scan = Date.now() - this.scannedAt >= this.options.pollMs;
     if (scan) this.scannedAt = Date.now();
     let published = 0;
@@ -213,10 +199,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const collection = model.collection.collectionName;
       for (const d of fresh) {
         for (const e of d.outbox) this.unpulled.set(e.id, collection);
-        const key = `${collection}\u0000${String(d._id)}`;
-        const waiting = this.pulls.get(key);
-        if (waiting) waiting.outbox.push(...d.outbox);
-        else this.pulls.set(key, { model, ...d, since: now });
+        this.pulls.push({ model, ...d });
       }
       this.pulling ??= this.pullAll().finally(() => (this.pulling = undefined));
       published += events.length;
@@ -233,52 +216,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Until every published entry is pulled (or its pull failed, and a scan will find it again), lingering none. */
+  /** Until every published entry is pulled (or its pull failed, and a scan will find it again). */
   private async pulled(): Promise<void> {
-    this.flushing++;
-    this.wakePulls?.();
-    try {
-      while (this.pulling) await this.pulling;
-    } finally {
-      this.flushing--;
-    }
+    while (this.pulling) await this.pulling;
   }
 
   /**
    * Pulls what was published, one collection at a time, until none is left: mostly by emptying
    * whole outboxes with one `updateMany` per chunk (see `emptied`), the rest one document each.
-   *
-   * A document's published entries wait `pullLingerMs` before they are pulled, and what is
-   * published from it meanwhile joins them: an order's saga stages its next step's events a moment
-   * after the last were published (the step is the answer to them), and on FerretDB every pull
-   * rewrites the whole document while holding its database's only writer. Measured in the order
-   * burst, pulling each step's events at once cost three rewrites per order beside the saga's own
-   * three, and the saga's writes waited seconds for them (docs/benchmarks.md, step 6).
    */
   private async pullAll(): Promise<void> {
-    while (this.pulls.size > 0) {
-      const [first] = this.pulls.values();
-      const due = first.since + this.lingerMs - Date.now();
-      if (due > 0 && !this.flushing && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, due);
-          function done() {
-            clearTimeout(timer);
-            resolve();
-          }
-          this.wakePulls = done;
-        });
-        continue;
-      }
-      const model = first.model;
+    while (this.pulls.length > 0) {
+      const model = this.pulls[0].model;
       const chunk: Pull[] = [];
-      const cutoff = Date.now() - this.lingerMs;
-      for (const [key, d] of this.pulls) {
-        if (chunk.length >= PULL_CHUNK) break;
-        if (d.since > cutoff && !this.flushing && this.running) break;
-        if (d.model !== model) continue;
-        this.pulls.delete(key);
-        chunk.push(d);
+      for (let i = 0; i < this.pulls.length && chunk.length < PULL_CHUNK; ) {
+        if (this.pulls[i].model === model) chunk.push(...this.pulls.splice(i, 1));
+        else i++;
       }
       let done = false;
       try {

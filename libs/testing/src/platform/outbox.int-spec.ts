@@ -64,8 +64,7 @@ const models = MongooseModule.forFeature([{ name: Aggregate.name, schema: Aggreg
     MessagingModule.forRoot({ service: 'outbox-test' }),
     models,
     // Scans only at start and when asked (drain): what is published in between came from hints.
-    // Published entries wait 1.5 s for more of their document's before they are pulled, as in production.
-    OutboxRelayModule.forModels([Aggregate.name], [models], { pollMs: 3_600_000, batchSize: 200, pullLingerMs: 1500 }),
+    OutboxRelayModule.forModels([Aggregate.name], [models], { pollMs: 3_600_000, batchSize: 200 }),
   ],
   controllers: [CountingConsumer],
 })
@@ -183,38 +182,6 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     await new Promise((r) => setTimeout(r, 500)); // same key, same partition: a second copy would be here by now
     const published = probe.records.map((r) => r.headers['ce_id']).filter((ceId) => events.some((e) => e.id === ceId));
     expect(published).toEqual(events.map((e) => e.id));
-  });
-
-  it('pulls the events a document staged in several steps, each published at once, with one write', async () => {
-    const id = `steps-${lotId}`;
-    const steps = Array.from({ length: 3 }, (_, i) => voided(`step ${i}`));
-    const client = live().get<Connection>(getConnectionToken()).getClient();
-    // The relay's pulls of this document: its `$set` of an emptied outbox or its `$pullAll`.
-    const pulls: unknown[] = [];
-    const count = (e: mongo.CommandStartedEvent) => {
-      if (e.commandName !== 'update' || e.command['update'] !== 'aggregates') return;
-      for (const u of e.command['updates'] as Array<{ q: { _id?: unknown }; u: Record<string, Record<string, unknown>> }>) {
-        const names = JSON.stringify(u.q._id ?? '').includes(id);
-        if (names && (u.u['$set']?.['outbox'] !== undefined || u.u['$pullAll'] !== undefined)) pulls.push(u);
-      }
-    };
-    client.on('commandStarted', count);
-    try {
-      // A saga: each step is written once the broker has the previous step's event, as a consumer
-      // answering it would.
-      await model().create({ _id: id, count: 0, ...initialOutbox([steps[0]]) });
-      await probe.expect((r) => r.headers['ce_id'] === steps[0].id, { what: 'step 0 published' });
-      for (const e of steps.slice(1)) {
-        await model().updateOne({ _id: id }, { $push: { outbox: e }, $inc: { outboxSize: 1 } });
-        await probe.expect((r) => r.headers['ce_id'] === e.id, { what: `step ${steps.indexOf(e)} published` });
-      }
-      await waitFor(async () => (await model().findById(id).lean())?.outboxSize === 0, { what: 'the outbox emptied' });
-    } finally {
-      client.off('commandStarted', count);
-    }
-    expect(await model().findById(id).lean()).toMatchObject({ outbox: [], outboxSize: 0 });
-    expect(pulls).toHaveLength(1);
-    expect(steps.map((e) => copiesOf(e.id))).toEqual([1, 1, 1]);
   });
 
   it('publishes what a group commit inserted as its insertMany handed it over, also beside a refused duplicate', async () => {
