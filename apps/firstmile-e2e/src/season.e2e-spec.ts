@@ -239,6 +239,10 @@ describe('a season: what the farmers earn and what the counties see', () => {
     for (const p of placed) {
       if (p.fate === 'cancelled') {
         expect((await buyer.post('order-routing', `/v1/orders/${p.order.id}/cancel`, { reason: 'the live stream ended' })).status).toBe(200);
+        // A routed order answers `cancelling`; it is cancelled once the warehouse released its stock.
+        await waitFor(async () => ((await buyer.get<{ status: string }>('order-routing', `/v1/orders/${p.order.id}`)).body.status === 'cancelled' ? true : undefined), {
+          what: `${p.order.id} cancelled`,
+        });
         continue;
       }
       if (p.fate === 'not_dispatched') continue;
@@ -444,7 +448,15 @@ describe('a season: what the farmers earn and what the counties see', () => {
     for (const [countyId, [name, province]] of Object.entries(officials)) {
       const official = client(stack, { role: 'county_official', county: countyId, sub: `official-${countyId}` });
       const expected = countyOf(countyId, name, province);
-      const summary = (await official.get('insights', `/v1/counties/${countyId}/summary?${window}`)).body;
+      const url = `/v1/counties/${countyId}/summary?${window}`;
+      // A routed order's cancellation ends once the warehouse answered it (`cancelling` → `cancelled`),
+      // and insights counts its shipments out only when it has heard so.
+      await waitFor(async () => (JSON.stringify((await official.get('insights', url)).body) === JSON.stringify(expected) ? true : undefined), {
+        what: `${countyId}'s summary current`,
+        timeoutMs: 60_000,
+        intervalMs: 1000,
+      }).catch(() => undefined);
+      const summary = (await official.get('insights', url)).body;
       expect(summary).toEqual(expected);
       // The counties list (figures up to 10 s old) agrees once current.
       await waitFor(
