@@ -41,7 +41,7 @@ const READERS: Record<Topic, ServiceName[]> = {
   [Topics.gradingLots]: ['grading', 'harvest-intake', 'warehouse', 'insights'],
   [Topics.warehouseStock]: ['grading', 'order-routing', 'insights'],
   [Topics.warehouseCommands]: ['warehouse'],
-  [Topics.orders]: ['order-routing'],
+  [Topics.orders]: ['order-routing', 'insights'],
   [Topics.shipments]: ['grading', 'order-routing', 'insights'],
 };
 /** Per topic: a type every reader of the topic handles (for the contract breach), and one that belongs elsewhere. */
