@@ -67,21 +67,25 @@ export class ReservationReleasedV1 extends StockItem {
   @isoTime() releasedAt!: string;
 }
 
+/** The reservation a late answer of the warehouse is about (a lapse, a refused release). */
+export class LateReservationAnswer {
+  @IsString() @IsNotEmpty() reservationId!: string;
+  @IsString() @IsNotEmpty() orderId!: string;
+  /** The shipment the command named. */
+  @IsString() @IsNotEmpty() shipmentId!: string;
+  @IsString() @IsNotEmpty() warehouseId!: string;
+  @IsString() @IsNotEmpty() subLotId!: string;
+  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
+}
+
 /**
  * The answer to a confirmation of a reservation the warehouse no longer holds: it lapsed (its TTL
  * passed before the confirmation came: reason "expired") or was released on request. Answered once
  * per reservation. Order-routing routes the order again: it must not stay routed on stock it does
  * not hold.
  */
-export class ReservationLapsedV1 {
+export class ReservationLapsedV1 extends LateReservationAnswer {
   static readonly type = 'firstmile.warehouse.reservation.lapsed.v1';
-  @IsString() @IsNotEmpty() reservationId!: string;
-  @IsString() @IsNotEmpty() orderId!: string;
-  /** The shipment the late confirmation named. */
-  @IsString() @IsNotEmpty() shipmentId!: string;
-  @IsString() @IsNotEmpty() warehouseId!: string;
-  @IsString() @IsNotEmpty() subLotId!: string;
-  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
   @IsIn(['expired', 'requested']) reason!: 'expired' | 'requested';
   /** When the reservation stopped being held. */
   @isoTime() releasedAt!: string;
@@ -93,14 +97,8 @@ export class ReservationLapsedV1 {
  * "already_dispatched"): nothing was released. Answered once per reservation. A cancellation that
  * meets it is refused for that shipment.
  */
-export class ReservationReleaseRefusedV1 {
+export class ReservationReleaseRefusedV1 extends LateReservationAnswer {
   static readonly type = 'firstmile.warehouse.reservation.release-refused.v1';
-  @IsString() @IsNotEmpty() reservationId!: string;
-  @IsString() @IsNotEmpty() orderId!: string;
-  @IsString() @IsNotEmpty() shipmentId!: string;
-  @IsString() @IsNotEmpty() warehouseId!: string;
-  @IsString() @IsNotEmpty() subLotId!: string;
-  @IsNumber(KG_DECIMALS) @Min(0.001) quantityKg!: number;
   @IsIn(['already_dispatched']) reason!: 'already_dispatched';
   @isoTime() dispatchedAt!: string;
   @isoTime() refusedAt!: string;
