@@ -133,13 +133,19 @@ describe('traces and metrics across the four services', () => {
     what: string,
   ): Promise<ZipkinSpan[]> => {
     let last: ZipkinSpan[] = [];
+    // Each service exports its spans in its own batches: a span's parent, sent by another service,
+    // may reach Zipkin a moment after it. Wait for the trace to hang together as well.
+    const connected = (spans: ZipkinSpan[]) => {
+      const ids = new Set(spans.map((s) => s.id));
+      return spans.filter((s) => !s.parentId || !ids.has(s.parentId)).length === 1;
+    };
     try {
       return await waitFor(
         async () => {
           const res = await fetch(`${zipkin?.url}/api/v2/trace/${traceId}`);
           if (res.status !== 200) return undefined;
           last = (await res.json()) as ZipkinSpan[];
-          return done(last) ? last : undefined;
+          return done(last) && connected(last) ? last : undefined;
         },
         { timeoutMs: 45_000, intervalMs: 500, what },
       );
