@@ -25,6 +25,43 @@ let zipkin;
 let stack;
 let stopping = false;
 
+/**
+ * Price lists for the demo's produce, CNY per kg, at the level of 2025–26 origin and retail prices: a
+ * branded (regional public brand) grade sells above the same grade unbranded, live-stream above the
+ * default, wholesale below it. PUT is idempotent (the same list is the same version), so every start
+ * sends them again without making new versions.
+ */
+const DEMO_PRICES = {
+  apple: [
+    ['premium', 'Lixian Apple (礼县苹果)', null, '14.00'],
+    ['premium', 'Lixian Apple (礼县苹果)', 'livestream', '16.80'],
+    ['premium', 'Lixian Apple (礼县苹果)', 'wholesale', '11.20'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', null, '10.50'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', 'livestream', '12.80'],
+    ['grade_1', 'Lixian Apple (礼县苹果)', 'wholesale', '8.40'],
+    ['premium', 'Jingning Apple (静宁苹果)', null, '13.60'],
+    ['grade_1', 'Jingning Apple (静宁苹果)', null, '10.20'],
+    ['premium', null, null, '11.00'],
+    ['premium', null, 'wholesale', '8.80'],
+    ['grade_1', null, null, '8.40'],
+    ['grade_1', null, 'wholesale', '6.60'],
+    ['grade_2', null, null, '5.20'],
+    ['grade_2', null, 'wholesale', '4.00'],
+  ],
+  passion_fruit: [
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', null, '16.00'],
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '18.80'],
+    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '12.00'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', null, '12.00'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '13.90'],
+    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '9.00'],
+    ['jumbo', null, null, '12.00'],
+    ['large', null, null, '9.00'],
+    ['medium', null, null, '6.00'],
+    ['medium', null, 'wholesale', '4.60'],
+  ],
+};
+
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
@@ -155,43 +192,6 @@ async function seedDemo(stack, dataDir) {
   fs.writeFileSync(file, JSON.stringify(demo, null, 2));
   return demo;
 }
-
-/**
- * Price lists for the demo's produce, CNY per kg, at the level of 2025–26 origin and retail prices: a
- * branded (regional public brand) grade sells above the same grade unbranded, live-stream above the
- * default, wholesale below it. PUT is idempotent (the same list is the same version), so every start
- * sends them again without making new versions.
- */
-const DEMO_PRICES = {
-  apple: [
-    ['premium', 'Lixian Apple (礼县苹果)', null, '14.00'],
-    ['premium', 'Lixian Apple (礼县苹果)', 'livestream', '16.80'],
-    ['premium', 'Lixian Apple (礼县苹果)', 'wholesale', '11.20'],
-    ['grade_1', 'Lixian Apple (礼县苹果)', null, '10.50'],
-    ['grade_1', 'Lixian Apple (礼县苹果)', 'livestream', '12.80'],
-    ['grade_1', 'Lixian Apple (礼县苹果)', 'wholesale', '8.40'],
-    ['premium', 'Jingning Apple (静宁苹果)', null, '13.60'],
-    ['grade_1', 'Jingning Apple (静宁苹果)', null, '10.20'],
-    ['premium', null, null, '11.00'],
-    ['premium', null, 'wholesale', '8.80'],
-    ['grade_1', null, null, '8.40'],
-    ['grade_1', null, 'wholesale', '6.60'],
-    ['grade_2', null, null, '5.20'],
-    ['grade_2', null, 'wholesale', '4.00'],
-  ],
-  passion_fruit: [
-    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', null, '16.00'],
-    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '18.80'],
-    ['jumbo', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '12.00'],
-    ['large', 'Xunwu Passion Fruit (寻乌百香果)', null, '12.00'],
-    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'livestream', '13.90'],
-    ['large', 'Xunwu Passion Fruit (寻乌百香果)', 'wholesale', '9.00'],
-    ['jumbo', null, null, '12.00'],
-    ['large', null, null, '9.00'],
-    ['medium', null, null, '6.00'],
-    ['medium', null, 'wholesale', '4.60'],
-  ],
-};
 
 async function seedPrices(stack) {
   const ops = tokenFor({ role: 'ops' });
