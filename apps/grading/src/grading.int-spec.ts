@@ -19,18 +19,13 @@ import {
   TransferReceivedV1,
 } from '@firstmile/contracts';
 import { newEvent } from '@firstmile/messaging';
-import { toHeaders } from '@firstmile/contracts';
 import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
 
 /** Publishes an event as its producer would: CloudEvents headers, the catalog's topic and key. */
 async function publishEvent<T extends EventType>(producer: Producer, type: T, payload: EventPayload<T>): Promise<string> {
   const e = newEvent(type, payload, { source: 'test' });
-  await producer.send({
-    topic: TopicProbe.physical(e.topic),
-    acks: -1,
-    messages: [{ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) }],
-  });
+  await TopicProbe.publish(producer, [e]);
   return e.id;
 }
 

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
-import { type EventPayload, type EventType, toHeaders } from '@firstmile/contracts';
+import { type EventPayload, type EventType } from '@firstmile/contracts';
 import { DEV_COMPANY_PREFIX, digitalLink, gtinFor } from '@firstmile/gs1';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
@@ -68,14 +68,7 @@ describe('insights: EPCIS 2.0 from the topics', () => {
     await app?.close();
   });
 
-  const send = (events: OutboundEvent[]) =>
-    producer.sendBatch({
-      topicMessages: events.map((e) => ({
-        topic: TopicProbe.physical(e.topic),
-        messages: [{ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) }],
-      })),
-      acks: -1,
-    });
+  const send = (events: OutboundEvent[]) => TopicProbe.publish(producer, events);
   const get = (url: string, headers: Record<string, string> = ops) =>
     app.inject({ method: 'GET', url, headers });
   const chainQuery = (chain: Chain) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
-import { type EventPayload, type EventType, toHeaders } from '@firstmile/contracts';
+import { type EventPayload, type EventType } from '@firstmile/contracts';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from './app';
@@ -135,14 +135,7 @@ describe('insights: settlements and county figures from the topics', () => {
     await app?.close();
   });
 
-  const send = (events: OutboundEvent[]) =>
-    producer.sendBatch({
-      topicMessages: events.map((e) => ({
-        topic: TopicProbe.physical(e.topic),
-        messages: [{ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) }],
-      })),
-      acks: -1,
-    });
+  const send = (events: OutboundEvent[]) => TopicProbe.publish(producer, events);
   const get = (url: string, headers: Record<string, string>) => app.inject({ method: 'GET', url, headers });
 
   it('attributes delivered sales to growers and counties to the fen and the gram, and a replay changes nothing', async () => {

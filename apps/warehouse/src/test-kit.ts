@@ -1,35 +1,14 @@
 /**
- * Integration-test helpers for the warehouse: publish events and commands the way the other
- * services do (CloudEvents headers, JSON value) and build LotGradedV1 / ReserveStockV1 payloads.
+ * Integration-test helpers for the warehouse: build events and LotGradedV1 / ReserveStockV1
+ * payloads (published with `TopicProbe.publish`, as the other services publish them).
  */
 import { randomUUID } from 'node:crypto';
-import type { Producer } from 'kafkajs';
-import { type EventPayload, type EventType, LotGradedV1, toGrams, toHeaders, toKg } from '@firstmile/contracts';
+import { type EventPayload, type EventType, LotGradedV1, toGrams, toKg } from '@firstmile/contracts';
 import { newEvent, type OutboundEvent } from '@firstmile/messaging';
-import { TopicProbe } from '@firstmile/testing';
 
 export const DAY_MS = 86_400_000;
 
-export async function producer(): Promise<Producer> {
-  const p = TopicProbe.kafka().producer({ allowAutoTopicCreation: false });
-  await p.connect();
-  return p;
-}
-
 export const event = <T extends EventType>(type: T, data: EventPayload<T>): OutboundEvent => newEvent(type, data, { source: 'test' });
-
-/** Sends events to their topics; `key` overrides the catalog's key (e.g. to spread one sub-lot's commands over partitions). */
-export async function publish(p: Producer, events: OutboundEvent[], key?: (e: OutboundEvent) => string): Promise<void> {
-  const byTopic = new Map<string, OutboundEvent[]>();
-  for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
-  await p.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic].map(([topic, es]) => ({
-      topic: TopicProbe.physical(topic),
-      messages: es.map((e) => ({ key: key ? key(e) : e.key, value: JSON.stringify(e.data), headers: toHeaders(e) })),
-    })),
-  });
-}
 
 export function graded(opts: { warehouseId: string; subLots: Array<{ grade: string; quantityKg: number; bestBefore?: string; brand?: string | null }> }): LotGradedV1 {
   const lotId = `LOT-${randomUUID().slice(0, 8).toUpperCase()}`;

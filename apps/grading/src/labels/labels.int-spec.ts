@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
-import { LotLoggedV1, toHeaders } from '@firstmile/contracts';
+import { LotLoggedV1 } from '@firstmile/contracts';
 import { isGtin14, parseDigitalLinkPath } from '@firstmile/gs1';
 import { newEvent } from '@firstmile/messaging';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
@@ -45,7 +45,7 @@ describe('box labels', () => {
       loggedAt: new Date().toISOString(),
     };
     const e = newEvent(LotLoggedV1.type, lot, { source: 'test' });
-    await producer.send({ topic: TopicProbe.physical(e.topic), acks: -1, messages: [{ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) }] });
+    await TopicProbe.publish(producer, [e]);
     const url = `/v1/lots/${lot.lotId}/grading`;
     await waitFor(async () => (await app.inject({ method: 'GET', url, headers: line(LIXIAN_WH) })).statusCode === 200, { what: 'the lot to arrive' });
     const graded = await app.inject({ method: 'POST', url, headers: line(LIXIAN_WH), payload: { bands: [{ grade: 'grade_1', quantityKg: 90 }] } });

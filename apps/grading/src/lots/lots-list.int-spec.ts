@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
-import { LotLoggedV1, toHeaders } from '@firstmile/contracts';
+import { LotLoggedV1 } from '@firstmile/contracts';
 import { newEvent } from '@firstmile/messaging';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import { createApp } from '../app';
@@ -39,7 +39,7 @@ describe('GET /v1/lots: what a grading line has to grade', () => {
       loggedAt: new Date().toISOString(),
     };
     const e = newEvent(LotLoggedV1.type, lot, { source: 'test' });
-    await producer.send({ topic: TopicProbe.physical(e.topic), acks: -1, messages: [{ key: e.key, value: JSON.stringify(e.data), headers: toHeaders(e) }] });
+    await TopicProbe.publish(producer, [e]);
     await waitFor(async () => (await app.inject({ method: 'GET', url: `/v1/lots/${lot.lotId}/grading`, headers: bearer({ role: 'ops' }) })).statusCode === 200, { what: 'the lot' });
     return lot.lotId;
   }

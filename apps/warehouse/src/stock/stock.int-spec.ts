@@ -19,7 +19,7 @@ import {
 } from '@firstmile/contracts';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { bearer, type ProbedRecord, startApp, TopicProbe, waitFor } from '@firstmile/testing';
-import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
+import { DAY_MS, event, graded, json } from '../test-kit';
 import { type LedgerEntryView, positionId, StockService, type StockItemView } from './stock.service';
 import { apply } from './stock-position';
 import { StockPosition, StockReservation } from './stock-position.schema';
@@ -73,7 +73,7 @@ describe('warehouse stock on the real broker and store', () => {
   /** Receives a lot graded into the given sub-lots and waits until the stock is there. */
   const receive = async (subLots: Parameters<typeof graded>[0]['subLots']) => {
     const lot = graded({ warehouseId: WH, subLots });
-    await publish(kafka, [event(LotGradedV1.type, lot)]);
+    await TopicProbe.publish(kafka, [event(LotGradedV1.type, lot)]);
     await probe.expect((r) => r.headers['ce_type'] === StockReceivedV1.type && (r.json as StockReceivedV1).lotId === lot.lotId, {
       count: lot.subLots.length,
       what: 'stock received',
@@ -93,7 +93,7 @@ describe('warehouse stock on the real broker and store', () => {
 
   beforeAll(async () => {
     probe = await new TopicProbe().start([Topics.warehouseStock]);
-    kafka = await producer();
+    kafka = await TopicProbe.producer();
     const { createApp } = await import('../app');
     app = await startApp(createApp);
   });
@@ -117,7 +117,7 @@ describe('warehouse stock on the real broker and store', () => {
   it('receives a graded lot as one position per sub-lot, once, visible only to its operators and ops', async () => {
     const lot = graded({ warehouseId: WH, subLots: [{ grade: 'premium', quantityKg: 600.5, brand: 'Lixian Apple (礼县苹果)' }, { grade: 'grade_1', quantityKg: 399.5 }] });
     const e = event(LotGradedV1.type, lot);
-    await publish(kafka, [e]);
+    await TopicProbe.publish(kafka, [e]);
     const received = await probe.expect((r) => r.headers['ce_type'] === StockReceivedV1.type && (r.json as StockReceivedV1).lotId === lot.lotId, {
       count: 2,
       what: 'stock received',
@@ -126,7 +126,7 @@ describe('warehouse stock on the real broker and store', () => {
 
     // The same event again (same ce_id), then a barrier lot on the same partition: nothing new for the first.
     const barrier = graded({ warehouseId: WH, subLots: [{ grade: 'grade_2', quantityKg: 1 }] });
-    await publish(kafka, [e, { ...event(LotGradedV1.type, barrier), key: lot.lotId }]);
+    await TopicProbe.publish(kafka, [e, { ...event(LotGradedV1.type, barrier), key: lot.lotId }]);
     await probe.expect((r) => (r.json as StockReceivedV1 | null)?.lotId === barrier.lotId, { what: 'barrier received' });
     expect(probe.ofType(StockReceivedV1.type).filter((r) => (r.json as StockReceivedV1).lotId === lot.lotId)).toHaveLength(2);
 
@@ -159,7 +159,7 @@ describe('warehouse stock on the real broker and store', () => {
     const started = Date.now();
     // Keyed by order, as many orders' commands would arrive from many partitions, so six handlers
     // race on the same position (the catalog keys them by sub-lot, which would serialize them).
-    await publish(kafka, commands, (c) => (c.data as ReserveStockV1).orderId);
+    await TopicProbe.publish(kafka, commands, (c) => (c.data as ReserveStockV1).orderId);
     const progress = setInterval(() => process.stderr.write(`[warehouse] ${answers(ids).length} answers after ${Date.now() - started} ms\n`), 10_000);
     const got = await probe
       .expect((r) => ids.has((r.json as Answer | null)?.reservationId ?? ''), { count: 300, timeoutMs: 90_000, what: '300 answers' })
@@ -201,7 +201,7 @@ describe('warehouse stock on the real broker and store', () => {
     // Redelivered commands (same ce_id) and a duplicate under a new ce_id change nothing and get no second answer.
     const again = [...commands.slice(0, 40), event(ReserveStockV1.type, commands[1].data as ReserveStockV1)];
     const barrier = reserveCmd(subLotId, 1000, 0.001);
-    await publish(kafka, [...again, barrier], () => subLotId);
+    await TopicProbe.publish(kafka, [...again, barrier], () => subLotId);
     const [barrierAnswer] = await probe.expect((r) => (r.json as Answer | null)?.reservationId === (barrier.data as ReserveStockV1).reservationId, {
       what: 'barrier answered',
     });
@@ -219,7 +219,7 @@ describe('warehouse stock on the real broker and store', () => {
     const rid = (e: OutboundEvent) => (e.data as ReserveStockV1).reservationId;
     const tooLate = reserveCmd(subLotId, 4, 1, new Date(Date.now() + 200 * DAY_MS));
     const unknown = event(ReserveStockV1.type, { ...(a.data as ReserveStockV1), reservationId: `RES-UNKNOWN-${subLotId}`, subLotId: `${subLotId}-NOPE` });
-    await publish(kafka, [a, b, c, tooLate, unknown]);
+    await TopicProbe.publish(kafka, [a, b, c, tooLate, unknown]);
     const byId = async (id: string) => (await probe.expect((r) => (r.json as Answer | null)?.reservationId === id, { what: `answer to ${id}` }))[0];
     expect((await byId(rid(tooLate))).json).toMatchObject({ reason: 'expires_too_soon' });
     expect((await byId(rid(unknown))).json).toMatchObject({ reason: 'unknown_stock' });
@@ -231,7 +231,7 @@ describe('warehouse stock on the real broker and store', () => {
     const shipmentId = `SHP-${subLotId}`;
     const confirm = (e: OutboundEvent) =>
       event(ConfirmReservationV1.type, { reservationId: rid(e), orderId: (e.data as ReserveStockV1).orderId, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() });
-    await publish(kafka, [release, release, releaseAgain, releaseUnknown, confirm(b), confirm(c), confirm(c)]);
+    await TopicProbe.publish(kafka, [release, release, releaseAgain, releaseUnknown, confirm(b), confirm(c), confirm(c)]);
     const released = await probe.expect((r) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(a), { what: 'released' });
     expect(released[0].json).toMatchObject({ reason: 'requested', quantityKg: 10, stock: { reservedKg: 50, availableKg: 50 } });
     await waitFor(async () => (await stockOf(subLotId)).version === 1 + 3 + 1 + 2, { what: 'confirmations applied' });
@@ -259,19 +259,19 @@ describe('warehouse stock on the real broker and store', () => {
     const subLotId = lot.subLots[0].subLotId;
     const [lapsing, leaving] = [reserveCmd(subLotId, 1, 10), reserveCmd(subLotId, 2, 20)];
     const rid = (e: OutboundEvent) => (e.data as ReserveStockV1).reservationId;
-    await publish(kafka, [lapsing, leaving]);
+    await TopicProbe.publish(kafka, [lapsing, leaving]);
     for (const r of [lapsing, leaving]) await probe.expect((x) => x.headers['ce_type'] === StockReservedV1.type && (x.json as Answer).reservationId === rid(r), { what: 'reserved' });
     const shipmentId = `SHP-LATE-${subLotId}`;
     const confirm = (e: OutboundEvent) =>
       event(ConfirmReservationV1.type, { reservationId: rid(e), orderId: (e.data as ReserveStockV1).orderId, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() });
-    await publish(kafka, [confirm(leaving)]);
+    await TopicProbe.publish(kafka, [confirm(leaving)]);
     await waitFor(async () => (await stockOf(subLotId)).version === 1 + 2 + 1, { what: 'confirmation applied' });
 
     // The other one's TTL passes before its confirmation comes (a long burst on the commands topic).
     // (Earlier tests leave held reservations too: the sweep takes them a batch at a time.)
     const expired = () => probe.records.some((r) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as Answer).reservationId === rid(lapsing));
     await waitFor(async () => expired() || void (await app.get(StockService).expireDue(new Date(Date.now() + DAY_MS))), { what: 'expired', intervalMs: 300 });
-    await publish(kafka, [confirm(lapsing), confirm(lapsing)]);
+    await TopicProbe.publish(kafka, [confirm(lapsing), confirm(lapsing)]);
     const [lapsed] = await probe.expect((r) => r.headers['ce_type'] === ReservationLapsedV1.type && (r.json as Answer).reservationId === rid(lapsing), { what: 'lapsed' });
     expect(lapsed.key).toBe(subLotId);
     expect(lapsed.json).toMatchObject({ orderId: 'ORD-1', shipmentId, warehouseId: WH, subLotId, quantityKg: 10, reason: 'expired' });
@@ -279,7 +279,7 @@ describe('warehouse stock on the real broker and store', () => {
     // The confirmed one leaves; a release that comes afterwards (a cancellation) is refused.
     expect((await app.inject({ method: 'POST', url: `/v1/warehouses/${WH}/dispatches`, headers: operator, payload: { shipmentId } })).statusCode).toBe(201);
     const release = event(ReleaseReservationV1.type, { reservationId: rid(leaving), orderId: 'ORD-2', warehouseId: WH, subLotId, reason: 'order cancelled', requestedAt: new Date().toISOString() });
-    await publish(kafka, [release, event(ReleaseReservationV1.type, release.data as ReleaseReservationV1)]);
+    await TopicProbe.publish(kafka, [release, event(ReleaseReservationV1.type, release.data as ReleaseReservationV1)]);
     const [refused] = await probe.expect((r) => r.headers['ce_type'] === ReservationReleaseRefusedV1.type && (r.json as Answer).reservationId === rid(leaving), { what: 'release refused' });
     expect(refused.json).toMatchObject({ orderId: 'ORD-2', shipmentId, quantityKg: 20, reason: 'already_dispatched' });
     expect(await stockOf(subLotId)).toMatchObject({ onHandKg: 80, reservedKg: 0, availableKg: 80 });
@@ -322,7 +322,7 @@ describe('warehouse stock on the real broker and store', () => {
     expect((await ledgerOf(subLotId)).map((e) => e.kind)).toEqual(['received']);
     // Confirming it, as order-routing would after hearing it was reserved, finds it: the position is settled first.
     const shipmentId = `SHP-CRASH-${subLotId}`;
-    await publish(kafka, [
+    await TopicProbe.publish(kafka, [
       event(ConfirmReservationV1.type, { reservationId: `RES-CRASH-A-${subLotId}`, orderId: `ORD-RES-CRASH-A-${subLotId}`, shipmentId, warehouseId: WH, subLotId, requestedAt: new Date().toISOString() }),
     ]);
     await waitFor(async () => (await reservations.findById(`RES-CRASH-A-${subLotId}`).lean())?.status === 'confirmed', { what: 'the cut-short reservation confirmed' });

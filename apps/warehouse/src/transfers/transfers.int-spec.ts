@@ -14,7 +14,7 @@ import {
 } from '@firstmile/contracts';
 import { bearer, startApp, TopicProbe, waitFor } from '@firstmile/testing';
 import type { LedgerEntryView, StockItemView } from '../stock/stock.service';
-import { DAY_MS, event, graded, json, producer, publish } from '../test-kit';
+import { DAY_MS, event, graded, json } from '../test-kit';
 import type { TransferView } from './transfers.service';
 
 const ORIGIN = 'WH-XUNWU-ORIGIN';
@@ -39,7 +39,7 @@ describe('transfers, reservation expiry and write-offs on the real broker and st
   const gramsSum = (xs: number[]) => xs.reduce((s, x) => s + Math.round(x * 1000), 0);
   const receive = async (subLots: Parameters<typeof graded>[0]['subLots']) => {
     const lot = graded({ warehouseId: ORIGIN, subLots });
-    await publish(kafka, [event(LotGradedV1.type, lot)]);
+    await TopicProbe.publish(kafka, [event(LotGradedV1.type, lot)]);
     await probe.expect((r) => r.headers['ce_type'] === StockReceivedV1.type && (r.json as StockReceivedV1).lotId === lot.lotId, {
       count: subLots.length,
       what: 'stock received',
@@ -51,7 +51,7 @@ describe('transfers, reservation expiry and write-offs on the real broker and st
     // Short clocks, so expiry and write-off can be watched; set before the app's config is read.
     Object.assign(process.env, { RESERVATION_TTL_MS: '1500', RESERVATION_SWEEP_MS: '300', WRITE_OFF_SWEEP_MS: '1000' });
     probe = await new TopicProbe().start([Topics.warehouseStock]);
-    kafka = await producer();
+    kafka = await TopicProbe.producer();
     const { createApp } = await import('../app');
     app = await startApp(createApp);
   });
@@ -123,13 +123,13 @@ describe('transfers, reservation expiry and write-offs on the real broker and st
         requestedAt: new Date().toISOString(),
       });
     const [lapsing, kept] = [reserve(1), reserve(2)];
-    await publish(kafka, [lapsing, kept]);
+    await TopicProbe.publish(kafka, [lapsing, kept]);
     const reserved = await probe.expect((r) => r.headers['ce_type'] === StockReservedV1.type && (r.json as StockReservedV1).subLotId === subLotId, {
       count: 2,
       what: 'two reservations',
     });
     const keptId = (kept.data as ReserveStockV1).reservationId;
-    await publish(kafka, [
+    await TopicProbe.publish(kafka, [
       event(ConfirmReservationV1.type, { reservationId: keptId, orderId: 'ORD-EXP-2', shipmentId: 'SHP-EXP', warehouseId: ORIGIN, subLotId, requestedAt: new Date().toISOString() }),
     ]);
     const released = await probe.expect((r) => r.headers['ce_type'] === ReservationReleasedV1.type && (r.json as ReservationReleasedV1).subLotId === subLotId, {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Consumer, type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { type Consumer, type IHeaders, Kafka, logLevel, type Producer } from 'kafkajs';
+import { toHeaders } from '@firstmile/contracts';
+import type { OutboundEvent } from '@firstmile/messaging';
 import { runEnv } from './infra';
 import { waitFor } from './wait';
 
@@ -27,6 +29,30 @@ export class TopicProbe {
 
   static physical(topic: string): string {
     return `${process.env['KAFKA_TOPIC_PREFIX'] ?? ''}${topic}`;
+  }
+
+  /** A connected producer that never creates a topic: a test publishes only to what the services declared. */
+  static async producer(): Promise<Producer> {
+    const p = TopicProbe.kafka().producer({ allowAutoTopicCreation: false });
+    await p.connect();
+    return p;
+  }
+
+  /**
+   * Publishes events as their producer would: the catalog's topic and key, the CloudEvents headers,
+   * a JSON value, acknowledged by every in-sync replica. `key` overrides the catalog's key (e.g. to
+   * spread one sub-lot's commands over partitions).
+   */
+  static async publish(producer: Producer, events: OutboundEvent[], key?: (e: OutboundEvent) => string): Promise<void> {
+    const byTopic = new Map<string, OutboundEvent[]>();
+    for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, es]) => ({
+        topic: TopicProbe.physical(topic),
+        messages: es.map((e) => ({ key: key ? key(e) : e.key, value: JSON.stringify(e.data), headers: toHeaders(e) })),
+      })),
+    });
   }
 
   async start(topics: string[]): Promise<this> {
