@@ -11,6 +11,10 @@
 //
 //	firstmile-ferretdb -listen 127.0.0.1:27017 -data .cache/data/default/ferretdb
 //
+// With FIRSTMILE_FERRETDB_PPROF=127.0.0.1:6060 in its environment it also serves
+// Go's net/http/pprof there (loopback addresses only), so a profile can be taken
+// under load: go tool pprof -top http://127.0.0.1:6060/debug/pprof/profile?seconds=20
+//
 // Telemetry is off (the embeddable package disables and locks it); nothing here
 // opens an outgoing connection.
 package main
@@ -21,9 +25,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when FIRSTMILE_FERRETDB_PPROF names a loopback address
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -82,6 +90,10 @@ func main() {
 	})
 	if err != nil {
 		fatal(logger, "cannot start FerretDB", err)
+	}
+
+	if addr := os.Getenv("FIRSTMILE_FERRETDB_PPROF"); addr != "" {
+		servePprof(addr, logger)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -144,6 +156,24 @@ func parentGone(pid, startPPID int) bool {
 		return os.Getppid() != startPPID
 	}
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// servePprof serves the default mux (where net/http/pprof registers) on addr,
+// which must be a loopback address: profiles expose the process's internals.
+func servePprof(addr string, logger *slog.Logger) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		fatal(logger, "FIRSTMILE_FERRETDB_PPROF must be a loopback host:port", fmt.Errorf("got %q", addr))
+	}
+	// Where statements wait (the write locks, the connection pool) shows in the block and mutex
+	// profiles; sampled, so the cost under load stays small.
+	runtime.SetBlockProfileRate(100_000)
+	runtime.SetMutexProfileFraction(10)
+	go func() {
+		if err := http.ListenAndServe(addr, nil); err != nil {
+			logger.Warn("pprof server stopped", slog.String("error", err.Error()))
+		}
+	}()
 }
 
 func fatal(logger *slog.Logger, msg string, err error) {
