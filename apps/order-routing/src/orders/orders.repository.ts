@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 import { randomUUID } from 'node:crypto';
-import { GroupCommit, initialOutbox, outboxSignal, withEvents } from '@firstmile/persistence';
+import { GroupCommit, initialOutbox, outboxSignal, storedEvents, withEvents } from '@firstmile/persistence';
 import { newestFirst, type Page } from '@firstmile/http';
 import { Order, type OrderStatus } from './order.schema';
 
@@ -16,6 +16,13 @@ export interface OrderChange {
 }
 
 const HIDDEN = { outbox: 0, outboxSize: 0 } as const;
+/**
+ * What a saga step reads: the order with its outbox, so that its write can hand the relay the
+ * outbox it leaves (see `writeAll`). The store reads the whole document either way.
+ */
+const SAGA = { outboxSize: 0 } as const;
+/** An order as a saga step read it: with the outbox it had then. */
+type SagaRead = OrderRecord & { outbox?: OutboundEvent[] };
 const NEWEST = newestFirst<OrderRecord>('placedAt');
 const MAX_CONFLICTS = 20;
 /** Statements per bulk write: FerretDB 1.24 deadlocks on update commands of ~100 statements (see the outbox relay). */
@@ -42,10 +49,10 @@ export class OrdersRepository {
     return this.model.findById(id, HIDDEN).lean<OrderRecord>().exec();
   }
 
-  /** The orders among `ids` that exist, in one read. */
+  /** The orders among `ids` that exist, in one read, for a saga step (see `SAGA`). */
   findMany(ids: readonly string[]): Promise<OrderRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.model.find({ _id: { $in: [...new Set(ids)] } }, HIDDEN).lean<OrderRecord[]>().exec();
+    return this.model.find({ _id: { $in: [...new Set(ids)] } }, SAGA).lean<SagaRead[]>().exec();
   }
 
   /** A page of orders, newest first, matching every criterion given; see `Page`. */
@@ -71,7 +78,7 @@ export class OrdersRepository {
    */
   async transition(id: string, decide: (order: OrderRecord) => OrderChange | null | Promise<OrderChange | null>): Promise<boolean> {
     for (let i = 0; i < MAX_CONFLICTS; i++) {
-      const order = await this.findById(id);
+      const order = await this.model.findById(id, SAGA).lean<SagaRead>().exec();
       if (!order) return false;
       const change = await decide(order);
       if (!change) return false;
@@ -129,30 +136,60 @@ export class OrdersRepository {
    * Applies each change decided on its order if nobody wrote that order since it was read, in one
    * bulk write; answers which were applied. Each write leaves its own token in the order, so when
    * some lost their race one read tells which.
+   *
+   * The relay hears of the written orders that staged events with the outbox each now holds: the
+   * one read with the order, then the new events. Every write of an order is conditional on the
+   * revision it read and the relay's pulls only remove entries, so that is the outbox less what
+   * was pulled since (which the relay knows it published) — it need not read the order back.
    */
   async writeAll(changes: ReadonlyArray<{ order: OrderRecord; change: OrderChange }>): Promise<boolean[]> {
     if (changes.length === 0) return [];
     const now = new Date();
     const tokens = changes.map(() => randomUUID());
-    let modified = 0;
-    for (let i = 0; i < changes.length; i += BULK_CHUNK) {
-      const chunk = changes.slice(i, i + BULK_CHUNK);
-      const r = await this.model.bulkWrite(
-        chunk.map(({ order, change }, j) => ({
-          updateOne: {
-            filter: { _id: order._id, rev: order.rev },
-            update: withEvents<Order>({ $set: { ...change.set, updatedAt: now, writeToken: tokens[i + j] }, $inc: { rev: 1 } }, change.events) as never,
-          },
-        })),
-        { ordered: false },
-      );
-      modified += r.modifiedCount;
-      // A bulk write runs no update middleware: the relay hears of the staged events here.
-      const staged = chunk.filter((c) => c.change.events.length > 0).map((c) => c.order._id);
-      if (staged.length > 0) outboxSignal.emit('staged', this.model.collection.collectionName, staged);
+    // The chunks go at once: each statement locks only its own order in the store.
+    const chunks: number[] = [];
+    for (let i = 0; i < changes.length; i += BULK_CHUNK) chunks.push(i);
+    const settled = await Promise.allSettled(
+      chunks.map((i) =>
+        this.model.bulkWrite(
+          changes.slice(i, i + BULK_CHUNK).map(({ order, change }, j) => ({
+            updateOne: {
+              filter: { _id: order._id, rev: order.rev },
+              update: withEvents<Order>({ $set: { ...change.set, updatedAt: now, writeToken: tokens[i + j] }, $inc: { rev: 1 } }, change.events) as never,
+            },
+          })),
+          { ordered: false },
+        ),
+      ),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Some chunks may have been written: the relay reads those orders rather than wait for its scan.
+      const ids = changes.filter((c) => c.change.events.length > 0).map((c) => c.order._id);
+      if (ids.length > 0) outboxSignal.emit('staged', this.model.collection.collectionName, ids);
+      throw failed.reason;
     }
-    if (modified === changes.length) return changes.map(() => true);
-    const stored = new Map((await this.model.find({ _id: { $in: changes.map((c) => c.order._id) } }, { writeToken: 1 }).lean<Array<{ _id: string; writeToken?: string }>>().exec()).map((d) => [d._id, d.writeToken]));
-    return changes.map((c, i) => stored.get(c.order._id) === tokens[i]);
+    const modified = settled.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value.modifiedCount : 0), 0);
+    let written = changes.map(() => true);
+    if (modified !== changes.length) {
+      const stored = new Map(
+        (await this.model.find({ _id: { $in: changes.map((c) => c.order._id) } }, { writeToken: 1 }).lean<Array<{ _id: string; writeToken?: string }>>().exec()).map((d) => [d._id, d.writeToken]),
+      );
+      written = changes.map((c, i) => stored.get(c.order._id) === tokens[i]);
+    }
+    // A bulk write runs no update middleware: the relay hears of the staged events here.
+    const staged = changes.filter((c, i) => written[i] && c.change.events.length > 0);
+    if (staged.length > 0) {
+      outboxSignal.emit(
+        'staged',
+        this.model.collection.collectionName,
+        staged.map((c) => c.order._id),
+        staged.map(({ order, change }) => {
+          const before = (order as SagaRead).outbox;
+          return before ? [...before, ...storedEvents(this.model, change.events)] : undefined;
+        }),
+      );
+    }
+    return written;
   }
 }

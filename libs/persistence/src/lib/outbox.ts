@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Document, Schema, type UpdateQuery } from 'mongoose';
+import { Document, type Model, Schema, type UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
 
 /**
@@ -108,6 +108,16 @@ export function withEvents<T>(update: UpdateQuery<T>, events: OutboundEvent[]): 
     $push: { ...u['$push'], outbox: { $each: events } },
     $inc: { ...u['$inc'], outboxSize: events.length },
   } as UpdateQuery<T>;
+}
+
+/**
+ * Events as an update's `withEvents` stores them: cast by the aggregate's schema, as the update
+ * casts them (field order, types), so they are the very entries a `$pullAll` must match. What a
+ * write hands the relay with `outboxSignal` (an insert hands over its document's `toBSON()`).
+ */
+export function storedEvents<T extends OutboxFields>(model: Model<T>, events: OutboundEvent[]): OutboundEvent[] {
+  const doc = new model({ outbox: events }) as unknown as { toBSON(): { outbox: OutboundEvent[] } };
+  return doc.toBSON().outbox;
 }
 
 /** The outbox fields of a new aggregate document. */

@@ -20,7 +20,10 @@ import {
   type OutboxFields,
   OutboxRelay,
   OutboxRelayModule,
+  outboxSignal,
+  storedEvents,
   withApplied,
+  withEvents,
 } from '@firstmile/persistence';
 import { runEnv } from '../lib/infra';
 import { TopicProbe } from '../lib/topic-probe';
@@ -182,6 +185,27 @@ describe('transactional outbox and idempotent consumers on the real broker and s
     await new Promise((r) => setTimeout(r, 500)); // same key, same partition: a second copy would be here by now
     const published = probe.records.map((r) => r.headers['ce_id']).filter((ceId) => events.some((e) => e.id === ceId));
     expect(published).toEqual(events.map((e) => e.id));
+  });
+
+  it('publishes what an update handed over with the outbox it left, without reading it back, once and in order', async () => {
+    const id = `handed-${lotId}`;
+    const first = voided('handed 1');
+    // Staged by another process: no hint, so nothing is published until the update's.
+    await model().collection.insertOne({ _id: id as never, count: 0, ...initialOutbox([first]) });
+    const read = await model().findById(id, { outboxSize: 0 }).lean<Aggregate>();
+    const more = [voided('handed 2'), voided('handed 3')];
+    // A bulk write runs no middleware: the writer hands the outbox over itself (as OrdersRepository does).
+    await model().bulkWrite([{ updateOne: { filter: { _id: id }, update: withEvents<Aggregate>({ $inc: { count: 0 } }, more) as never } }]);
+    // The entries as the update stored them, field for field and in order: what a $pullAll must match.
+    const stored = (await model().collection.findOne({ _id: id as never }))?.['outbox'] as unknown[];
+    expect(JSON.stringify(stored.slice(1))).toBe(JSON.stringify(storedEvents(model(), more)));
+    outboxSignal.emit('staged', model().collection.collectionName, [id], [[...(read?.outbox ?? []), ...storedEvents(model(), more)]]);
+    await waitFor(async () => (await model().findById(id).lean())?.outboxSize === 0, { what: 'the handed-over outbox emptied' });
+    expect(await model().findById(id).lean()).toMatchObject({ outbox: [], outboxSize: 0 });
+    await probe.expect((r) => r.headers['ce_id'] === more[1].id, { what: 'the last event' });
+    await new Promise((r) => setTimeout(r, 500));
+    const published = probe.records.map((r) => r.headers['ce_id']).filter((ceId) => [first, ...more].some((e) => e.id === ceId));
+    expect(published).toEqual([first, ...more].map((e) => e.id));
   });
 
   it('publishes what a group commit inserted as its insertMany handed it over, also beside a refused duplicate', async () => {

@@ -109,6 +109,23 @@ describe('store conformance: single-document atomicity', () => {
     expect(docs).toEqual(ids.map((_id) => ({ _id, available: 0, taken: 40 })));
   });
 
+  it('applies racing multi-document statements by an _id list and single-document ones exactly, without deadlock', async () => {
+    // The outbox relay's shape: updateMany over a list of ids (overlapping lists, in any order)
+    // while each document takes its own conditional writes.
+    const c = fresh<{ _id: string; n: number; rev: number }>();
+    const ids = Array.from({ length: 40 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    await c.insertMany(ids.map((_id) => ({ _id, n: 0, rev: 0 })));
+    const lists = Array.from({ length: 30 }, (_, k) => ids.filter((_, i) => (i + k) % 3 !== 0).sort(() => (k % 2 ? 1 : -1)));
+    const singles = ids.flatMap((_id) => Array.from({ length: 5 }, () => ({ _id })));
+    const results = await Promise.all([
+      ...lists.map((list) => c.updateMany({ _id: { $in: list }, n: { $gte: 0 } }, { $inc: { n: 1 } })),
+      ...singles.map(({ _id }) => c.updateOne({ _id }, { $inc: { n: 1, rev: 1 } })),
+    ]);
+    expect(results.slice(0, lists.length).map((r) => r.modifiedCount)).toEqual(lists.map((l) => l.length));
+    const docs = await c.find({}).sort({ _id: 1 }).toArray();
+    expect(docs).toEqual(ids.map((_id) => ({ _id, n: lists.filter((l) => l.includes(_id)).length + 5, rev: 5 })));
+  });
+
   it('never deletes a document that a racing update has changed out of the delete filter', async () => {
     const c = fresh<{ _id: string; state: string }>();
     await c.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: `r${i}`, state: 'held' })));
