@@ -25,15 +25,19 @@ export class LotCooperativeView {
   @ApiProperty() name!: string;
 }
 
-export class GradingLotItem {
+/** What every view of a lot at grading shows. */
+abstract class GradingLotFacts {
   @ApiProperty({ example: 'LOT-7K3QH9WZ2M' }) lotId!: string;
   @ApiProperty({ enum: LOT_STATUSES }) status!: string;
   @ApiProperty({ example: 'apple' }) produce!: string;
   @ApiProperty({ example: 'Fuji' }) variety!: string;
   @ApiProperty() quantityKg!: number;
   @ApiProperty({ example: 'WH-LIXIAN-ORIGIN' }) originWarehouseId!: string;
-  @ApiProperty({ type: LotCooperativeView }) cooperative!: LotCooperativeView;
   @ApiProperty({ format: 'date-time' }) harvestedAt!: string;
+}
+
+export class GradingLotItem extends GradingLotFacts {
+  @ApiProperty({ type: LotCooperativeView }) cooperative!: LotCooperativeView;
   @ApiProperty({ format: 'date-time' }) receivedAt!: string;
 }
 
@@ -59,15 +63,8 @@ export class LotCooperativeFullView extends LotCooperativeView {
 }
 
 /** A lot at grading: pending with what has been measured, or graded with the result (GradingResultView's fields), or voided. */
-export class GradingStatusView {
-  @ApiProperty({ example: 'LOT-7K3QH9WZ2M' }) lotId!: string;
-  @ApiProperty({ enum: LOT_STATUSES }) status!: string;
-  @ApiProperty({ example: 'apple' }) produce!: string;
-  @ApiProperty({ example: 'Fuji' }) variety!: string;
-  @ApiProperty() quantityKg!: number;
-  @ApiProperty({ example: 'WH-LIXIAN-ORIGIN' }) originWarehouseId!: string;
+export class GradingStatusView extends GradingLotFacts {
   @ApiProperty({ type: LotCooperativeFullView }) cooperative!: LotCooperativeFullView;
-  @ApiProperty({ format: 'date-time' }) harvestedAt!: string;
   @ApiProperty({ example: 'GB/T 10651-2008' }) standard!: string;
   @ApiProperty({ type: MeasurementsView }) measurements!: MeasurementsView;
   @ApiPropertyOptional({ format: 'date-time' }) voidedAt?: string;
