@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import type { Collection, Db, Document } from 'mongodb';
+import type { Collection, Db, Document, MongoBulkWriteError } from 'mongodb';
 import { databaseName } from '@firstmile/persistence';
 import { runEnv } from '../lib/infra';
 import { queryPlan } from '../lib/query-plans';
@@ -124,6 +124,29 @@ describe('store conformance: single-document atomicity', () => {
     expect(results.slice(0, lists.length).map((r) => r.modifiedCount)).toEqual(lists.map((l) => l.length));
     const docs = await c.find({}).sort({ _id: 1 }).toArray();
     expect(docs).toEqual(ids.map((_id) => ({ _id, n: lists.filter((l) => l.includes(_id)).length + 5, rev: 5 })));
+  });
+
+  it('runs every statement of an unordered bulk write and reports a failed one at its own index; an ordered one stops there', async () => {
+    // The stock view's shape: conditional upserts by version. One position holds a newer version, so
+    // its upsert hits the _id; the statements after it must still run, and the error must name it.
+    type Position = { _id: string; version: number };
+    const upsert = (_id: string, version: number) => ({ updateOne: { filter: { _id, version: { $lt: version } }, update: { $set: { version } }, upsert: true } });
+    const statements = [upsert('a', 2), upsert('b', 3), upsert('c', 2), upsert('d', 1)];
+    for (const ordered of [false, true]) {
+      const c = fresh<Position>();
+      await c.insertMany([{ _id: 'a', version: 1 }, { _id: 'b', version: 5 }, { _id: 'c', version: 1 }]);
+      const failure = await c.bulkWrite(statements, { ordered }).then(
+        () => undefined,
+        (err: unknown) => err as MongoBulkWriteError,
+      );
+      expect(failure?.writeErrors).toEqual([expect.objectContaining({ index: 1, code: 11000 })]);
+      expect(await c.find({}).sort({ _id: 1 }).toArray()).toEqual(
+        ordered
+          ? [{ _id: 'a', version: 2 }, { _id: 'b', version: 5 }, { _id: 'c', version: 1 }]
+          : [{ _id: 'a', version: 2 }, { _id: 'b', version: 5 }, { _id: 'c', version: 2 }, { _id: 'd', version: 1 }],
+      );
+      if (!ordered) expect(failure?.result.upsertedIds).toEqual({ 3: 'd' });
+    }
   });
 
   it('never deletes a document that a racing update has changed out of the delete filter', async () => {
