@@ -41,6 +41,13 @@ export const SERVICES = [
  * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
  * prints a TimeoutNegativeWarning on stderr at every start — noise outside the JSON log.
  */
+/**
+ * How long a readiness probe may take. A connection the cluster primary handed to a worker that was
+ * killed meanwhile is never answered, and fetch's own limit (undici's headersTimeout) is 300 s: the
+ * chaos suite's "kill both replicas" fault once waited it out in full.
+ */
+const PROBE_TIMEOUT_MS = 3_000;
+
 export const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
 
 /** Compiles apps and libs to dist/ with swc (about a second). */
@@ -134,7 +141,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
           const exited = procs.get(s.name).child.exitCode;
           if (exited !== null) throw new Error(`${s.name} exited with ${exited} before it was ready; see ${path.join(dir, `${s.name}.log`)}`);
           try {
-            const res = await fetch(url(s, '/health/ready'));
+            const res = await fetch(url(s, '/health/ready'), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
             // With replicas, ready once every worker serves (the answer says how many do).
             const workers = res.status === 200 ? (await res.json().catch(() => ({}))).details?.replicas : undefined;
             if (res.status === 200 && (!workers || workers.listening >= workers.wanted)) break;
@@ -170,7 +177,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         if (!pids.some(alive)) {
-          const res = await fetch(url(s, '/health/ready')).catch(() => null);
+          const res = await fetch(url(s, '/health/ready'), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).catch(() => null);
           const workers = res?.status === 200 ? (await res.json().catch(() => ({}))).details?.replicas : undefined;
           // No answer at all (every worker gone) or fewer listening: the loss is seen.
           if (!workers || workers.listening < workers.wanted) break;
