@@ -814,7 +814,12 @@ describe('order-routing on the real broker and store', () => {
         // An order for more than the network holds, judged while the view was still catching up
         // with the burst, waits until it has caught up, then is refused.
         const refused = t.byStatus['rejected'] === Math.floor(n / 100);
-        return !t.byStatus['received'] && refused && subLots.every((k) => warehouse.reservedGrams(k) === (t.routedGrams.get(k) ?? 0)) ? t : undefined;
+        const apart = subLots.filter((k) => warehouse.reservedGrams(k) !== (t.routedGrams.get(k) ?? 0));
+        if (!t.byStatus['received'] && refused && apart.length === 0) return t;
+        // What is still apart, for the timeout's message.
+        throw new Error(
+          `${JSON.stringify(t.byStatus)}; ` + apart.map((k) => `${k}: warehouse holds ${warehouse.reservedGrams(k)} g, routed ${t.routedGrams.get(k) ?? 0} g`).join('; '),
+        );
       },
       { timeoutMs: 60_000, intervalMs: 1000, what: 'warehouse reservations equal routed allocations' },
     );
