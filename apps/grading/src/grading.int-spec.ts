@@ -75,8 +75,7 @@ describe('grading service', () => {
 
   beforeAll(async () => {
     app = await startApp(createApp);
-    producer = TopicProbe.kafka().producer();
-    await producer.connect();
+    producer = await TopicProbe.producer();
     probe = await new TopicProbe().start([Topics.gradingLots]);
   });
 

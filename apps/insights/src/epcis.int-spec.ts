@@ -59,8 +59,7 @@ describe('insights: EPCIS 2.0 from the topics', () => {
   beforeAll(async () => {
     // Retries long enough that events read before the facts they need (another topic) wait for them.
     app = await startApp(createApp, { KAFKA_RETRY_DELAYS_MS: '300,1500,5000' });
-    producer = TopicProbe.kafka().producer();
-    await producer.connect();
+    producer = await TopicProbe.producer();
   });
 
   afterAll(async () => {

@@ -126,8 +126,7 @@ describe('insights: settlements and county figures from the topics', () => {
 
   beforeAll(async () => {
     app = await startApp(createApp);
-    producer = TopicProbe.kafka().producer();
-    await producer.connect();
+    producer = await TopicProbe.producer();
   });
 
   afterAll(async () => {

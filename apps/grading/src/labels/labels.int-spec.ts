@@ -30,8 +30,7 @@ describe('box labels', () => {
 
   beforeAll(async () => {
     app = await startApp(createApp);
-    producer = TopicProbe.kafka().producer();
-    await producer.connect();
+    producer = await TopicProbe.producer();
     const lot: LotLoggedV1 = {
       lotId: `LOT-${randomUUID().slice(0, 8).toUpperCase()}`,
       cooperative: { id: 'COOP-L1', name: 'Label Test Cooperative', county: 'CN-GS-LIXIAN', province: 'Gansu' },

@@ -16,8 +16,7 @@ describe('GET /v1/lots: what a grading line has to grade', () => {
 
   beforeAll(async () => {
     app = await startApp(createApp);
-    producer = TopicProbe.kafka().producer();
-    await producer.connect();
+    producer = await TopicProbe.producer();
   });
 
   afterAll(async () => {
