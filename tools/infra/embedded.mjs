@@ -538,31 +538,43 @@ function ferretdbSourceHash() {
  * @param {{ cacheDir: string, env: NodeJS.ProcessEnv, log: Log }} opts
  */
 async function preparePatchedFerretdb({ cacheDir, env, log }) {
+  const srcRoot = path.join(cacheDir, 'src');
+  const patched = path.join(srcRoot, `ferretdb-${FERRETDB_VERSION}-patched`);
+  await patchedFerretdbSource(patched, { env, log });
+  const modfile = path.join(srcRoot, 'ferretdb.go.mod');
+  const goMod = await fsp.readFile(path.join(FERRETDB_SRC, 'go.mod'), 'utf8');
+  await fsp.writeFile(modfile, `${goMod.trimEnd()}\n\nreplace ${FERRETDB_MODULE} => ${patched}\n`);
+  await fsp.copyFile(path.join(FERRETDB_SRC, 'go.sum'), modfile.replace(/\.mod$/, '.sum'));
+  return modfile;
+}
+
+/**
+ * Writes to `dir` (replaced) the FerretDB module from the Go module cache (downloaded through the
+ * proxy if needed) with infra/ferretdb/patches/*.patch applied: what the build compiles, and where
+ * the module's own Go tests of the patched packages run (ferretdb-patches.int-spec.ts).
+ * @param {string} dir
+ * @param {{ env?: NodeJS.ProcessEnv, log?: Log }} [opts]
+ */
+export async function patchedFerretdbSource(dir, { env = process.env, log = () => {} } = {}) {
   const { stdout } = await runToCompletion(
     'go',
     ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
     { cwd: FERRETDB_SRC, env },
   );
   const moduleDir = JSON.parse(stdout).Dir;
-  const srcRoot = path.join(cacheDir, 'src');
-  const patched = path.join(srcRoot, `ferretdb-${FERRETDB_VERSION}-patched`);
-  await fsp.rm(patched, { recursive: true, force: true });
-  await fsp.mkdir(srcRoot, { recursive: true });
-  await fsp.cp(moduleDir, patched, { recursive: true });
-  await runToCompletion('chmod', ['-R', 'u+w', patched], { cwd: srcRoot });
+  const parent = path.dirname(dir);
+  await fsp.rm(dir, { recursive: true, force: true });
+  await fsp.mkdir(parent, { recursive: true });
+  await fsp.cp(moduleDir, dir, { recursive: true });
+  await runToCompletion('chmod', ['-R', 'u+w', dir], { cwd: parent });
   for (const patch of ferretdbPatchFiles()) {
     // The ceiling keeps git from treating the copy as part of this repository.
     await runToCompletion('git', ['apply', patch], {
-      cwd: patched,
-      env: { ...process.env, GIT_CEILING_DIRECTORIES: srcRoot },
+      cwd: dir,
+      env: { ...process.env, GIT_CEILING_DIRECTORIES: parent },
     });
     log(`[infra]   applied ${path.relative(REPO_ROOT, patch)}`);
   }
-  const modfile = path.join(srcRoot, 'ferretdb.go.mod');
-  const goMod = await fsp.readFile(path.join(FERRETDB_SRC, 'go.mod'), 'utf8');
-  await fsp.writeFile(modfile, `${goMod.trimEnd()}\n\nreplace ${FERRETDB_MODULE} => ${patched}\n`);
-  await fsp.copyFile(path.join(FERRETDB_SRC, 'go.sum'), modfile.replace(/\.mod$/, '.sum'));
-  return modfile;
 }
 
 /** @param {string} cacheDir */

@@ -1,0 +1,80 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../lib/infra';
+
+/**
+ * The embedded store is FerretDB 1.24 with infra/ferretdb/patches applied. The store conformance
+ * suite holds the built binary to MongoDB's behaviour; this runs the module's own Go tests of the
+ * packages the patches change (the upstream tests, and the patches' own, such as the decoder's
+ * equivalence test of 0007), so a patch that breaks what it does not mean to is seen here.
+ */
+const PACKAGES = ['./internal/handler/...', './internal/backends/sqlite/...'];
+/**
+ * As the binary is built (tools/infra/embedded.mjs), so the compiled dependencies are reused; but not
+ * `ferretdb_no_postgresql`: the module's test helpers do not compile without PostgreSQL's logger.
+ */
+const FLAGS = ['-trimpath'];
+
+function hasGo(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Where containers run the tests, the store is MongoDB and Go may be absent: nothing of FerretDB's is used then.
+const withGo = hasGo() ? it : it.skip;
+
+describe('FerretDB patches: the module’s own Go tests of what they change', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'firstmile-ferretdb-src-'));
+    if (!hasGo()) return;
+    // tools/infra/embedded.mjs is an ES module, which jest's CommonJS runtime cannot load: a node of its own does.
+    const embeddedUrl = pathToFileURL(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')).href;
+    await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { patchedFerretdbSource } = await import(${JSON.stringify(embeddedUrl)}); await patchedFerretdbSource(${JSON.stringify(path.join(dir, 'ferretdb'))});`,
+    ]);
+    // FerretDB's release build generates it (`task gen-version`); the version package panics without it.
+    writeFileSync(path.join(dir, 'ferretdb', 'build', 'version', 'version.txt'), 'v1.24.2\n');
+    // The module's test helpers find its root by a `.git` above the working directory.
+    mkdirSync(path.join(dir, 'ferretdb', '.git'));
+  }, 300_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  withGo(
+    'pass in the patched module',
+    async () => {
+      const { stdout } = await promisify(execFile)('go', ['test', ...FLAGS, '-count=1', ...PACKAGES], {
+        cwd: path.join(dir, 'ferretdb'),
+        env: { ...process.env, CGO_ENABLED: '0' },
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+        const failed = `${err.stdout ?? ''}${err.stderr ?? ''}`
+          .split('\n')
+          .filter((l) => /^(--- FAIL|FAIL|panic|\s+Error)/.test(l));
+        throw new Error(`go test failed:\n${failed.slice(0, 40).join('\n') || err.message}`);
+      });
+      const passed = stdout.split('\n').filter((l) => l.startsWith('ok '));
+      // The patched packages themselves, not only something: each must have run its tests.
+      for (const pkg of [
+        'internal/handler/sjson',
+        'internal/handler',
+        'internal/backends/sqlite',
+        'internal/backends/sqlite/metadata',
+      ])
+        expect(passed.some((l) => l.split(/\s+/)[1] === `github.com/FerretDB/FerretDB/${pkg}`)).toBe(true);
+    },
+    600_000,
+  );
+});
