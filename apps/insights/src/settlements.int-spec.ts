@@ -93,11 +93,14 @@ function season() {
   const events: OutboundEvent[] = [
     // Sales first: the streams are read independently, so the ledger must not care about the order.
     routed('O1', 'livestream', 'Hangzhou', at(5), [alloc('R1', S1P, 'H1', 100, 1880), alloc('R2', S2P, 'H1', 50, 1200)]),
+    // Published twice (a relay handover can do that; same batch here): counted once.
+    routed('O1', 'livestream', 'Hangzhou', at(5), [alloc('R1', S1P, 'H1', 100, 1880), alloc('R2', S2P, 'H1', 50, 1200)]),
     routed('O2', 'wholesale', "Xi'an", at(3), [alloc('R3', S1A, 'H2', 200, 660)]),
     routed('O3', 'retail', 'Beijing', undefined, [alloc('R4', S1P, 'H3', 10, 1400)]),
     routed('O4', 'marketplace', 'Hangzhou', undefined, [alloc('R5', S2B, 'H4', 20, 520)]),
     routed('O5', 'marketplace', 'Guangzhou', undefined, [alloc('R6', S2B, 'H5', 30.5, null)]),
     ev('firstmile.orders.order.cancelled.v1', { orderId: `O4-${x}`, buyerId: 'BUYER-T', at: at(2, 3) }),
+    created('H1', 'O1', [[S1P, 100], [S2P, 50]]),
     created('H1', 'O1', [[S1P, 100], [S2P, 50]]),
     created('H2', 'O2', [[S1A, 200]]),
     created('H3', 'O3', [[S1P, 10]]),

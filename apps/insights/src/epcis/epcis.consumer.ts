@@ -58,9 +58,10 @@ export class EpcisConsumer {
     return this.epcis.onStockDispatched(e, ctx);
   }
 
-  @OnEvent(ShipmentCreatedV1.type)
-  onShipmentCreated(e: ShipmentCreatedV1) {
-    return this.epcis.onShipmentCreated(e);
+  /** A batch of new shipments (a live-stream burst makes hundreds a second), remembered together. */
+  @OnEvents(ShipmentCreatedV1.type)
+  onShipmentsCreated(batch: Array<Delivery<ShipmentCreatedV1>>) {
+    return this.epcis.onShipmentsCreated(batch.map((d) => d.event));
   }
 
   @OnEvent(ShipmentStatusChangedV1.type)

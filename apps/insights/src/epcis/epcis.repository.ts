@@ -43,8 +43,8 @@ export class EpcisRepository {
     return insertOnce(this.subLots, facts);
   }
 
-  rememberShipment(fact: ShipmentFact): Promise<void> {
-    return insertOnce(this.shipments, [fact]);
+  rememberShipments(facts: ShipmentFact[]): Promise<void> {
+    return insertOnce(this.shipments, facts);
   }
 
   async lotsById(ids: string[]): Promise<Map<string, LotFact>> {

@@ -109,11 +109,10 @@ export class EpcisService {
     );
   }
 
-  async onShipmentCreated(e: ShipmentCreatedV1): Promise<void> {
-    await this.repo.rememberShipment({
-      _id: e.shipmentId,
-      items: e.items.map((i) => ({ subLotId: i.subLotId, quantityKg: i.quantityKg })),
-    });
+  async onShipmentsCreated(events: readonly ShipmentCreatedV1[]): Promise<void> {
+    await this.repo.rememberShipments(
+      events.map((e) => ({ _id: e.shipmentId, items: e.items.map((i) => ({ subLotId: i.subLotId, quantityKg: i.quantityKg })) })),
+    );
   }
 
   async onShipmentStatusChanged(e: ShipmentStatusChangedV1, ctx: EventContext): Promise<void> {

@@ -26,8 +26,8 @@ export class LedgerConsumer {
    * It throws rather than answering failures one by one: beside another handler, only a throw counts.
    */
   @OnEvents(LotLoggedV1.type)
-  async onLotsLogged(batch: Array<Delivery<LotLoggedV1>>): Promise<void> {
-    for (const d of batch) await this.ledger.onLotLogged(d.event);
+  onLotsLogged(batch: Array<Delivery<LotLoggedV1>>): Promise<void> {
+    return this.ledger.onLotsLogged(batch.map((d) => d.event));
   }
 
   @OnEvent(LotVoidedV1.type)
@@ -40,9 +40,10 @@ export class LedgerConsumer {
     return this.ledger.onLotGraded(e);
   }
 
-  @OnEvent(OrderRoutedV1.type)
-  onOrderRouted(e: OrderRoutedV1) {
-    return this.ledger.onOrderRouted(e);
+  /** A batch: a live-stream burst routes hundreds of orders a second, each one upsert per allocation. */
+  @OnEvents(OrderRoutedV1.type)
+  onOrdersRouted(batch: Array<Delivery<OrderRoutedV1>>): Promise<void> {
+    return this.ledger.onOrdersRouted(batch.map((d) => d.event));
   }
 
   @OnEvent(OrderCancelledV1.type)

@@ -36,6 +36,11 @@ export class LedgerRepository {
     await this.lots.updateOne({ _id: id }, { $set: set }, { upsert: true }).exec();
   }
 
+  /** Several lots' fields at once (one `$set` upsert each, one bulk write). */
+  async setLots(docs: Array<Pick<LedgerLot, '_id'> & Partial<LedgerLot>>): Promise<void> {
+    await this.upsertAll(this.lots as unknown as Model<Pick<LedgerLot, '_id'>>, docs);
+  }
+
   async putSubLots(docs: LedgerSubLot[]): Promise<void> {
     await this.upsertAll(this.subLots, docs);
   }

@@ -34,8 +34,14 @@ export class LedgerService {
 
   // ---- from the events ----
 
-  onLotLogged(e: LotLoggedV1): Promise<void> {
-    return this.repo.setLot(e.lotId, {
+  /** One upsert per lot, all in one bulk write; a lot logged twice in the batch is written once. */
+  onLotsLogged(events: readonly LotLoggedV1[]): Promise<void> {
+    return this.repo.setLots([...new Map(events.map((e) => [e.lotId, this.loggedLot(e)])).values()]);
+  }
+
+  private loggedLot(e: LotLoggedV1): Pick<LedgerLot, '_id'> & Partial<LedgerLot> {
+    return {
+      _id: e.lotId,
       cooperativeId: e.cooperative.id,
       cooperativeName: e.cooperative.name,
       county: e.cooperative.county,
@@ -45,7 +51,7 @@ export class LedgerService {
       produce: e.produce,
       harvestedAt: new Date(e.harvestedAt),
       grams: gramsOf(e.quantityKg),
-    });
+    };
   }
 
   onLotVoided(e: LotVoidedV1): Promise<void> {
@@ -60,22 +66,26 @@ export class LedgerService {
     await this.repo.setLot(e.lotId, { cooperativeId: e.cooperativeId, produce: e.produce, gradedAt: new Date(e.gradedAt), cullGrams: gramsOf(e.cullKg) });
   }
 
-  onOrderRouted(e: OrderRoutedV1): Promise<void> {
-    return this.repo.putAllocations(
-      e.allocations.map((a) => ({
-        _id: a.reservationId,
-        orderId: e.orderId,
-        shipmentId: a.shipmentId,
-        subLotId: a.subLotId,
-        grams: gramsOf(a.quantityKg),
-        unitPriceFen: a.unitPriceFen ?? null,
-        amountFen: a.amountFen ?? null,
-        channel: e.channel ?? null,
-        city: e.destination.city,
-        ...(e.deliverBy ? { deliverBy: new Date(e.deliverBy) } : {}),
-        routedAt: new Date(e.routedAt),
-      })),
-    );
+  /** One upsert per allocation, all in one bulk write; an allocation named twice is written as last routed. */
+  onOrdersRouted(events: readonly OrderRoutedV1[]): Promise<void> {
+    const latest = new Map(events.flatMap((e) => this.allocationsOf(e)).map((a) => [a._id, a]));
+    return this.repo.putAllocations([...latest.values()]);
+  }
+
+  private allocationsOf(e: OrderRoutedV1): LedgerAllocation[] {
+    return e.allocations.map((a) => ({
+      _id: a.reservationId,
+      orderId: e.orderId,
+      shipmentId: a.shipmentId,
+      subLotId: a.subLotId,
+      grams: gramsOf(a.quantityKg),
+      unitPriceFen: a.unitPriceFen ?? null,
+      amountFen: a.amountFen ?? null,
+      channel: e.channel ?? null,
+      city: e.destination.city,
+      ...(e.deliverBy ? { deliverBy: new Date(e.deliverBy) } : {}),
+      routedAt: new Date(e.routedAt),
+    }));
   }
 
   onOrderCancelled(e: OrderCancelledV1): Promise<void> {
