@@ -1,5 +1,5 @@
 /**
- * Firstmile's own figures, measured against the four services running as real processes (the way
+ * Firstmile's own figures, measured against the five services running as real processes (the way
  * `npm start` runs them). Everything the loads need is seeded through the public HTTP APIs.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,13 +22,15 @@ import {
 } from './lib';
 import type { Results } from './results';
 
-export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing';
+export type ServiceName = 'harvest-intake' | 'grading' | 'warehouse' | 'order-routing' | 'insights';
 
 export interface StackHandle {
-  /** insights is started with the others (npm start's five services) and read only for its lag. */
-  url(service: ServiceName | 'insights', path?: string): string;
-  pid(service: ServiceName): number | undefined;
+  url(service: ServiceName, path?: string): string;
+  pid(service: ServiceName | 'console'): number | undefined;
 }
+
+/** npm start's five services: every one's store commands count in the per-order and per-lot budgets. */
+export const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing', 'insights'];
 
 const WAREHOUSE = 'WH-LIXIAN-ORIGIN';
 const COUNTY = 'CN-GS-LIXIAN';
@@ -413,7 +415,11 @@ async function readOrders(
   return ok;
 }
 
-const SERVICES: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
+/**
+ * The services an order or a lot passes through on its way; insights, which follows every topic for
+ * the ledger and EPCIS, is watched apart (its lag during the burst, `watchInsightsLag`).
+ */
+const PIPELINE: readonly ServiceName[] = ['harvest-intake', 'grading', 'warehouse', 'order-routing'];
 const gaugeSum = (text: string, name: string) =>
   text
     .split('\n')
@@ -428,7 +434,7 @@ async function pipelineAtRest(stack: StackHandle, timeoutMs: number): Promise<nu
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     let busy = 0;
-    for (const service of SERVICES) {
+    for (const service of PIPELINE) {
       const res = await fetch(stack.url(service, '/metrics')).catch(() => undefined);
       if (!res?.ok) {
         busy++;
@@ -685,7 +691,7 @@ export async function ordersLoad(
     const burst = cfg.quick ? 150 : Number(process.env['BENCH_ORDERS'] ?? 3000);
     const eventsBefore = await eventsWritten(kafka);
     const ordersBefore = await eventsWritten(kafka, ['orders']);
-    const timedBefore = await timings(stack, ['order-routing', 'warehouse']);
+    const timedBefore = await timings(stack, SERVICES);
     const lagWatch = watchInsightsLag(stack);
     const t0 = performance.now();
     const placed = await placeOrders(cfg, stack, s.buyerToken, { amount: burst });
@@ -696,7 +702,7 @@ export async function ordersLoad(
     });
     const d = await drained(kafka, ordersBefore, placed.ids.length, 150_000);
     const drainS = (performance.now() - t0) / 1000;
-    timeRows(timedBefore, await timings(stack, ['order-routing', 'warehouse']), placed.ids.length, results);
+    timeRows(timedBefore, await timings(stack, SERVICES), placed.ids.length, results);
     const eventsDelta = (await eventsWritten(kafka)) - eventsBefore;
     const views = await readOrders(stack, s.buyerToken, placed.ids);
     const routed = views.filter((v) => v.status === 'routed' && v.placedAt && v.routedAt);
@@ -734,7 +740,7 @@ export async function ordersLoad(
     const lag = await lagWatch.stop();
     const lagDetail = `${lag.samples} samples, one a second, from the burst's first order; caught up ${
       caughtUp === undefined ? 'not within 30 s' : `${(caughtUp / 1000).toFixed(1)} s`
-    } after the four services were at rest (retry groups aside)`;
+    } after the four pipeline services were at rest (retry groups aside)`;
     results.set({
       key: 'firstmile.insights.lag',
       section: 'Firstmile',
