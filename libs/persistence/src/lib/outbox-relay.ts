@@ -148,7 +148,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Publishes what the hinted documents hold; every `pollMs` (and after a write that named no
-   * document) it scans the collections instead, for what other processes, or this one before a
+   * document) it scans the collections as well, for what other processes, or this one before a
    * restart, staged. A scan reads the whole collection on FerretDB, where only `_id` is indexed,
    * so the hints keep a busy relay's cost proportional to what it publishes. A new document's
    * events are published as its insert handed them over: they are the first of its outbox, so
@@ -163,27 +163,30 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (const model of this.models) {
       const hinted = this.hinted.get(model.collection.collectionName);
       this.hinted.delete(model.collection.collectionName);
-      let docs: PendingDoc[];
+      if (!scan && !hinted?.size) continue;
+      const docs: PendingDoc[] = [];
       let full = false;
+      // Inserts handed over their outbox: only the others are read back.
+      const ids: unknown[] = [];
+      for (const [_id, outbox] of hinted ?? []) {
+        if (outbox) docs.push({ _id, outbox });
+        else ids.push(_id);
+      }
+      // One read per chunk, not one per document. The filter names only the ids: with
+      // `outboxSize > 0` beside them SQLite may walk every pending document of the `{outboxSize}`
+      // index instead; one whose outbox was emptied meanwhile is dropped here.
+      for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+        const found = await model.find({ _id: { $in: ids.slice(i, i + FETCH_CHUNK) } }, { outbox: 1 }).lean<PendingDoc[]>();
+        for (const d of found) if (d.outbox?.length) docs.push(d);
+      }
+      // The hints are published whether or not this pass scans too: a scan reads only `batchSize`
+      // documents, and in a burst those can all be documents whose pulls are still on their way,
+      // so a hint left to the scan waited for the next one (OUTBOX_POLL_MS, 5 s) or longer.
       if (scan) {
-        docs = await model.find({ outboxSize: { $gt: 0 } }, { outbox: 1 }).limit(this.options.batchSize).lean<PendingDoc[]>();
-        full = docs.length === this.options.batchSize;
-      } else {
-        if (!hinted?.size) continue;
-        // Inserts handed over their outbox: only the others are read back.
-        docs = [];
-        const ids: unknown[] = [];
-        for (const [_id, outbox] of hinted) {
-          if (outbox) docs.push({ _id, outbox });
-          else ids.push(_id);
-        }
-        // One read per chunk, not one per document. The filter names only the ids: with
-        // `outboxSize > 0` beside them SQLite may walk every pending document of the `{outboxSize}`
-        // index instead; one whose outbox was emptied meanwhile is dropped here.
-        for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
-          const found = await model.find({ _id: { $in: ids.slice(i, i + FETCH_CHUNK) } }, { outbox: 1 }).lean<PendingDoc[]>();
-          for (const d of found) if (d.outbox?.length) docs.push(d);
-        }
+        const scanned = await model.find({ outboxSize: { $gt: 0 } }, { outbox: 1 }).limit(this.options.batchSize).lean<PendingDoc[]>();
+        full = scanned.length === this.options.batchSize;
+        const known = new Set(docs.map((d) => String(d._id)));
+        for (const d of scanned) if (!known.has(String(d._id))) docs.push(d);
       }
       // What an earlier pass published is only waiting for its pull.
       const fresh = docs
