@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../lib/infra';
  * packages the patches change (the upstream tests, and the patches' own, such as the decoder's
  * equivalence test of 0007), so a patch that breaks what it does not mean to is seen here.
  */
-const PACKAGES = ['./internal/handler/...', './internal/backends/sqlite/...'];
+const PACKAGES = ['./internal/handler/...', './internal/backends/sqlite/...', './internal/util/...'];
 /**
  * As the binary is built (tools/infra/embedded.mjs), so the compiled dependencies are reused; but not
  * `ferretdb_no_postgresql`: the module's test helpers do not compile without PostgreSQL's logger.
