@@ -19,14 +19,14 @@ import { ProvenanceService } from './provenance.service';
 export class ProvenanceConsumer {
   constructor(private readonly provenance: ProvenanceService) {}
 
-  @OnEvent(LotGradedV1.type)
-  onGraded(event: LotGradedV1) {
-    return this.provenance.onGraded(event);
+  @OnEvents(LotGradedV1.type)
+  onGraded(batch: Array<Delivery<LotGradedV1>>) {
+    return this.provenance.onGraded(batch.map((d) => d.event));
   }
 
-  @OnEvent(StockReceivedV1.type)
-  onStockReceived(event: StockReceivedV1) {
-    return this.provenance.onStockReceived(event);
+  @OnEvents(StockReceivedV1.type)
+  onStockReceived(batch: Array<Delivery<StockReceivedV1>>) {
+    return this.provenance.onStockReceived(batch.map((d) => d.event));
   }
 
   @OnEvent(TransferDispatchedV1.type)

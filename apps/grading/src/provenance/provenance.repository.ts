@@ -44,8 +44,10 @@ export class ProvenanceRepository {
   }
 
   /** Idempotent by nature: setting the same gradedAt twice changes nothing. */
-  async confirm(traceCodes: string[], gradedAt: Date): Promise<void> {
-    await this.model.updateMany({ _id: { $in: traceCodes } }, { $set: { gradedAt } });
+  /** Marks each lot's trace codes graded at its time: one statement per lot, one bulk write. */
+  async confirm(lots: ReadonlyArray<{ traceCodes: string[]; gradedAt: Date }>): Promise<void> {
+    const ops = lots.filter((l) => l.traceCodes.length > 0).map(({ traceCodes, gradedAt }) => ({ updateMany: { filter: { _id: { $in: traceCodes } }, update: { $set: { gradedAt } } } }));
+    if (ops.length > 0) await this.model.bulkWrite(ops as never, { ordered: false });
   }
 
   /** Inserts steps; ones already there (same trace code and key) are skipped. */

@@ -127,16 +127,19 @@ export class ProvenanceService {
     };
   }
 
-  onGraded(e: LotGradedV1): Promise<void> {
-    return this.repo.confirm(
-      e.subLots.map((s) => s.traceCode),
-      new Date(e.gradedAt),
-    );
+  /** A batch of graded lots: their trace codes confirmed in one write. */
+  onGraded(batch: readonly LotGradedV1[]): Promise<void> {
+    return this.repo.confirm(batch.map((e) => ({ traceCodes: e.subLots.map((s) => s.traceCode), gradedAt: new Date(e.gradedAt) })));
   }
 
-  onStockReceived(e: StockReceivedV1): Promise<void> {
-    const key = e.via === 'transfer' && e.transferId ? `received:${e.transferId}` : `received:${e.warehouseId}:grading`;
-    return this.repo.addSteps([this.step(e, key, 'received', e.receivedAt, warehousePlace(e.warehouseId, e.warehouseLocation))]);
+  /** A batch of arrivals: their steps in one insert. */
+  onStockReceived(batch: readonly StockReceivedV1[]): Promise<void> {
+    return this.repo.addSteps(
+      batch.map((e) => {
+        const key = e.via === 'transfer' && e.transferId ? `received:${e.transferId}` : `received:${e.warehouseId}:grading`;
+        return this.step(e, key, 'received', e.receivedAt, warehousePlace(e.warehouseId, e.warehouseLocation));
+      }),
+    );
   }
 
   onTransferDispatched(e: TransferDispatchedV1): Promise<void> {

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { StockReceivedV1, TransferDispatchedV1, TransferReceivedV1 } from '@firstmile/contracts';
-import { OnEvent } from '@firstmile/messaging';
+import { type Delivery, OnEvent, OnEvents } from '@firstmile/messaging';
 import { StockViewService } from './stock-view.service';
 
 /**
@@ -12,9 +12,10 @@ import { StockViewService } from './stock-view.service';
 export class StockViewConsumer {
   constructor(private readonly stock: StockViewService) {}
 
-  @OnEvent(StockReceivedV1.type)
-  onReceived(e: StockReceivedV1) {
-    return this.stock.arrived(e);
+  /** A batch: graded lots bring a sub-lot each a moment, and a busy season many a second. */
+  @OnEvents(StockReceivedV1.type)
+  onReceived(batch: Array<Delivery<StockReceivedV1>>) {
+    return this.stock.arrivedAll(batch.map((d) => d.event));
   }
 
   @OnEvent(TransferDispatchedV1.type)

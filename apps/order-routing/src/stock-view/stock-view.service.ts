@@ -44,6 +44,12 @@ export class StockViewService {
     this.arrivals.next(item.produce);
   }
 
+  /** Several arrivals in one write; each produce that got stock is announced once. */
+  async arrivedAll(items: readonly StockItem[], now = new Date()): Promise<void> {
+    await this.stock.applyAll(items, now);
+    for (const produce of new Set(items.map((i) => i.produce))) this.arrivals.next(produce);
+  }
+
   /** The warehouse reserved: its figures now include the reservations, so this process's holds go. */
   async reserved(events: readonly StockReservedV1[], now = new Date()): Promise<void> {
     await this.stock.applyAll(events, now);

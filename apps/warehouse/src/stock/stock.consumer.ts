@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { ConfirmReservationV1, LotGradedV1, ReleaseReservationV1, ReserveStockV1 } from '@firstmile/contracts';
-import { type Delivery, type EventContext, failuresOf, OnEvent, OnEvents } from '@firstmile/messaging';
+import { type BatchFailures, type Delivery, failuresOf, OnEvents } from '@firstmile/messaging';
 import { StockService } from './stock.service';
 
 /**
@@ -11,9 +11,11 @@ import { StockService } from './stock.service';
 export class StockConsumer {
   constructor(private readonly stock: StockService) {}
 
-  @OnEvent(LotGradedV1.type)
-  onGraded(event: LotGradedV1, ctx: EventContext) {
-    return this.stock.receiveGraded(event, ctx.eventId);
+  /** A batch of graded lots: their sub-lots' positions created together (see `StockService.receiveGradedAll`). */
+  @OnEvents(LotGradedV1.type)
+  async onGraded(batch: Array<Delivery<LotGradedV1>>): Promise<BatchFailures<LotGradedV1>> {
+    const failed = await this.stock.receiveGradedAll(batch.map((d) => ({ command: d.event, ctx: d.ctx, eventId: d.ctx.eventId })));
+    return new Map([...failed].map(([i, err]) => [batch[i], err]));
   }
 
   @OnEvents(ReserveStockV1.type)

@@ -64,6 +64,42 @@ export class StockRepository {
     return true;
   }
 
+  /**
+   * `insert` for many new positions: created in one insert per chunk, then the ones this call
+   * created are settled together (their ledger entries in one insert, their marks in one bulk write).
+   * One that exists already was created by an earlier delivery, which settled it (or the sweep
+   * does). Returns the ids this call created.
+   */
+  async insertAll(items: ReadonlyArray<{ position: PositionRecord & { appliedEvents: string[] }; writes: PendingWrites; events: OutboundEvent[] }>): Promise<Set<string>> {
+    const docs = items.map(({ position, writes, events }) => {
+      const pending = hasWrites(writes) ? { [pendingKey(position.version)]: writes } : {};
+      return { ...position, pending, pendingCount: Object.keys(pending).length, ...initialOutbox(events) };
+    });
+    const created = new Set<string>();
+    for (let i = 0; i < docs.length; i += BULK_CHUNK) {
+      const part = docs.slice(i, i + BULK_CHUNK);
+      let existing = new Set<number>();
+      try {
+        await this.positions.insertMany(part as never, { ordered: false });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        existing = new Set(duplicateIndexes(err));
+      }
+      part.forEach((d, j) => existing.has(j) || created.add(d._id));
+    }
+    const fresh = docs.filter((d) => created.has(d._id));
+    await this.writeAll(fresh.map((d) => d.pending));
+    await this.bulk(
+      this.positions,
+      fresh.flatMap((d) =>
+        Object.keys(d.pending).map((k) => ({
+          updateOne: { filter: { _id: d._id, [`pending.${k}`]: { $exists: true } }, update: { $unset: { [`pending.${k}`]: '' }, $inc: { pendingCount: -1 } } },
+        })),
+      ),
+    );
+    return created;
+  }
+
   /** Runs read-decide-write work on one position with no other writer of it in this process. */
   exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(id, work);
@@ -135,10 +171,20 @@ export class StockRepository {
    * replica settled the position and wrote a newer state changes nothing. Call under `exclusive`.
    */
   async write(pending: PositionRecord['pending']): Promise<void> {
-    const keys = Object.keys(pending).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
-    if (keys.length === 0) return;
+    await this.writeAll([pending]);
+  }
+
+  /** `write` for several positions' changes at once: one insert or bulk write per kind of document. */
+  private async writeAll(pendings: ReadonlyArray<PositionRecord['pending']>): Promise<void> {
     const latest = new Map<string, PendingWrites['reservations'][number]>();
-    for (const k of keys) for (const r of pending[k].reservations) latest.set(r._id, r);
+    const entries: PendingWrites['entries'] = [];
+    for (const pending of pendings) {
+      for (const k of Object.keys(pending).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))) {
+        for (const r of pending[k].reservations) latest.set(r._id, r);
+        entries.push(...pending[k].entries);
+      }
+    }
+    if (latest.size === 0 && entries.length === 0) return;
     // A held reservation is a new one (only a reservation creates that state): one insert.
     const created = [...latest.values()].filter((r) => r.status === 'held');
     const changed = [...latest.values()].filter((r) => r.status !== 'held');
@@ -157,10 +203,7 @@ export class StockRepository {
         })),
         { ignoreDuplicates: true },
       ),
-      this.insertOnce(
-        this.entries,
-        keys.flatMap((k) => pending[k].entries),
-      ),
+      this.insertOnce(this.entries, entries),
     ]);
   }
 

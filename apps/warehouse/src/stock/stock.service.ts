@@ -60,6 +60,7 @@ interface LateReply<C> {
 
 /** The commands of a batch that failed, with their errors. */
 export type Failures<C> = Map<Command<C>, unknown>;
+type ReceivedPosition = Parameters<StockRepository['insertAll']>[0][number];
 
 
 export interface StockItemView {
@@ -125,8 +126,28 @@ export class StockService {
     this.ttlMs = config.get('RESERVATION_TTL_MS', { infer: true });
   }
 
-  /** grading.lots → one position per sub-lot at the lot's origin warehouse, each created once. */
-  async receiveGraded(e: LotGradedV1, eventId: string): Promise<void> {
+  /**
+   * grading.lots → one position per sub-lot at each lot's origin warehouse, each created once: the
+   * sub-lots of a fetched batch of graded lots in one insert (see `StockRepository.insertAll`).
+   * Answers the lots that cannot be received, by their index in `lots`, each with its error.
+   */
+  async receiveGradedAll(lots: ReadonlyArray<Command<LotGradedV1> & { eventId: string }>): Promise<Map<number, unknown>> {
+    const failed = new Map<number, unknown>();
+    const positions: ReceivedPosition[] = [];
+    for (const [i, c] of lots.entries()) {
+      try {
+        // In the lot's own trace: each StockReceived continues the trace of the lot it came from.
+        positions.push(...(await withinTrace(c, () => this.received(c.command, c.eventId))));
+      } catch (err) {
+        failed.set(i, err);
+      }
+    }
+    await this.repo.insertAll(positions);
+    return failed;
+  }
+
+  /** The positions a graded lot's sub-lots make, each with its first movement and its StockReceived. */
+  private async received(e: LotGradedV1, eventId: string): Promise<ReceivedPosition[]> {
     const warehouse = await this.warehouses.find(e.originWarehouseId);
     // Stock needs a place (and its location, which every stock event carries). Retrying will not
     // create the warehouse: park the lot in the dead-letter topic, to replay once ops has added it.
@@ -134,7 +155,7 @@ export class StockService {
     // Grading happens at the origin warehouse: the stock is there from the moment it is graded,
     // and a redelivery computes the very same movement.
     const at = new Date(e.gradedAt);
-    for (const s of e.subLots) {
+    return e.subLots.map((s) => {
       const shell = this.shell(warehouse, { ...e, ...s, bestBefore: new Date(s.bestBefore) }, at);
       const outcome = apply(emptyPosition(shell.bestBefore), { kind: 'receive', quantityG: toGrams(s.quantityKg), lotId: e.lotId, at });
       if (!outcome.ok) throw new NonRetryableError(`sub-lot ${s.subLotId} cannot be received: ${outcome.refusal}`);
@@ -144,8 +165,8 @@ export class StockService {
         { ...stockItem(shell, next), quantityKg: toKg(toGrams(s.quantityKg)), via: 'grading', receivedAt: at.toISOString() },
         { source: SOURCE, time: at },
       );
-      await this.repo.insert({ ...shell, ...next, pending: {}, pendingCount: 0, appliedEvents: [eventId] }, pendingWrites(shell, outcome.change), [received]);
-    }
+      return { position: { ...shell, ...next, pending: {}, pendingCount: 0, appliedEvents: [eventId] }, writes: pendingWrites(shell, outcome.change), events: [received] };
+    });
   }
 
   /**
