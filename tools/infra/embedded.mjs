@@ -555,7 +555,7 @@ async function preparePatchedFerretdb({ cacheDir, env, log }) {
  * @param {string} dir
  * @param {{ env?: NodeJS.ProcessEnv, log?: Log }} [opts]
  */
-export async function patchedFerretdbSource(dir, { env = process.env, log = () => {} } = {}) {
+export async function patchedFerretdbSource(dir, { env = process.env, log = () => undefined } = {}) {
   const { stdout } = await runToCompletion(
     'go',
     ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],

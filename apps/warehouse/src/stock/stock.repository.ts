@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { OutboundEvent } from '@firstmile/messaging';
-import { createOnce, duplicateIndexes, initialOutbox, isDuplicateKey, notYetApplied, outboxSignal, withApplied, withEvents } from '@firstmile/persistence';
+import { duplicateIndexes, initialOutbox, isDuplicateKey, notYetApplied, outboxSignal, withApplied, withEvents } from '@firstmile/persistence';
 import { type Change, guardFilter, type LedgerEntry, type Reservation, type Reservations } from './stock-position';
 import { KeyedLock } from './keyed-lock';
 import { Dispatch, type PendingWrites, StockLedgerEntry, StockPosition, StockReservation } from './stock-position.schema';
@@ -54,21 +54,10 @@ export class StockRepository {
   ) {}
 
   /**
-   * Creates a position with its first movement and events in one insert, then settles it. A
-   * redelivery hits the existing id (E11000) and changes nothing; returns whether this call created it.
-   */
-  async insert(position: PositionRecord & { appliedEvents: string[] }, writes: PendingWrites, events: OutboundEvent[]): Promise<boolean> {
-    const pending = hasWrites(writes) ? { [pendingKey(position.version)]: writes } : {};
-    if (!(await createOnce(this.positions, { ...position, pending, pendingCount: Object.keys(pending).length, ...initialOutbox(events) }))) return false;
-    await this.settle({ _id: position._id, pending });
-    return true;
-  }
-
-  /**
-   * `insert` for many new positions: created in one insert per chunk, then the ones this call
-   * created are settled together (their ledger entries in one insert, their marks in one bulk write).
-   * One that exists already was created by an earlier delivery, which settled it (or the sweep
-   * does). Returns the ids this call created.
+   * Creates positions, each with its first movement and events, in one insert per chunk, then
+   * settles the ones this call created together (their ledger entries in one insert, their marks in
+   * one bulk write). One that exists already was created by an earlier delivery, which settled it
+   * (or the sweep does). Returns the ids this call created.
    */
   async insertAll(items: ReadonlyArray<{ position: PositionRecord & { appliedEvents: string[] }; writes: PendingWrites; events: OutboundEvent[] }>): Promise<Set<string>> {
     const docs = items.map(({ position, writes, events }) => {
@@ -80,7 +69,7 @@ export class StockRepository {
       const part = docs.slice(i, i + BULK_CHUNK);
       let existing = new Set<number>();
       try {
-        await this.positions.insertMany(part as never, { ordered: false });
+        await this.positions.insertMany(part as never, { ordered: false, throwOnValidationError: true });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         existing = new Set(duplicateIndexes(err));
