@@ -390,6 +390,13 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store and s
     const stockUnknown = positions
       .filter((p) => !allSubLots.some((s) => s.id === p.subLotId))
       .map((p) => p._id);
+    // What grading holds for the lot of a position it does not know: the next such run says why.
+    report['stockUnknownEvidence'] = positions
+      .filter((p) => stockUnknown.includes(p._id))
+      .map((p) => {
+        const outcome = outcomes.find((o) => o._id === p.lotId);
+        return `${p._id} (lot ${p.lotId ?? '?'}): grading's outcome ${outcome ? `holds ${outcome.subLots.map((s) => s.id).join(', ') || 'no sub-lot'}` : 'is missing'}`;
+      });
     for (const s of allSubLots) {
       const p = positionsBySubLot.get(s.id)?.[0];
       const received = p?.ledger.filter((e) => e.kind === 'received') ?? [];
@@ -740,6 +747,7 @@ interface Position {
   _id: string;
   warehouseId: string;
   subLotId: string;
+  lotId?: string;
   onHandG: number;
   reservedG: number;
   availableG: number;
