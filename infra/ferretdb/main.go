@@ -50,7 +50,8 @@ func main() {
 
 	// Every statement decodes whole documents from their JSON into fresh objects: under an order
 	// burst the collector took 15-20 % of this process's CPU at Go's default. A larger target
-	// trades memory (tens of MiB here) for it; the soft limit keeps a runaway heap collected.
+	// trades memory for it (the bench's order burst peaks at about 500 MiB, with patch 0007's
+	// parser pool); the soft limit keeps a runaway heap collected.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(*gcPercent)
 	}

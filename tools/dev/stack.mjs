@@ -36,18 +36,18 @@ export const SERVICES = [
 ];
 
 /**
- * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 arms
- * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` is still -1
- * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
- * prints a TimeoutNegativeWarning on stderr at every start — noise outside the JSON log.
- */
-/**
  * How long a readiness probe may take. A connection the cluster primary handed to a worker that was
  * killed meanwhile is never answered, and fetch's own limit (undici's headersTimeout) is 300 s: the
  * chaos suite's "kill both replicas" fault once waited it out in full.
  */
 const PROBE_TIMEOUT_MS = 3_000;
 
+/**
+ * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 arms
+ * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` is still -1
+ * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
+ * prints a TimeoutNegativeWarning on stderr at every start — noise outside the JSON log.
+ */
 export const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
 
 /** Compiles apps and libs to dist/ with swc (about a second). */
