@@ -496,7 +496,12 @@ async function insightsCaughtUp(stack: StackHandle, timeoutMs: number): Promise<
 /** Σ and count of a service's handler, outbox and store-command histograms, by series, from its /metrics. */
 type Sums = Map<string, { sum: number; count: number }>;
 const TIMED =
-  /^(firstmile_event_handler_duration_seconds|firstmile_outbox_publish_latency_seconds|firstmile_store_command_duration_seconds)_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/;
+  /^(firstmile_event_handler_duration_seconds|firstmile_event_delivery_delay_seconds|firstmile_outbox_publish_latency_seconds|firstmile_store_command_duration_seconds)_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/;
+const STEP: Record<string, string> = {
+  firstmile_event_handler_duration_seconds: 'handling',
+  firstmile_event_delivery_delay_seconds: 'occurred → handled',
+  firstmile_outbox_publish_latency_seconds: 'outbox → broker',
+};
 const label = (labels: string, name: string) => new RegExp(`${name}="([^"]+)"`).exec(labels)?.[1] ?? '?';
 
 async function timings(stack: StackHandle, services: readonly ServiceName[]): Promise<Sums> {
@@ -509,7 +514,7 @@ async function timings(stack: StackHandle, services: readonly ServiceName[]): Pr
       if (!m || /outcome="error"/.test(m[3])) continue;
       const key = m[1].startsWith('firstmile_store')
         ? `${service} store ${label(m[3], 'collection')}.${label(m[3], 'command')}`
-        : `${service} ${m[1].startsWith('firstmile_event_handler') ? 'handling' : 'outbox → broker'} ${label(m[3], 'type').replace(/^firstmile\./, '')}`;
+        : `${service} ${STEP[m[1]]} ${label(m[3], 'type').replace(/^firstmile\./, '')}`;
       const e = sums.get(key) ?? { sum: 0, count: 0 };
       if (m[2] === 'sum') e.sum += Number(m[4]);
       else e.count += Number(m[4]);
@@ -519,18 +524,41 @@ async function timings(stack: StackHandle, services: readonly ServiceName[]): Pr
   return sums;
 }
 
-/**
- * What the burst of `orders` cost: per handler and outbox event type, the mean ms and the total of
- * seconds spent; per service, its store commands per order, by collection and command.
- */
-function timeRows(before: Sums, after: Sums, orders: number, results: Results): void {
-  const rows = [...after]
+/** What was timed between two readings, most time first. */
+function timedBetween(before: Sums, after: Sums): Array<{ key: string; sum: number; count: number }> {
+  return [...after]
     .map(([key, a]) => {
       const b = before.get(key) ?? { sum: 0, count: 0 };
       return { key, sum: a.sum - b.sum, count: a.count - b.count };
     })
     .filter((r) => r.count > 0)
     .sort((x, y) => y.sum - x.sum);
+}
+
+/**
+ * Where an order's time goes at half rate, step by step (the store's budget is the burst's): the
+ * latency target is about this load, and its steps wait differently from a saturated burst's.
+ */
+function halfRateTimeRows(before: Sums, after: Sums, results: Results): void {
+  for (const r of timedBetween(before, after)) {
+    if (r.key.split(' ')[1] === 'store') continue;
+    results.set({
+      key: `half.${r.key.replace(/[^a-z0-9.]+/gi, '_')}`,
+      section: 'Where an order spends its time at half rate',
+      label: r.key,
+      unit: 'ms',
+      value: (r.sum / r.count) * 1000,
+      detail: `mean of ${r.count.toLocaleString('en-US')}; ${r.sum.toFixed(1)} s in all`,
+    });
+  }
+}
+
+/**
+ * What the burst of `orders` cost: per handler and outbox event type, the mean ms and the total of
+ * seconds spent; per service, its store commands per order, by collection and command.
+ */
+function timeRows(before: Sums, after: Sums, orders: number, results: Results): void {
+  const rows = timedBetween(before, after);
   const perService = new Map<string, { count: number; sum: number }>();
   for (const r of rows) {
     const store = r.key.split(' ')[1] === 'store';
@@ -754,11 +782,13 @@ export async function ordersLoad(
     setPhase('orders-half');
     const rate = Math.max(1, Math.floor(routedPerS / 2));
     const ordersBefore2 = await eventsWritten(kafka, ['orders']);
+    const timedBefore2 = await timings(stack, SERVICES);
     const steady = await placeOrders(cfg, stack, s.buyerToken, {
       duration: cfg.httpSeconds,
       overallRate: rate,
     });
     const d2 = await drained(kafka, ordersBefore2, steady.ids.length, 45_000);
+    halfRateTimeRows(timedBefore2, await timings(stack, SERVICES), results);
     const v2 = await readOrders(stack, s.buyerToken, steady.ids);
     const lat2 = v2.filter((v) => v.status === 'routed').map((v) => ms(v.placedAt, v.routedAt));
     if (lat2.length === 0) throw new Error('no order routed at half rate');

@@ -7,6 +7,7 @@ export type Section =
   | 'Baselines'
   | 'Firstmile'
   | 'Where the order burst spends its time'
+  | 'Where an order spends its time at half rate'
   | 'Store commands per order of the burst'
   | 'Store commands per lot logged'
   | 'Growth: list pages as the store fills (p50)'
@@ -89,6 +90,7 @@ export const SECTIONS: Section[] = [
   'Baselines',
   'Firstmile',
   'Where the order burst spends its time',
+  'Where an order spends its time at half rate',
   'Store commands per order of the burst',
   'Store commands per lot logged',
   'Growth: list pages as the store fills (p50)',

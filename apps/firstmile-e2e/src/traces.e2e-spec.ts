@@ -351,6 +351,10 @@ describe('traces and metrics across the four services', () => {
     expect(
       moved('order-routing', 'firstmile_events_consumed_total', { type: StockReservedV1.type }),
     ).toBeGreaterThanOrEqual(1);
+    // Each first delivery's wait since the event occurred, by type.
+    expect(
+      moved('warehouse', 'firstmile_event_delivery_delay_seconds_count', { type: ReserveStockV1.type }),
+    ).toBeGreaterThanOrEqual(1);
     expect(moved('order-routing', 'firstmile_outbox_publish_latency_seconds_count')).toBeGreaterThanOrEqual(
       3,
     );

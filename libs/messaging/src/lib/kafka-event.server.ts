@@ -97,6 +97,16 @@ const skipped = () =>
   );
 const handlerDuration = () =>
   histogram('firstmile_event_handler_duration_seconds', 'Time an @OnEvent handler took, by type and outcome.', ['type', 'outcome'] as const);
+const deliveryDelay = () =>
+  histogram(
+    'firstmile_event_delivery_delay_seconds',
+    "Time from an event's occurrence to the start of its first handling, by type: its time in the producer's outbox, in the broker, in a fetch and behind the records before it (the relay gives a record the event's time as its Kafka timestamp).",
+    ['type'] as const,
+  );
+/** Observes a first delivery's wait (a retry's includes its delay on purpose, and is left out). */
+const delivered = (type: string, { message }: Received, attempt: number) => {
+  if (attempt === 0) deliveryDelay().observe({ type }, Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
+};
 
 /** Servers of this process whose lag the gauge reports (one in a service; several in a test process). */
 const lagSources = new Set<KafkaEventServer>();
@@ -527,6 +537,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const handler = this.getHandlerByPattern(item.type);
     if (!handler) return;
     const ctx = new EventContext(item.envelope, originalTopic, record.partition, record.message.offset, attempt);
+    delivered(item.type, record, attempt);
     for (let held = 0; ; held++) {
       const timer = handlerDuration().startTimer({ type: item.type });
       try {
@@ -589,6 +600,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     if (!handler) return;
     const spans: ConsumerSpan[] = [];
     const deliveries: Array<Delivery<unknown>> = items.map(({ record, item }) => {
+      delivered(type, record, attempt);
       const span = startConsumerSpan(item.envelope, { ...item.attributes, 'firstmile.attempt': attempt, 'firstmile.batch_size': items.length });
       spans.push(span);
       const ctx = new EventContext(item.envelope, baseTopicOf(this.topics.logical(record.topic)), record.partition, record.message.offset, attempt, span.run);
