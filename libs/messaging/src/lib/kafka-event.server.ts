@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, RpcException, Server } from '@nestjs/microservices';
-import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import {
   deadLetterTopic,
@@ -13,6 +13,7 @@ import {
   retryTopic,
 } from '@firstmile/contracts';
 import { type ConsumerSpan, counter, gauge, histogram, kafkaAttributes, startConsumerSpan, withConsumerSpan } from '@firstmile/telemetry';
+import { CommitQueue } from './commit-queue';
 import { EventContext, NonRetryableError } from './event-context';
 import { EventPublisher } from './event-publisher';
 import { KAFKA, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
@@ -147,6 +148,8 @@ const typeLabel = (type: string | undefined): string => (type && isEventType(typ
 @Injectable()
 export class KafkaEventServer extends Server implements CustomTransportStrategy {
   private readonly consumers: Consumer[] = [];
+  /** Each consumer's offset commits, sent one request at a time (see CommitQueue). */
+  private readonly commits = new WeakMap<Consumer, CommitQueue>();
   /** Group → physical topics, for the lag gauge. */
   private readonly subscriptions = new Map<string, string[]>();
   private admin?: Promise<Admin>;
@@ -349,6 +352,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       heartbeatInterval: Math.min(1000, Math.floor(this.options.sessionTimeoutMs / 3)),
     });
     this.consumers.push(consumer);
+    this.commits.set(consumer, new CommitQueue(consumer));
     this.subscriptions.set(groupId, logicalTopics.map((t) => this.topics.physical(t)));
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     // kafkajs starts a crashed consumer again only after a retriable error. After some others ("The
@@ -465,7 +469,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       // Stopping while the store was away: what is settled is committed, the rest is read again.
       if (!(err instanceof ConsumerStopping)) throw err;
     }
-    if (last !== undefined) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    if (last !== undefined) await this.commit(consumer, { topic, partition, offset: (BigInt(last) + 1n).toString() });
   }
 
   /** One record (first delivery of a record no batch handler takes, or a retry): handled, then committed. */
@@ -477,7 +481,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const control: Control = { heartbeat: payload.heartbeat, isRunning: () => !this.closing, isStale: () => false };
     if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt, control);
     else await this.handle(record, item, attempt, control);
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    await this.commit(consumer, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
+  }
+
+  private commit(consumer: Consumer, offset: TopicPartitionOffsetAndMetadata): Promise<void> {
+    return this.commits.get(consumer)?.commit(offset) ?? consumer.commitOffsets([offset]);
   }
 
   /** What a record asks of this service: nothing, a dead letter (malformed, breaks the contract), or a handler. */
