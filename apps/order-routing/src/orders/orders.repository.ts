@@ -88,10 +88,13 @@ export class OrdersRepository {
   }
 
   /**
-   * Answers of a batch, each decided on its order: the orders are read at once, decided and written
-   * in one bulk write; an order that changed in between, or that has several answers in the batch,
-   * takes its answers one at a time (`transition`). `decide` returns null when the answer changes
-   * nothing. Returns the answers that failed and those that changed their order.
+   * Answers of a batch, each decided on its order: the orders are read at once, and an order's
+   * answers decided in turn, each on the order as the ones before it left it (what `transition`
+   * one at a time would do), into one change; the changes go in one bulk write. An order that
+   * changed in between takes its answers one at a time (`transition`), and so does one whose
+   * answers' changes cannot be one `$set` (a field and a field inside it). `decide` returns null
+   * when the answer changes nothing, and may throw to refuse: that answer fails, the others stand.
+   * Returns the answers that failed and those that changed their order.
    */
   async decideAll<T>(
     answers: readonly T[],
@@ -101,23 +104,21 @@ export class OrdersRepository {
     const byOrder = new Map<string, T[]>();
     for (const a of answers) byOrder.set(orderOf(a), [...(byOrder.get(orderOf(a)) ?? []), a]);
     const orders = new Map((await this.findMany([...byOrder.keys()])).map((o) => [o._id, o]));
-    const decided: Array<{ order: OrderRecord; change: OrderChange; answer: T }> = [];
+    const failed = new Map<T, unknown>();
+    const decided: Array<{ order: OrderRecord; change: OrderChange; answers: T[]; changing: T[] }> = [];
     const oneByOne: T[] = [];
     for (const [orderId, mine] of byOrder) {
       const o = orders.get(orderId);
       if (!o) continue;
-      if (mine.length > 1) {
-        oneByOne.push(...mine);
-        continue;
-      }
-      const change = await decide(o, mine[0]);
-      if (change) decided.push({ order: o, change, answer: mine[0] });
+      const folded = await inTurn(o, mine, decide, failed);
+      if (folded === 'apart') oneByOne.push(...mine);
+      else if (folded) decided.push({ order: o, ...folded, answers: mine });
     }
     const written = await this.writeAll(decided);
-    const changed = new Set(decided.filter((_, i) => written[i]).map((d) => d.answer));
-    oneByOne.push(...decided.filter((_, i) => !written[i]).map((d) => d.answer));
-    const failed = new Map<T, unknown>();
+    const changed = new Set(decided.filter((_, i) => written[i]).flatMap((d) => d.changing));
+    oneByOne.push(...decided.filter((_, i) => !written[i]).flatMap((d) => d.answers));
     for (const a of oneByOne) {
+      failed.delete(a);
       await this.transition(orderOf(a), (o) => decide(o, a)).then(
         (done) => done && changed.add(a),
         (err: unknown) => failed.set(a, err),
@@ -192,4 +193,51 @@ export class OrdersRepository {
     }
     return written;
   }
+}
+
+/**
+ * One order's answers decided in turn, each on the order as the ones before it left it, as one
+ * change and the answers that changed something; null when none did; 'apart' when the changes
+ * cannot be one `$set` (one sets a field another sets a field inside of). An answer whose
+ * decision throws is set in `failed` and changes nothing.
+ */
+async function inTurn<T>(
+  o: OrderRecord,
+  answers: readonly T[],
+  decide: (order: OrderRecord, answer: T) => OrderChange | null | Promise<OrderChange | null>,
+  failed: Map<T, unknown>,
+): Promise<{ change: OrderChange; changing: T[] } | null | 'apart'> {
+  let order = o;
+  const change: OrderChange = { set: {}, events: [] };
+  const changing: T[] = [];
+  for (const answer of answers) {
+    let next: OrderChange | null;
+    try {
+      next = await decide(order, answer);
+    } catch (err) {
+      failed.set(answer, err);
+      continue;
+    }
+    if (!next) continue;
+    changing.push(answer);
+    Object.assign(change.set, next.set);
+    change.events.push(...next.events);
+    order = withSet(order, next.set);
+  }
+  if (changing.length === 0) return null;
+  const paths = Object.keys(change.set);
+  if (paths.some((p) => paths.some((q) => q.startsWith(`${p}.`)))) return 'apart';
+  return { change, changing };
+}
+
+/** The order as a `$set` of these fields (dotted paths into sub-documents) leaves it. */
+function withSet(o: OrderRecord, set: OrderChange['set']): OrderRecord {
+  const next = structuredClone(o) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(set)) {
+    const keys = path.split('.');
+    let at = next;
+    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[keys[keys.length - 1]] = value;
+  }
+  return next as unknown as OrderRecord;
 }

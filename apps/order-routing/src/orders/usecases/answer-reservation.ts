@@ -17,54 +17,20 @@ export class AnswerReservation {
   ) {}
 
   /**
-   * Reservations held, as a batch: the stock view takes them in one write, the orders are read at
-   * once, decided and written in one bulk write. The answers of one order (an order split over
-   * several sub-lots gets one per reservation, often in the same batch) are decided in turn on the
-   * order as the previous ones left it, and written as one change. An order that changed in between
-   * takes its answers one at a time. Returns the answers that failed.
+   * Reservations held, as a batch: the stock view takes them in one write, then the orders are
+   * decided and written a batch at a time (`OrdersRepository.decideAll`): an order split over
+   * several sub-lots gets one answer per reservation, often in the same batch, and takes them in
+   * turn, in one write. Each answer's events are made in its own delivery's trace. Returns the
+   * answers that failed.
    */
   async reservedAll(batch: ReadonlyArray<Command<StockReservedV1>>, now = new Date()): Promise<Map<Command<StockReservedV1>, unknown>> {
     await this.stock.reserved(batch.map((b) => b.command));
-    const byOrder = new Map<string, Array<Command<StockReservedV1>>>();
-    for (const b of batch) byOrder.set(b.command.orderId, [...(byOrder.get(b.command.orderId) ?? []), b]);
-    const orders = new Map((await this.orders.findMany([...byOrder.keys()])).map((o) => [o._id, o]));
-    const decided: Array<{ order: OrderRecord; change: OrderChange; answers: Array<Command<StockReservedV1>> }> = [];
-    const oneByOne: Array<Command<StockReservedV1>> = [];
-    for (const [orderId, answers] of byOrder) {
-      const o = orders.get(orderId);
-      if (!o) continue;
-      const change = this.inTurn(o, answers, now);
-      if (change) decided.push({ order: o, change, answers });
-    }
-    const written = await this.orders.writeAll(decided);
-    oneByOne.push(...decided.filter((_, i) => !written[i]).flatMap((d) => d.answers));
-    const failed = new Map<Command<StockReservedV1>, unknown>();
-    for (const answer of oneByOne) {
-      await withinTrace(answer, () => this.orders.transition(answer.command.orderId, (o) => this.onReserved(o, answer.command, now))).catch((err: unknown) =>
-        failed.set(answer, err),
-      );
-    }
+    const { failed } = await this.orders.decideAll(
+      batch,
+      (b) => b.command.orderId,
+      (o, b) => withinTrace(b, () => this.onReserved(o, b.command, now)),
+    );
     return failed;
-  }
-
-  /**
-   * What several held reservations of one order change, decided in turn, each on the order as the
-   * previous ones left it (what `transition` one at a time would do), as one change; null if none
-   * changes anything. Each answer's events are made in its own delivery's trace.
-   */
-  private inTurn(o: OrderRecord, answers: ReadonlyArray<Command<StockReservedV1>>, now: Date): OrderChange | null {
-    let order = o;
-    const change: OrderChange = { set: {}, events: [] };
-    let changed = false;
-    for (const answer of answers) {
-      const next = withinTrace(answer, () => this.onReserved(order, answer.command, now));
-      if (!next) continue;
-      changed = true;
-      Object.assign(change.set, next.set);
-      change.events.push(...next.events);
-      order = withSet(order, next.set);
-    }
-    return changed ? change : null;
   }
 
   /** What a held reservation changes in its order, if anything. */
@@ -84,16 +50,4 @@ export class AnswerReservation {
     if (!all) return { set, events: [] };
     return routedChange(o, set, now);
   }
-}
-
-/** The order as a `$set` of these fields (dotted paths into sub-documents) leaves it. */
-function withSet(o: OrderRecord, set: OrderChange['set']): OrderRecord {
-  const next = structuredClone(o) as unknown as Record<string, unknown>;
-  for (const [path, value] of Object.entries(set)) {
-    const keys = path.split('.');
-    let at = next;
-    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
-    at[keys[keys.length - 1]] = value;
-  }
-  return next as unknown as OrderRecord;
 }

@@ -6,6 +6,7 @@ import {
   OrderRoutedV1,
   ReleaseReservationV1,
   type ReservationLapsedV1,
+  type ReservationReleasedV1,
   ReserveStockV1,
   type StockReservedV1,
 } from '@firstmile/contracts';
@@ -25,6 +26,8 @@ import { OrdersRepository, type OrderChange, type OrderRecord } from '../orders.
 import { waitFor } from '@firstmile/testing';
 import { routedChange } from '../order-saga';
 import { AnswerReservation } from './answer-reservation';
+import { CancelOrder } from './cancel-order';
+import type { ReadOrders } from './read-orders';
 import { RouteOrder } from './route-order';
 
 const HANGZHOU = { lat: 30.27, lon: 120.16 };
@@ -315,6 +318,49 @@ describe('AnswerReservation: reservations held are answered a batch at a time', 
   });
 });
 
+describe('OrdersRepository.decideAll: an order\'s answers of one batch', () => {
+  const note = (tag: string): OrderChange => ({ set: { [`shipmentStatus.${tag}`]: 'seen' }, events: [] });
+
+  it('decides them in turn, each on the order as the one before left it, and writes them as one change', async () => {
+    const orders = new MemoryOrders();
+    orders.docs.set('ORD-A', order('ORD-A', 1));
+    const seen: string[][] = [];
+    const { failed, changed } = await orders.decideAll(['a1', 'a2', 'a3'], () => 'ORD-A', (o, a) => {
+      seen.push(Object.keys(o.shipmentStatus));
+      return a === 'a2' ? null : note(a);
+    });
+    expect(failed.size).toBe(0);
+    expect([...changed]).toEqual(['a1', 'a3']);
+    expect(seen).toEqual([[], ['a1'], ['a1']]);
+    expect(orders.log).toEqual(['read ORD-A', 'write ORD-A']);
+    expect(orders.docs.get('ORD-A')?.shipmentStatus).toEqual({ a1: 'seen', a3: 'seen' });
+  });
+
+  it('fails an answer whose decision throws and writes the others of its order', async () => {
+    const orders = new MemoryOrders();
+    orders.docs.set('ORD-A', order('ORD-A', 1));
+    const refusal = new Error('not now');
+    const { failed, changed } = await orders.decideAll(['a1', 'a2'], () => 'ORD-A', (_o, a) => {
+      if (a === 'a1') throw refusal;
+      return note(a);
+    });
+    expect([...failed]).toEqual([['a1', refusal]]);
+    expect([...changed]).toEqual(['a2']);
+    expect(orders.log).toEqual(['read ORD-A', 'write ORD-A']);
+  });
+
+  it('takes them one at a time when their changes cannot be one $set (a field and a field inside it)', async () => {
+    const orders = new MemoryOrders();
+    orders.docs.set('ORD-A', order('ORD-A', 1));
+    const { changed } = await orders.decideAll(['whole', 'part'], () => 'ORD-A', (o, a) =>
+      a === 'whole' ? (o.shipmentStatus['x'] ? null : { set: { shipmentStatus: { x: 'created' } }, events: [] }) : o.shipmentStatus['y'] ? null : note('y'),
+    );
+    expect([...changed].sort()).toEqual(['part', 'whole']);
+    expect(orders.log).toEqual(['read ORD-A', 'read ORD-A', 'write ORD-A', 'read ORD-A', 'write ORD-A']);
+    expect(orders.docs.get('ORD-A')?.shipmentStatus).toEqual({ x: 'created', y: 'seen' });
+  });
+});
+
 describe('RouteOrder: "more than the network holds" is decided only on a current view', () => {
   const setup = (...answers: boolean[]) => {
     const env = new OrderRoutingEnv();
@@ -409,6 +455,21 @@ describe('the order saga: a cancellation the warehouse can refuse', () => {
     const last = cancelAnswered(o, 'R2', 'released', now);
     expect(last?.set).toMatchObject({ status: 'cancelled', allocations: [], reason: 'changed my mind' });
     expect(last?.events.map((e) => e.type)).toEqual([OrderCancelledV1.type]);
+  });
+
+  it('answers several releases of one order in one batch in turn, in one write: cancelled once', async () => {
+    const orders = new MemoryOrders();
+    const o = routed('ORD-M', [{ id: 'R1' }, { id: 'R2', warehouseId: 'DC-SHANGHAI' }]);
+    orders.docs.set('ORD-M', applied(o, cancelRequested(o, 'changed my mind', now)));
+    const cancel = new CancelOrder(orders as unknown as OrdersRepository, {} as ReadOrders);
+    const released = (reservationId: string) => ({ command: { orderId: 'ORD-M', reservationId, reason: 'requested' } as ReservationReleasedV1 });
+
+    const failed = await cancel.releasedAll([released('R1'), released('R2')], now);
+
+    expect(failed.size).toBe(0);
+    expect(orders.log).toEqual(['read ORD-M', 'write ORD-M']);
+    expect(orders.docs.get('ORD-M')).toMatchObject({ status: 'cancelled', reservations: { R1: 'released', R2: 'released' } });
+    expect(orders.written[0].change.events.map((e) => e.type)).toEqual([OrderCancelledV1.type]);
   });
 
   it('ends routed with only what had left when the warehouse refuses a release: one true state, not cancelled', () => {
