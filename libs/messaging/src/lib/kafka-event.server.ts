@@ -433,21 +433,26 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   /**
    * A fetched batch of one partition of a main topic, in order: runs of one type with an `@OnEvents`
-   * handler are handed over together, every other record alone. The offsets are committed once,
+   * handler are handed over together (a record of a type this service does not handle does not end
+   * a run), every other record alone. The offsets are committed once,
    * after the last record handled (a rebalance stops the batch early; the rest is read again).
    */
   private async deliverBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const control: Control = { heartbeat, isRunning, isStale };
     let run: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }> = [];
-    /** The last offset whose record is settled (handled, retried or dead-lettered). */
+    /** The last offset whose record is settled (handled, retried, dead-lettered or skipped). */
     let last: string | undefined;
+    /** A record skipped while a run was open: settled once the run before it is. */
+    let skipped: string | undefined;
     const flush = async () => {
       if (run.length === 0) return;
       const items = run;
       run = [];
       await this.handleRun(items, 0, control);
       last = items[items.length - 1].record.message.offset;
+      if (skipped !== undefined && BigInt(skipped) > BigInt(last)) last = skipped;
+      skipped = undefined;
     };
     try {
       for (const message of batch.messages) {
@@ -457,6 +462,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         if (item.kind === 'event' && item.batch) {
           if (run.length > 0 && (run[0].item.type !== item.type || run.length >= MAX_BATCH)) await flush();
           run.push({ record, item });
+        } else if (item.kind === 'skip') {
+          // Not this service's business: it does not end the run around it (a shared topic's other
+          // types would cut a run into runs of one).
+          if (run.length > 0) skipped = message.offset;
+          else last = message.offset;
         } else {
           await flush();
           await this.handle(record, item, 0, control);

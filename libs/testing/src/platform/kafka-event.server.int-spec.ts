@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
-import { deadLetterTopic, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
+import { deadLetterTopic, LotLoggedV1, LotVoidedV1, toHeaders, Topics } from '@firstmile/contracts';
 import { plainToInstance } from 'class-transformer';
 import { type BatchFailures, type Delivery, KafkaEnv, KafkaEventServer, type EventContext, MessagingModule, newEvent, OnEvent, OnEvents } from '@firstmile/messaging';
 import { runEnv } from '../lib/infra';
@@ -229,6 +229,21 @@ describe('KafkaEventServer batch handlers on a real broker', () => {
     expect(ours().find((c) => c[0].attempt === 1)).toHaveLength(1);
     // Batched: fewer calls than records.
     expect(ours().filter((c) => c[0].attempt === 0).length).toBeLessThan(40);
+  });
+
+  it('does not end a run at a record of a type it does not handle', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const key = `LOT-${tag}`; // one partition
+    const lots = Array.from({ length: 20 }, (_, i) => `LOT-S${String(i).padStart(2, '0')}-${tag}`);
+    // Each voided lot followed by a logged one, which this consumer has no handler for.
+    const events = lots.flatMap((lotId) => [voided(lotId, 'typo'), newEvent(LotLoggedV1.type, { lotId: `${lotId}-LOGGED` } as never, { source: 'test' })]);
+    await producer.send({ topic, messages: events.map((e) => ({ key, value: JSON.stringify(e.data), headers: toHeaders(e) })) });
+
+    const ours = () => VoidedBatchConsumer.calls.map((c) => c.filter((d) => d.lotId.endsWith(tag))).filter((c) => c.length > 0);
+    await waitFor(() => ours().flat().length === 20, { what: '20 voided lots handled' });
+    expect(ours().flat().map((d) => d.lotId)).toEqual(lots);
+    // Runs of one each if the logged records cut them.
+    expect(ours().length).toBeLessThan(10);
   });
 });
 
