@@ -277,12 +277,27 @@ function canBind(port, host = '127.0.0.1') {
   });
 }
 
+/** How long a port nothing listens on may stay unbindable before it counts as taken (TIME_WAIT is 60 s). */
+const PORT_RELEASE_WAIT_MS = 70_000;
+
 /**
+ * A port that nothing listens on and yet cannot be bound is a connection's local end: the ports of
+ * these tools are inside Linux's ephemeral range (32768-60999), so a client of the previous run may
+ * have been given one, and a connection closed from its side keeps it a minute in TIME_WAIT. That
+ * frees itself: wait for it (up to PORT_RELEASE_WAIT_MS) rather than fail.
+ *
  * @param {number} port
  * @param {string} what
  * @param {string} envVar
+ * @param {(line: string) => void} log
  */
-async function assertPortFree(port, what, envVar) {
+export async function assertPortFree(port, what, envVar, log) {
+  if (!(await isPortOpen(port)) && !(await canBind(port))) {
+    log(`[infra] port ${port} (${what}) is a connection's local end, nothing listens there; waiting for it to be released (up to ${PORT_RELEASE_WAIT_MS / 1000} s)…`);
+    for (const until = Date.now() + PORT_RELEASE_WAIT_MS; Date.now() < until && !(await canBind(port)); ) {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   if ((await isPortOpen(port)) || !(await canBind(port))) {
     throw new Error(
       `[infra] port ${port} (${what}) on 127.0.0.1 is already in use by another process. ` +
@@ -1208,10 +1223,10 @@ export async function startEmbedded({
 
     for (const n of nodes) {
       const of = brokers === 1 ? '' : ` (node ${n.id})`;
-      await assertPortFree(n.port, `Kafka broker${of}`, 'KAFKA_PORT');
-      await assertPortFree(n.controllerPort, `Kafka controller${of}`, 'KAFKA_CONTROLLER_PORT');
+      await assertPortFree(n.port, `Kafka broker${of}`, 'KAFKA_PORT', log);
+      await assertPortFree(n.controllerPort, `Kafka controller${of}`, 'KAFKA_CONTROLLER_PORT', log);
     }
-    await assertPortFree(mongoPort, 'FerretDB / MongoDB', 'MONGO_PORT');
+    await assertPortFree(mongoPort, 'FerretDB / MongoDB', 'MONGO_PORT', log);
 
     if (fresh) await fsp.rm(dataDir, { recursive: true, force: true });
     const kafkaRoot = path.join(dataDir, 'kafka');
