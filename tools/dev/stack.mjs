@@ -128,6 +128,13 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
 
   services.forEach(spawnOne);
   const url = (s, p) => `http://127.0.0.1:${s.port}${p}`;
+  const parsed = (text) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
 
   const stack = {
     services,
@@ -137,18 +144,24 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
     async ready(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (const s of services) {
+        /** What the last probe got: the error says why the service was not ready. */
+        let last = 'no answer yet';
         for (;;) {
           const exited = procs.get(s.name).child.exitCode;
           if (exited !== null) throw new Error(`${s.name} exited with ${exited} before it was ready; see ${path.join(dir, `${s.name}.log`)}`);
           try {
             const res = await fetch(url(s, '/health/ready'), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+            const body = await res.text();
             // With replicas, ready once every worker serves (the answer says how many do).
-            const workers = res.status === 200 ? (await res.json().catch(() => ({}))).details?.replicas : undefined;
+            const workers = res.status === 200 ? parsed(body)?.details?.replicas : undefined;
             if (res.status === 200 && (!workers || workers.listening >= workers.wanted)) break;
-          } catch {
-            // not listening yet
+            last = `${res.status} ${body.slice(0, 300)}`;
+          } catch (err) {
+            // Not listening yet, or no answer within the probe's time.
+            last = err instanceof Error ? err.message : String(err);
           }
-          if (Date.now() > deadline) throw new Error(`${s.name} not ready after ${timeoutMs} ms; see ${path.join(dir, `${s.name}.log`)}`);
+          if (Date.now() > deadline)
+            throw new Error(`${s.name} not ready after ${timeoutMs} ms (last probe: ${last}); see ${path.join(dir, `${s.name}.log`)}`);
           await new Promise((r) => setTimeout(r, 250));
         }
       }
