@@ -292,13 +292,16 @@ const PORT_RELEASE_WAIT_MS = 70_000;
  * @param {(line: string) => void} log
  */
 export async function assertPortFree(port, what, envVar, log) {
-  if (!(await isPortOpen(port)) && !(await canBind(port))) {
+  let free = !(await isPortOpen(port));
+  if (free && !(await canBind(port))) {
     log(`[infra] port ${port} (${what}) is a connection's local end, nothing listens there; waiting for it to be released (up to ${PORT_RELEASE_WAIT_MS / 1000} s)…`);
-    for (const until = Date.now() + PORT_RELEASE_WAIT_MS; Date.now() < until && !(await canBind(port)); ) {
+    free = false;
+    for (const until = Date.now() + PORT_RELEASE_WAIT_MS; !free && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 1000));
+      free = await canBind(port);
     }
   }
-  if ((await isPortOpen(port)) || !(await canBind(port))) {
+  if (!free) {
     throw new Error(
       `[infra] port ${port} (${what}) on 127.0.0.1 is already in use by another process. ` +
         `Set ${envVar}=<free port> to use another one, or stop what listens there ` +

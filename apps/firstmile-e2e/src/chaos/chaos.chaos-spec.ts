@@ -387,16 +387,13 @@ describe('chaos: kill -9 every service, bounce the broker, crash the store and s
     for (const p of positions) ledgerProblems.push(...checkPosition(p));
     const positionsBySubLot = groupBy(positions, (p) => p.subLotId);
     const stockMissing = allSubLots.filter((s) => !positionsBySubLot.has(s.id)).map((s) => s.id);
-    const stockUnknown = positions
-      .filter((p) => !allSubLots.some((s) => s.id === p.subLotId))
-      .map((p) => p._id);
+    const unknownPositions = positions.filter((p) => !allSubLots.some((s) => s.id === p.subLotId));
+    const stockUnknown = unknownPositions.map((p) => p._id);
     // What grading holds for the lot of a position it does not know: the next such run says why.
-    report['stockUnknownEvidence'] = positions
-      .filter((p) => stockUnknown.includes(p._id))
-      .map((p) => {
-        const outcome = outcomes.find((o) => o._id === p.lotId);
-        return `${p._id} (lot ${p.lotId ?? '?'}): grading's outcome ${outcome ? `holds ${outcome.subLots.map((s) => s.id).join(', ') || 'no sub-lot'}` : 'is missing'}`;
-      });
+    report['stockUnknownEvidence'] = unknownPositions.map((p) => {
+      const outcome = outcomes.find((o) => o._id === p.lotId);
+      return `${p._id} (lot ${p.lotId ?? '?'}): grading's outcome ${outcome ? `holds ${outcome.subLots.map((s) => s.id).join(', ') || 'no sub-lot'}` : 'is missing'}`;
+    });
     for (const s of allSubLots) {
       const p = positionsBySubLot.get(s.id)?.[0];
       const received = p?.ledger.filter((e) => e.kind === 'received') ?? [];
