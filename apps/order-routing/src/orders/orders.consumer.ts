@@ -41,22 +41,17 @@ export class OrdersConsumer {
     return failuresOf(batch, (answers) => this.answers.reservedAll(answers));
   }
 
-  @OnEvent(ReservationRejectedV1.type)
-  onRejected(e: ReservationRejectedV1) {
-    return this.routing.rejected(e);
+  @OnEvents(ReservationRejectedV1.type)
+  onRejected(batch: Array<Delivery<ReservationRejectedV1>>) {
+    return failuresOf(batch, (answers) => this.routing.rejectedAll(answers));
   }
 
   /** Released stock is free again (the stock view, which wakes backorders); a cancellation may be waiting for it. */
   @OnEvents(ReservationReleasedV1.type)
   async onReleased(batch: Array<Delivery<ReservationReleasedV1>>): Promise<BatchFailures<ReservationReleasedV1>> {
-    // One at a time, in order, as the view took them before they were taken a batch at a time here.
-    const failed: BatchFailures<ReservationReleasedV1> = new Map();
-    for (const d of batch) await this.stock.arrived(d.event).catch((err: unknown) => failed.set(d, err));
-    const answered = await failuresOf(
-      batch.filter((d) => !failed.has(d)),
-      (answers) => this.cancelling.releasedAll(answers),
-    );
-    return new Map([...failed, ...answered]);
+    // The view takes the newest figures of each position in one write, as it takes stock received.
+    await this.stock.arrivedAll(batch.map((d) => d.event));
+    return failuresOf(batch, (answers) => this.cancelling.releasedAll(answers));
   }
 
   @OnEvents(ReservationReleaseRefusedV1.type)

@@ -58,12 +58,26 @@ export class StockViewRepository {
     for (const p of positions) this.remember(p);
   }
 
-  /** Figures only (a refused reservation reports them); a position never seen stays unknown. */
-  async applyLevel(warehouseId: string, subLotId: string, level: StockLevel, at: Date): Promise<void> {
-    const _id = positionKey(warehouseId, subLotId);
-    await this.model.updateOne({ _id, version: { $lt: level.version } }, { $set: { ...levelFields(level), updatedAt: at } });
-    const known = this.view.get(_id);
-    if (known) this.remember({ ...known, ...levelFields(level), updatedAt: at });
+  /**
+   * Figures only (refused reservations report them), the newest of each position, in one bulk write;
+   * a position never seen stays unknown.
+   */
+  async applyLevels(levels: ReadonlyArray<{ warehouseId: string; subLotId: string; level: StockLevel }>, at: Date): Promise<void> {
+    const newest = new Map<string, StockLevel>();
+    for (const { warehouseId, subLotId, level } of levels) {
+      const _id = positionKey(warehouseId, subLotId);
+      const known = newest.get(_id);
+      if (!known || known.version < level.version) newest.set(_id, level);
+    }
+    if (newest.size === 0) return;
+    await this.model.bulkWrite(
+      [...newest].map(([_id, level]) => ({ updateOne: { filter: { _id, version: { $lt: level.version } }, update: { $set: { ...levelFields(level), updatedAt: at } } } })) as never,
+      { ordered: false },
+    );
+    for (const [_id, level] of newest) {
+      const known = this.view.get(_id);
+      if (known) this.remember({ ...known, ...levelFields(level), updatedAt: at });
+    }
   }
 
   /** Positions of these produce that hold stock (reserved or not: "never" is judged on all of it). */

@@ -57,10 +57,13 @@ export class StockViewService {
     for (const e of events) this.holds.clear(e.reservationId);
   }
 
-  /** The warehouse refused: catch up with the figures it reports, and drop the hold. */
-  async rejected(e: ReservationRejectedV1, now = new Date()): Promise<void> {
-    if (e.stock) await this.stock.applyLevel(e.warehouseId, e.subLotId, e.stock, now);
-    this.holds.clear(e.reservationId);
+  /** The warehouse refused: catch up with the figures it reports (one write), and drop the holds. */
+  async rejected(events: readonly ReservationRejectedV1[], now = new Date()): Promise<void> {
+    await this.stock.applyLevels(
+      events.flatMap((e) => (e.stock ? [{ warehouseId: e.warehouseId, subLotId: e.subLotId, level: e.stock }] : [])),
+      now,
+    );
+    for (const e of events) this.holds.clear(e.reservationId);
   }
 
   hold(reservationId: string, warehouseId: string, subLotId: string, grams: number): void {

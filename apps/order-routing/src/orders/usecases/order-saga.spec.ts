@@ -6,6 +6,7 @@ import {
   OrderRoutedV1,
   ReleaseReservationV1,
   type ReservationLapsedV1,
+  type ReservationRejectedV1,
   type ReservationReleasedV1,
   ReserveStockV1,
   type StockReservedV1,
@@ -535,5 +536,60 @@ describe('the order saga: a reservation that lapsed before the order confirmed i
     // Redelivered: nothing changes.
     await service.lapsedAll([lapse('ORD-A', 'RA1')]);
     expect(orders.written.filter((w) => w.id === 'ORD-A')).toHaveLength(1);
+  });
+});
+
+describe('RouteOrder: reservations the warehouse refused are answered a batch at a time', () => {
+  const now = new Date();
+  /** An order of attempt 1 waiting for the answers to its reservations. */
+  const waiting = (id: string, reservations: string[]): OrderRecord => {
+    const o = routed(id, reservations.map((r) => ({ id: r })));
+    return { ...o, status: 'received', shipments: [], shipmentStatus: {}, reservations: Object.fromEntries(reservations.map((r) => [r, 'pending'])) };
+  };
+  const refusal = (orderId: string, reservationId: string, version: number) => ({
+    command: {
+      orderId,
+      reservationId,
+      warehouseId: 'DC-HANGZHOU',
+      subLotId: 'SUB-1',
+      quantityKg: 1,
+      reason: 'insufficient_stock',
+      stock: { onHandKg: 10, reservedKg: 10 - version, availableKg: version, version },
+      rejectedAt: now.toISOString(),
+    } as ReservationRejectedV1,
+  });
+
+  it('takes the figures in one write, ends each attempt and routes it again, one read and one write for the batch', async () => {
+    const env = new OrderRoutingEnv();
+    const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
+    const levels: unknown[][] = [];
+    const view = { holding: async () => [position(10)], applyLevels: async (l: unknown[]) => void levels.push(l) } as unknown as StockViewRepository;
+    const orders = new MemoryOrders();
+    const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings, pricesOf());
+    orders.docs.set('ORD-A', waiting('ORD-A', ['RA1', 'RA2']));
+    orders.docs.set('ORD-B', waiting('ORD-B', ['RB1']));
+
+    // Both of A's reservations refused in the same batch, and B's.
+    const failed = await service.rejectedAll([refusal('ORD-A', 'RA1', 3), refusal('ORD-B', 'RB1', 2), refusal('ORD-A', 'RA2', 4)]);
+
+    expect(failed.size).toBe(0);
+    expect(levels).toHaveLength(1);
+    expect(orders.log).toEqual(['read ORD-A ORD-B', 'write ORD-A ORD-B']);
+    const a = orders.docs.get('ORD-A') as OrderRecord;
+    // The first refusal ended attempt 1 (RA2 abandoned) and routed A again; the second finds RA2 abandoned.
+    expect(a).toMatchObject({ status: 'received', attempt: 2 });
+    expect(a.reservations).toMatchObject({ RA1: 'rejected', RA2: 'rejected' });
+    expect(a.allocations.map((x) => x.reservationId)).not.toContain('RA1');
+    const reserves = (id: string) => orders.written.find((w) => w.id === id)?.change.events.filter((e) => e.type === ReserveStockV1.type) ?? [];
+    expect(reserves('ORD-A')).toHaveLength(1);
+    // A's new attempt holds what it took: B, decided after it on the same 10 kg, took the rest.
+    const heldA = a.allocations.reduce((kg, x) => kg + x.quantityKg, 0);
+    const b = orders.docs.get('ORD-B') as OrderRecord;
+    expect(b).toMatchObject({ status: 'received', attempt: 2 });
+    expect(heldA + b.allocations.reduce((kg, x) => kg + x.quantityKg, 0)).toBeLessThanOrEqual(10);
+
+    // Redelivered: nothing changes.
+    await service.rejectedAll([refusal('ORD-A', 'RA1', 3), refusal('ORD-B', 'RB1', 2)]);
+    expect(orders.written).toHaveLength(2);
   });
 });

@@ -110,24 +110,28 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
     if (changed) this.hold(holds);
   }
 
-  /** warehouse.stock: a reservation was refused. Release the attempt's others and route again. */
-  async rejected(e: ReservationRejectedV1, now = new Date()): Promise<void> {
-    await this.stock.rejected(e);
-    await this.routing.run(async () => {
-      let holds: AllocationDoc[] = [];
-      const changed = await this.orders.transition(e.orderId, async (o) => {
+  /**
+   * warehouse.stock: reservations the warehouse refused. The view takes the figures they report (one
+   * write); each refusal ends its order's attempt (the attempt's others are released) and routes it
+   * again. The batch's orders are read at once, decided in turn (each decision's holds count for the
+   * next; an order refused twice in the batch takes the second refusal on the attempt the first
+   * left) and written in one bulk write. Returns the answers that failed. Runs as a step of `routing`.
+   */
+  async rejectedAll(batch: ReadonlyArray<Command<ReservationRejectedV1>>, now = new Date()): Promise<Map<Command<ReservationRejectedV1>, unknown>> {
+    await this.stock.rejected(batch.map((b) => b.command));
+    return this.routing.run(() =>
+      this.decideRouting(batch, async (o, answer) => {
+        const e = answer.command;
         const state = o.reservations[e.reservationId];
-        if (state === 'abandoned') return { set: { [`reservations.${e.reservationId}`]: 'rejected' }, events: [] };
+        if (state === 'abandoned') return { change: { set: { [`reservations.${e.reservationId}`]: 'rejected' }, events: [] } };
         const current = o.allocations.some((a) => a.reservationId === e.reservationId);
         if (state !== 'pending' || !current || o.status !== 'received') return null;
         const ended = endAttempt(o, `reservation ${e.reservationId} refused: ${e.reason}`, now);
         ended.set[`reservations.${e.reservationId}`] = 'rejected';
         const next = await this.nextAttempt(o, now, e.reason);
-        holds = next.allocations;
-        return { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] };
-      });
-      if (changed) this.hold(holds);
-    });
+        return { change: { set: { ...ended.set, ...next.change.set }, events: [...ended.events, ...next.change.events] }, holds: next.allocations };
+      }),
+    );
   }
 
   /**
@@ -140,39 +144,58 @@ export class RouteOrder implements OnModuleInit, OnModuleDestroy {
    * answers that failed. Runs as a step of `routing`.
    */
   lapsedAll(batch: ReadonlyArray<Command<ReservationLapsedV1>>, now = new Date()): Promise<Map<Command<ReservationLapsedV1>, unknown>> {
-    return this.routing.run(async () => {
-      const holds = new Map<Command<ReservationLapsedV1>, AllocationDoc[]>();
-      const decide = (o: OrderRecord, answer: Command<ReservationLapsedV1>): Promise<OrderChange | null> => withinTrace(answer, async () => {
+    return this.routing.run(() =>
+      this.decideRouting(batch, async (o, answer) => {
         const e = answer.command;
-        for (const a of holds.get(answer) ?? []) this.stock.release(a.reservationId);
-        holds.delete(answer);
         const decision = onLapsed(o, e.reservationId, now);
         if (decision === 'stuck') {
           // Part of the order is on the road: it cannot be routed again as a whole. Left for ops.
           this.logger.error(`order ${o._id}: reservation ${e.reservationId} lapsed (${e.reason}) after a shipment of the order left; it stays routed without that stock`);
-          return { set: { [`reservations.${e.reservationId}`]: 'lapsed' }, events: [] };
+          return { change: { set: { [`reservations.${e.reservationId}`]: 'lapsed' }, events: [] } };
         }
-        if (decision !== 'reroute') return decision;
+        if (decision !== 'reroute') return decision && { change: decision };
         const ended = endAttempt(o, `reservation ${e.reservationId} lapsed before it was confirmed`, now);
         // The lapsed one is not the warehouse's to release any more.
         ended.events = ended.events.filter((c) => (c.data as { reservationId?: string }).reservationId !== e.reservationId);
         ended.set[`reservations.${e.reservationId}`] = 'lapsed';
         const next = await this.nextAttempt({ ...o, attempt: 0 }, now, `reservation ${e.reservationId} lapsed`);
-        this.hold(next.allocations);
-        holds.set(answer, next.allocations);
         const set = { ...ended.set, ...next.change.set, shipments: [], ...(next.allocations.length > 0 ? { status: 'received' } : {}) };
-        return { set, events: [...ended.events, ...next.change.events] };
+        return { change: { set, events: [...ended.events, ...next.change.events] }, holds: next.allocations };
+      }),
+    );
+  }
+
+  /**
+   * Answers of a batch that may route their orders again, decided with `decideAll`, each in its own
+   * delivery's trace: the stock a decision holds counts for the decisions after it, and what a
+   * decision held that was not written (it lost a race and was decided again, or failed) is
+   * released. Runs inside a step of `routing`.
+   */
+  private async decideRouting<T extends Command<{ orderId: string }>>(
+    batch: readonly T[],
+    decide: (o: OrderRecord, answer: T) => Promise<{ change: OrderChange; holds?: AllocationDoc[] } | null>,
+  ): Promise<Map<T, unknown>> {
+    const holds = new Map<T, AllocationDoc[]>();
+    const decideHolding = (o: OrderRecord, answer: T): Promise<OrderChange | null> =>
+      withinTrace(answer, async () => {
+        // Decided again (its order changed in between): what it held on the earlier decision goes.
+        for (const a of holds.get(answer) ?? []) this.stock.release(a.reservationId);
+        holds.delete(answer);
+        const decided = await decide(o, answer);
+        if (decided?.holds) {
+          this.hold(decided.holds);
+          holds.set(answer, decided.holds);
+        }
+        return decided?.change ?? null;
       });
-      try {
-        const { failed, changed } = await this.orders.decideAll(batch, (b) => b.command.orderId, decide);
-        // Holds of decisions that were not written (lost a race and decided again, or failed) go.
-        for (const [answer, allocations] of holds) if (!changed.has(answer)) for (const a of allocations) this.stock.release(a.reservationId);
-        return failed;
-      } catch (err) {
-        for (const allocations of holds.values()) for (const a of allocations) this.stock.release(a.reservationId);
-        throw err;
-      }
-    });
+    try {
+      const { failed, changed } = await this.orders.decideAll(batch, (b) => b.command.orderId, decideHolding);
+      for (const [answer, allocations] of holds) if (!changed.has(answer)) for (const a of allocations) this.stock.release(a.reservationId);
+      return failed;
+    } catch (err) {
+      for (const allocations of holds.values()) for (const a of allocations) this.stock.release(a.reservationId);
+      throw err;
+    }
   }
 
   /**
