@@ -15,7 +15,9 @@
  * BENCH_ORDERS (3000: the order burst; it must drain within the run), BENCH_GROWTH (1000,10000,100000:
  * the store sizes at which the growth phase times the list pages), BENCH_PHASES (all: a comma-separated
  * subset of baselines, grading, lots, orders, growth to run only those, e.g. `BENCH_PHASES=lots,orders`
- * to iterate on the write path in ~2 minutes; figures of the phases left out are listed as not reached).
+ * to iterate on the write path in ~2 minutes; figures of the phases left out are listed as not reached),
+ * BENCH_HALF_RATE (half the burst's routed rate: the orders/s of the latency load; fix it to compare
+ * the latency of runs whose bursts differ).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
