@@ -563,7 +563,8 @@ describe('RouteOrder: reservations the warehouse refused are answered a batch at
     const env = new OrderRoutingEnv();
     const settings = new RoutingSettings({ get: (k: keyof OrderRoutingEnv) => env[k] } as unknown as ConfigService<OrderRoutingEnv, true>);
     const levels: unknown[][] = [];
-    const view = { holding: async () => [position(10)], applyLevels: async (l: unknown[]) => void levels.push(l) } as unknown as StockViewRepository;
+    // 2 kg left: A's new attempt takes them, and B, decided after it, must see them held.
+    const view = { holding: async () => [position(2)], applyLevels: async (l: unknown[]) => void levels.push(l) } as unknown as StockViewRepository;
     const orders = new MemoryOrders();
     const service = new RouteOrder(orders as unknown as OrdersRepository, new StockViewService(view, new StockHolds(settings), { caughtUp: async () => true }), settings, pricesOf());
     orders.docs.set('ORD-A', waiting('ORD-A', ['RA1', 'RA2']));
@@ -582,11 +583,10 @@ describe('RouteOrder: reservations the warehouse refused are answered a batch at
     expect(a.allocations.map((x) => x.reservationId)).not.toContain('RA1');
     const reserves = (id: string) => orders.written.find((w) => w.id === id)?.change.events.filter((e) => e.type === ReserveStockV1.type) ?? [];
     expect(reserves('ORD-A')).toHaveLength(1);
-    // A's new attempt holds what it took: B, decided after it on the same 10 kg, took the rest.
-    const heldA = a.allocations.reduce((kg, x) => kg + x.quantityKg, 0);
-    const b = orders.docs.get('ORD-B') as OrderRecord;
-    expect(b).toMatchObject({ status: 'received', attempt: 2 });
-    expect(heldA + b.allocations.reduce((kg, x) => kg + x.quantityKg, 0)).toBeLessThanOrEqual(10);
+    expect(a.allocations.reduce((kg, x) => kg + x.quantityKg, 0)).toBe(2);
+    // B was decided on the stock A's new attempt holds: nothing left, so it waits for stock.
+    expect(orders.docs.get('ORD-B')).toMatchObject({ status: 'backordered', allocations: [] });
+    expect(orders.docs.get('ORD-B')?.reservations).toMatchObject({ RB1: 'rejected' });
 
     // Redelivered: nothing changes.
     await service.rejectedAll([refusal('ORD-A', 'RA1', 3), refusal('ORD-B', 'RB1', 2)]);
