@@ -264,6 +264,15 @@ describe('traces and metrics across the four services', () => {
       },
       { what: 'stock received' },
     );
+    // Stored at the warehouse is not yet published: order-routing judges "more than the network
+    // holds" on what the warehouse has published, so an order placed in between is refused.
+    const stockPublished = (samples: Sample[]) =>
+      total(samples, 'firstmile_events_published_total', { type: StockReceivedV1.type });
+    await waitFor(
+      async () =>
+        stockPublished(await scrape('warehouse')) - stockPublished(before.get('warehouse') ?? []) >= 3,
+      { what: 'stock received published' },
+    );
 
     // The order: placed at order-routing, stock reserved at the warehouse, routed, shipment created.
     const large = graded.body.subLots.find((s) => s.grade === 'large');
