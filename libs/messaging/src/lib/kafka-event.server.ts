@@ -434,8 +434,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   /**
    * A fetched batch of one partition of a main topic, in order: runs of one type with an `@OnEvents`
    * handler are handed over together (a record of a type this service does not handle does not end
-   * a run), every other record alone. The offsets are committed once,
-   * after the last record handled (a rebalance stops the batch early; the rest is read again).
+   * a run), every other record alone. The offsets are committed once, after the last record handled
+   * (a rebalance stops the batch early; the rest is read again).
    */
   private async deliverBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
