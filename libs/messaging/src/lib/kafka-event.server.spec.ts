@@ -1,4 +1,7 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import { toHeaders } from '@firstmile/contracts';
+import { batchPattern } from './on-event.decorator';
+import { newEvent } from './outbound-event';
 import { CONSUMER_RESTART_MS, isTransient, KafkaEventServer } from './kafka-event.server';
 import type { EventPublisher } from './event-publisher';
 import type { MessagingOptions } from './messaging.options';
@@ -117,4 +120,80 @@ describe('isTransient: the store did not answer', () => {
     ['a handler that refuses the work', new Error('lot LOT-1 is not known')],
     ['a validation error', Object.assign(new Error('quantityKg must be positive'), { name: 'ValidationError' })],
   ])('not %s', (_, err) => expect(isTransient(err)).toBe(false));
+});
+
+describe('KafkaEventServer: a handler that works longer than the session timeout', () => {
+  const type = 'firstmile.harvest.lot.voided.v1' as const;
+  const envelope = newEvent(
+    type,
+    { lotId: 'LOT-7K3QH9WZ2M', cooperativeId: 'COOP-2B7XQ9KD1M', reason: 'Logged twice by mistake', voidedAt: '2026-10-20T09:30:00.000Z' },
+    { source: 'test' },
+  );
+  const message = {
+    offset: '7',
+    key: null,
+    value: Buffer.from(JSON.stringify(envelope.data)),
+    headers: toHeaders(envelope),
+    timestamp: String(Date.now()),
+  } as unknown as KafkaMessage;
+  let server: KafkaEventServer;
+  let finish: () => void;
+  const heartbeat = jest.fn(async () => undefined);
+  const commits: unknown[] = [];
+  const consumer = { commitOffsets: async (offsets: unknown[]) => void commits.push(...offsets) } as unknown as Consumer;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    heartbeat.mockClear();
+    commits.length = 0;
+    const options = { service: 'grading', topicPrefix: '', concurrency: 1, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 15_000 } as MessagingOptions;
+    const topics = { physical: (t: string) => t, logical: (t: string) => t } as unknown as TopicAdmin;
+    server = new KafkaEventServer({} as Kafka, options, {} as EventPublisher, topics);
+    // A store write queued behind others, or waiting out its server selection: done when the test says.
+    const slow = async () => new Promise<void>((resolve) => (finish = resolve));
+    server.addHandler(batchPattern(type), slow as never, true);
+    server.addHandler(type, slow as never, true);
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  const payload = () =>
+    ({ batch: { topic: 'harvest.lots', partition: 0, messages: [message] }, heartbeat, isRunning: () => true, isStale: () => false }) as unknown as EachBatchPayload;
+
+  it('keeps heartbeating while a batch is handled, and stops once it is committed', async () => {
+    const delivered = server['deliverBatch'](consumer, payload());
+    await jest.advanceTimersByTimeAsync(12_000);
+    // kafkajs would have dropped the member after 10 s without one.
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(11);
+    finish();
+    await delivered;
+    expect(commits).toEqual([{ topic: 'harvest.lots', partition: 0, offset: '8' }]);
+    const sent = heartbeat.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(heartbeat).toHaveBeenCalledTimes(sent);
+  });
+
+  it('keeps heartbeating while a retried record is handled', async () => {
+    const handled = server['deliver'](consumer, { topic: 'harvest.lots.retry.1', partition: 0, message, heartbeat } as unknown as EachMessagePayload, 1);
+    await jest.advanceTimersByTimeAsync(12_000);
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(11);
+    finish();
+    await handled;
+    const sent = heartbeat.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(heartbeat).toHaveBeenCalledTimes(sent);
+  });
+
+  it('lets a refused heartbeat (a rebalance under way) pass: the batch is finished and committed, as kafkajs would', async () => {
+    const delivered = server['deliverBatch'](consumer, payload());
+    await jest.advanceTimersByTimeAsync(1500);
+    heartbeat.mockRejectedValue(new Error('The group is rebalancing, so a rejoin is needed'));
+    const before = heartbeat.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(before + 2);
+    finish();
+    await delivered;
+    expect(commits).toEqual([{ topic: 'harvest.lots', partition: 0, offset: '8' }]);
+    heartbeat.mockReset();
+  });
 });

@@ -71,6 +71,31 @@ class ConsumerStopping extends Error {
   }
 }
 
+/**
+ * Heartbeats while a handler works, as often as the consumer is configured to send them. kafkajs
+ * sends one only when asked, and the delivery loop asks between records: a single handler call
+ * longer than `KAFKA_SESSION_TIMEOUT_MS` had the member dropped from its group. That happened
+ * wherever a store command waited out its server selection (10 s) while the store was away, and
+ * in the backlog after it, where one batch's write queued behind others for seconds: the group
+ * rebalanced, the batch's commit was refused ("The coordinator is not aware of this member"),
+ * the consumer was replaced and the batch read again, and the ten-times chaos load stopped
+ * routing for minutes. A refused heartbeat (a rebalance under way) is dropped: the work goes on,
+ * and kafkajs meets the rebalance at its next heartbeat between records or at the commit, as it
+ * did before.
+ */
+function keepAlive(heartbeat: () => Promise<void>, everyMs: number): () => void {
+  let sending = false;
+  const timer = setInterval(() => {
+    if (sending) return;
+    sending = true;
+    heartbeat()
+      .catch(() => undefined)
+      .finally(() => (sending = false));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** First and longest pause of a partition held while the store does not answer; how often it says so. */
 export const HOLD_FIRST_MS = 500;
 const HOLD_MAX_MS = 15_000;
@@ -161,6 +186,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   /** When a held partition last said so in the log (see `hold`). */
   private lastHoldLog = 0;
   private joinedResolve!: () => void;
+  /** How often a consumer heartbeats: a third of the session timeout, once a second at most. */
+  private readonly heartbeatMs: number;
   /** Resolves once every consumer of this service has joined its group. */
   readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
 
@@ -171,6 +198,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     private readonly topics: TopicAdmin,
   ) {
     super();
+    this.heartbeatMs = Math.min(1000, Math.floor(options.sessionTimeoutMs / 3));
   }
 
   /**
@@ -349,7 +377,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       maxWaitTimeInMs,
       sessionTimeout: this.options.sessionTimeoutMs,
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
-      heartbeatInterval: Math.min(1000, Math.floor(this.options.sessionTimeoutMs / 3)),
+      heartbeatInterval: this.heartbeatMs,
     });
     this.consumers.push(consumer);
     this.commits.set(consumer, new CommitQueue(consumer));
@@ -437,7 +465,16 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
    * a run), every other record alone. The offsets are committed once, after the last record handled
    * (a rebalance stops the batch early; the rest is read again).
    */
-  private async deliverBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async deliverBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+    const stop = keepAlive(payload.heartbeat, this.heartbeatMs);
+    try {
+      await this.deliverRuns(consumer, payload);
+    } finally {
+      stop();
+    }
+  }
+
+  private async deliverRuns(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const control: Control = { heartbeat, isRunning, isStale };
     let run: Array<{ record: Received; item: Extract<Prepared, { kind: 'event' }> }> = [];
@@ -489,8 +526,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const item = this.prepare(record);
     // A retry topic's consumer has no isStale: a rebalance revokes its partition after the call.
     const control: Control = { heartbeat: payload.heartbeat, isRunning: () => !this.closing, isStale: () => false };
-    if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt, control);
-    else await this.handle(record, item, attempt, control);
+    const stop = keepAlive(payload.heartbeat, this.heartbeatMs);
+    try {
+      if (item.kind === 'event' && item.batch) await this.handleRun([{ record, item }], attempt, control);
+      else await this.handle(record, item, attempt, control);
+    } finally {
+      stop();
+    }
     await this.commit(consumer, { topic, partition, offset: (BigInt(message.offset) + 1n).toString() });
   }
 
