@@ -37,7 +37,7 @@ export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   422: 'Well-formed but refused by a business rule, or an Idempotency-Key reused with another body or caller',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds',
   431: 'The request line (a long query string) or headers exceed the size limit',
-  503: 'Not ready: a dependency is down',
+  503: 'A dependency is down (the service\'s database did not answer); repeat after `Retry-After` seconds',
 };
 
 /** One problem+json response per status, for what a route answers beyond what `describeBehaviour` infers. */

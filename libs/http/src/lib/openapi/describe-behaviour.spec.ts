@@ -78,11 +78,11 @@ describe('describeBehaviour + carryValidatorConstraints: the OpenAPI document sa
   afterAll(() => app.close());
 
   it('documents every problem status a route can answer, as problem+json', () => {
-    expect(statuses('/things', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429']);
-    expect(statuses('/things', 'get')).toEqual(['200', '400', '401', '403', '429', '431']);
-    expect(statuses('/things/{id}/close', 'post')).toEqual(['201', '400', '401', '403', '404', '409', '414', '429']);
-    // Public and exempt from rate limits: no 401/403/429.
-    expect(statuses('/things/open/{code}', 'get')).toEqual(['200', '400', '404', '414']);
+    expect(statuses('/things', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429', '503']);
+    expect(statuses('/things', 'get')).toEqual(['200', '400', '401', '403', '429', '431', '503']);
+    expect(statuses('/things/{id}/close', 'post')).toEqual(['201', '400', '401', '403', '404', '409', '414', '429', '503']);
+    // Public and exempt from rate limits: no 401/403/429. Any route may find the store away (503).
+    expect(statuses('/things/open/{code}', 'get')).toEqual(['200', '400', '404', '414', '503']);
     const r409 = op('/things/{id}/close', 'post')?.responses['409'] as { description: string; content: Record<string, unknown> };
     expect(r409.description).toBe('Already closed');
     expect(r409.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });

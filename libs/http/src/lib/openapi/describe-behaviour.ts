@@ -64,6 +64,8 @@ export function problemStatuses(op: OperationObject, b: RouteBehaviour): number[
   if (b.idempotent === 'record') statuses.add(409);
   if (b.idempotent) statuses.add(422);
   if (b.rateLimited) statuses.add(429);
+  // Any route may find the service's store away (ProblemDetailsFilter).
+  statuses.add(503);
   return [...statuses];
 }
 
@@ -71,9 +73,9 @@ export function problemStatuses(op: OperationObject, b: RouteBehaviour): number[
  * Makes each service's OpenAPI document say what the service does, for every route and without a
  * list of routes: each operation gets the problem+json answers its guards, pipes and interceptors
  * can give (400 when it takes input, 401/403 unless public, 404/414 with a path parameter, 431 with a
- * query, 413/415 with
- * a body, 409/422 with an Idempotency-Key, 429 unless exempt from rate limits); public routes say
- * `security: []`; each operation names the roles it admits in `x-roles`. What a handler answers on
+ * query, 413/415 with a body, 409/422 with an Idempotency-Key, 429 unless exempt from rate limits,
+ * 503 on every route); public routes say `security: []`; each operation names the roles it admits
+ * in `x-roles`. What a handler answers on
  * its own (a 409 for a state conflict) it declares with `@ApiProblems(...)`; this fills in the rest.
  * Request bodies refuse unknown properties (`additionalProperties: false`), as the ValidationPipe does.
  */
