@@ -6,12 +6,15 @@ import type { ServiceName, Stack } from '../stack';
  * The chaos suite's clients: they behave as real ones do while services crash and the broker and the
  * store bounce. Every creating POST carries an Idempotency-Key, and a request that failed for a
  * reason that is not the caller's (no answer, 5xx, 429, 409 "still in flight") is sent again with
- * the same key and body until it is answered, or the client gives up.
+ * the same key and body until it is answered, or the client gives up; not sooner than a
+ * `Retry-After` asks.
  */
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   body: T;
+  /** What `Retry-After` asked, in seconds (429, 503). */
+  retryAfterS?: number;
 }
 
 type Claims = Parameters<typeof token>[0];
@@ -64,7 +67,8 @@ export class ChaosClient {
       } catch {
         parsed = text;
       }
-      return { status: res.status, body: parsed as T };
+      const retryAfterS = Number(res.headers.get('retry-after') ?? NaN);
+      return { status: res.status, body: parsed as T, ...(retryAfterS >= 0 ? { retryAfterS } : {}) };
     } catch {
       return null;
     }
@@ -83,7 +87,9 @@ export class ChaosClient {
       if (r && !retriable(r.status, r.body)) return r;
       if (this.giveUp()) return null;
       ChaosClient.repeats++;
-      await sleep(Math.min(2000, 200 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random()));
+      // As a well-behaved client does: no sooner than the server's Retry-After, when it gave one.
+      const backoff = Math.max(Math.min(2000, 200 * 2 ** Math.min(attempt, 4)), (r?.retryAfterS ?? 0) * 1000);
+      await sleep(backoff * (0.5 + Math.random()));
     }
   }
 
