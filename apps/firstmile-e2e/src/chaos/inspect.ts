@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { type Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
@@ -330,4 +331,39 @@ export class Broker {
   async close(): Promise<void> {
     await this.reset();
   }
+}
+
+/**
+ * CPU time (ms) used so far by the run's processes, by what they are: each service (its primary
+ * and workers together), Kafka, FerretDB, and the load's client (this process). A process is the run's when its command line names the
+ * run's data directory (the broker and the store) or its environment carries the run's topic
+ * prefix (the services). A process that died since the last reading takes its time with it;
+ * the chaos suite reports the differences between readings, so a kill shows as a dip.
+ */
+export function cpuMs(runId: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const tickMs = 10; // USER_HZ is 100 on Linux
+  let pids: string[] = [];
+  try {
+    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out; // not Linux: nothing to report
+  }
+  for (const pid of pids) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const ours = cmdline.includes(`chaos-${runId}`) || `\0${fs.readFileSync(`/proc/${pid}/environ`, 'utf8')}`.includes(`\0KAFKA_TOPIC_PREFIX=${runId}.`);
+      if (!ours) continue;
+      const name = /ferretdb/i.test(cmdline) ? 'ferretdb' : /java/.test(cmdline) ? 'kafka' : (/dist\/apps\/([a-z-]+)\//.exec(cmdline)?.[1] ?? 'other');
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * tickMs);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  // The load's own client runs in this process.
+  const self = process.cpuUsage();
+  out.set('client', (self.user + self.system) / 1000);
+  return out;
 }
