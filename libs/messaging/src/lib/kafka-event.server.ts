@@ -75,13 +75,14 @@ class ConsumerStopping extends Error {
  * Heartbeats while a handler works, as often as the consumer is configured to send them. kafkajs
  * sends one only when asked, and the delivery loop asks between records: a single handler call
  * longer than `KAFKA_SESSION_TIMEOUT_MS` had the member dropped from its group. That happened
- * wherever a store command waited out its server selection (10 s) while the store was away, and
- * in the backlog after it, where one batch's write queued behind others for seconds: the group
- * rebalanced, the batch's commit was refused ("The coordinator is not aware of this member"),
- * the consumer was replaced and the batch read again, and the ten-times chaos load stopped
- * routing for minutes. A refused heartbeat (a rebalance under way) is dropped: the work goes on,
- * and kafkajs meets the rebalance at its next heartbeat between records or at the commit, as it
- * did before.
+ * whenever a held record's try waited out the driver's server selection (10 s) while the store was
+ * away: the group rebalanced, the batch's commit was refused ("The coordinator is not aware of this
+ * member"), consumers were replaced and batches read again, and under the ten-times chaos load
+ * order-routing routed nothing for 80 s after the store came back. A handler that outlasts a
+ * rebalance's `KAFKA_REBALANCE_TIMEOUT_MS` still loses its partitions: heartbeats keep a member in
+ * its group, only a rejoin keeps it in a new generation. A refused heartbeat (a rebalance under
+ * way) is dropped: the work goes on, and kafkajs meets the rebalance at its next heartbeat between
+ * records or at the commit, as it did before.
  */
 function keepAlive(heartbeat: () => Promise<void>, everyMs: number): () => void {
   let sending = false;
