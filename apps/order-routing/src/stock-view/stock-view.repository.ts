@@ -39,12 +39,7 @@ export class StockViewRepository {
    * as plain conditional updates.
    */
   async applyAll(items: readonly StockItem[], at: Date): Promise<void> {
-    const newest = new Map<string, StockPosition>();
-    for (const item of items) {
-      const p = toPosition(item, at);
-      const known = newest.get(p._id);
-      if (!known || known.version < p.version) newest.set(p._id, p);
-    }
+    const newest = newestOf(items.map((item) => toPosition(item, at)), (p) => p._id, (p) => p.version);
     if (newest.size === 0) return;
     const positions = [...newest.values()];
     const op = ({ _id, ...fields }: StockPosition, upsert: boolean) => ({ updateOne: { filter: { _id, version: { $lt: fields.version } }, update: { $set: fields }, upsert } });
@@ -63,18 +58,13 @@ export class StockViewRepository {
    * a position never seen stays unknown.
    */
   async applyLevels(levels: ReadonlyArray<{ warehouseId: string; subLotId: string; level: StockLevel }>, at: Date): Promise<void> {
-    const newest = new Map<string, StockLevel>();
-    for (const { warehouseId, subLotId, level } of levels) {
-      const _id = positionKey(warehouseId, subLotId);
-      const known = newest.get(_id);
-      if (!known || known.version < level.version) newest.set(_id, level);
-    }
+    const newest = newestOf(levels, (l) => positionKey(l.warehouseId, l.subLotId), (l) => l.level.version);
     if (newest.size === 0) return;
     await this.model.bulkWrite(
-      [...newest].map(([_id, level]) => ({ updateOne: { filter: { _id, version: { $lt: level.version } }, update: { $set: { ...levelFields(level), updatedAt: at } } } })) as never,
+      [...newest].map(([_id, { level }]) => ({ updateOne: { filter: { _id, version: { $lt: level.version } }, update: { $set: { ...levelFields(level), updatedAt: at } } } })) as never,
       { ordered: false },
     );
-    for (const [_id, level] of newest) {
+    for (const [_id, { level }] of newest) {
       const known = this.view.get(_id);
       if (known) this.remember({ ...known, ...levelFields(level), updatedAt: at });
     }
@@ -142,3 +132,14 @@ const levelFields = (s: StockLevel) => ({
   availableKg: s.availableKg,
   version: s.version,
 });
+
+/** The newest (highest version) of each position among `items`, by its key. */
+function newestOf<T>(items: Iterable<T>, key: (t: T) => string, version: (t: T) => number): Map<string, T> {
+  const newest = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    const known = newest.get(k);
+    if (!known || version(known) < version(item)) newest.set(k, item);
+  }
+  return newest;
+}

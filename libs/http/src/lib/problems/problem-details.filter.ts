@@ -66,8 +66,9 @@ export function toProblem(exception: unknown, logger?: Logger): ProblemDocument 
   return problemFor(500, 'The server could not complete the request');
 }
 
-function storeUnavailable(exception: unknown, logger: Logger | undefined, now = Date.now()): void {
+function storeUnavailable(exception: unknown, logger: Logger | undefined): void {
   storeAway.refused++;
+  const now = Date.now();
   if (!logger || now - storeAway.saidAt < STORE_LOG_EVERY_MS) return;
   const what = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
   logger.warn(`the store did not answer (${what.slice(0, 300)}): ${storeAway.refused} request(s) answered 503 with Retry-After since this was last said`);
