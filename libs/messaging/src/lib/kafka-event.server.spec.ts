@@ -196,3 +196,68 @@ describe('KafkaEventServer: a handler that works longer than the session timeout
     heartbeat.mockReset();
   });
 });
+
+describe('KafkaEventServer: the partitions of one fetch', () => {
+  const type = 'firstmile.harvest.lot.voided.v1' as const;
+  const record = (offset: string, lotId: string) => {
+    const envelope = newEvent(
+      type,
+      { lotId, cooperativeId: 'COOP-2B7XQ9KD1M', reason: 'Logged twice by mistake', voidedAt: '2026-10-20T09:30:00.000Z' },
+      { source: 'test' },
+    );
+    return { offset, key: null, value: Buffer.from(JSON.stringify(envelope.data)), headers: toHeaders(envelope), timestamp: String(Date.now()) } as unknown as KafkaMessage;
+  };
+  const payload = (partition: number, ...messages: KafkaMessage[]) =>
+    ({ batch: { topic: 'harvest.lots', partition, messages }, heartbeat: async () => undefined, isRunning: () => true, isStale: () => false }) as unknown as EachBatchPayload;
+  let server: KafkaEventServer;
+  let calls: string[][];
+  let refuse: Set<string>;
+  const commits: unknown[] = [];
+  const forwarded: unknown[] = [];
+  const consumer = { commitOffsets: async (offsets: unknown[]) => void commits.push(...offsets) } as unknown as Consumer;
+
+  beforeEach(() => {
+    calls = [];
+    refuse = new Set();
+    commits.length = 0;
+    forwarded.length = 0;
+    const options = { service: 'grading', topicPrefix: '', concurrency: 6, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 15_000, retryDelaysMs: [1000] } as MessagingOptions;
+    const topics = { physical: (t: string) => t, logical: (t: string) => t } as unknown as TopicAdmin;
+    const publisher = { forward: async (topic: string, message: { headers: Record<string, string> }) => void forwarded.push({ topic, attempt: message.headers['x-retry-attempt'] }) };
+    server = new KafkaEventServer({} as Kafka, options, publisher as unknown as EventPublisher, topics);
+    const handler = async (batch: Array<{ event: { lotId: string } }>) => {
+      calls.push(batch.map((d) => d.event.lotId));
+      return new Map(batch.filter((d) => refuse.has(d.event.lotId)).map((d) => [d, new Error(`lot ${d.event.lotId} is not known`)]));
+    };
+    server.addHandler(batchPattern(type), handler as never, true);
+  });
+
+  it('hands the runs handed over together to their handler in one call, and commits each partition', async () => {
+    await Promise.all([
+      server['deliverBatch'](consumer, payload(0, record('7', 'LOT-AAAAAAAAA1'), record('8', 'LOT-AAAAAAAAA2'))),
+      server['deliverBatch'](consumer, payload(3, record('41', 'LOT-BBBBBBBBB1'))),
+    ]);
+    expect(calls).toHaveLength(1);
+    // Each partition's records keep their order; the partitions' order among them is not defined.
+    expect(calls[0].filter((id) => id.startsWith('LOT-A'))).toEqual(['LOT-AAAAAAAAA1', 'LOT-AAAAAAAAA2']);
+    expect(calls[0]).toHaveLength(3);
+    expect(calls[0]).toContain('LOT-BBBBBBBBB1');
+    expect(commits).toEqual(
+      expect.arrayContaining([
+        { topic: 'harvest.lots', partition: 0, offset: '9' },
+        { topic: 'harvest.lots', partition: 3, offset: '42' },
+      ]),
+    );
+  });
+
+  it('retries only the deliveries the call failed, and a run handed over later gets a call of its own', async () => {
+    refuse.add('LOT-BBBBBBBBB1');
+    await Promise.all([
+      server['deliverBatch'](consumer, payload(0, record('7', 'LOT-AAAAAAAAA1'))),
+      server['deliverBatch'](consumer, payload(3, record('41', 'LOT-BBBBBBBBB1'))),
+    ]);
+    expect(forwarded).toEqual([{ topic: 'harvest.lots.retry.1', attempt: '1' }]);
+    await server['deliverBatch'](consumer, payload(0, record('8', 'LOT-AAAAAAAAA2')));
+    expect(calls.map((c) => [...c].sort())).toEqual([['LOT-AAAAAAAAA1', 'LOT-BBBBBBBBB1'], ['LOT-AAAAAAAAA2']]);
+  });
+});

@@ -110,6 +110,12 @@ const HOLD_LOG_EVERY_MS = 30_000;
 /** Records of one type handed to an `@OnEvents` handler at once, at most. */
 export const MAX_BATCH = 200;
 
+/** One `@OnEvents` handler call that runs of several partitions share (see `callTogether`). */
+interface Gathered {
+  batch: Array<Delivery<unknown>>;
+  answer: Promise<{ failed: BatchFailures; size: number }>;
+}
+
 const consumed = () =>
   counter('firstmile_events_consumed_total', 'Events handled successfully, by type and logical topic.', ['type', 'topic'] as const);
 const failures = () =>
@@ -194,6 +200,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private joinedResolve!: () => void;
   /** How often a consumer heartbeats: a third of the session timeout, once a second at most. */
   private readonly heartbeatMs: number;
+  /** Per event type, the handler call that the runs handed over in this turn of the event loop join. */
+  private readonly gathering = new Map<string, Gathered>();
   /** Resolves once every consumer of this service has joined its group. */
   readonly joined = new Promise<void>((resolve) => (this.joinedResolve = resolve));
 
@@ -677,16 +685,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       for (let held = 0; pending.length > 0; held++) {
         const started = process.hrtime.bigint();
         let failed: BatchFailures;
+        let size = pending.length;
         try {
-          // The batch's own work (its reads and writes) is traced with its first event; each event's
-          // span carries what the handler does for that event alone (`ctx.traced`).
-          const batch = pending.map((i) => deliveries[i]);
-          const answer = await spans[pending[0]].run(async () => lastValueFrom(this.transformToObservable(await handler(batch)), { defaultValue: undefined }));
-          failed = answer instanceof Map ? (answer as BatchFailures) : new Map();
+          ({ failed, size } = await this.callTogether(type, handler, pending.map((i) => deliveries[i]), spans[pending[0]].run));
         } catch (err) {
           failed = new Map(pending.map((i) => [deliveries[i], err]));
         }
-        const share = Number(process.hrtime.bigint() - started) / 1e9 / pending.length;
+        const share = Number(process.hrtime.bigint() - started) / 1e9 / size;
         const again: number[] = [];
         for (const i of pending) {
           const d = deliveries[i];
@@ -712,6 +717,38 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     } finally {
       for (const i of pending) spans[i].end(new ConsumerStopping());
     }
+  }
+
+  /**
+   * Hands `batch` to its `@OnEvents` handler together with the runs of the same type handed over in
+   * the same turn of the event loop: kafkajs hands a fetch's partitions to their workers at once,
+   * and each partition's run was a call of its own, so a store write of its own. At half the
+   * bench's rate a fetch holds one or two records of each of six partitions: the followers wrote
+   * ~2 events per command. A call takes at most `MAX_BATCH` deliveries; each caller reads its own
+   * deliveries' failures from the shared answer (it is keyed by delivery), and a call that throws
+   * fails every delivery in it, as it did for one run. The call's own work is traced with the first
+   * run's first event; each event keeps its span (`ctx.traced`).
+   */
+  private callTogether(
+    type: string,
+    handler: MessageHandler,
+    batch: Array<Delivery<unknown>>,
+    traced: <T>(fn: () => Promise<T>) => Promise<T>,
+  ): Promise<{ failed: BatchFailures; size: number }> {
+    const open = this.gathering.get(type);
+    if (open && open.batch.length + batch.length <= MAX_BATCH) {
+      open.batch.push(...batch);
+      return open.answer;
+    }
+    const gathered: Gathered = { batch: [...batch], answer: undefined as never };
+    this.gathering.set(type, gathered);
+    gathered.answer = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      if (this.gathering.get(type) === gathered) this.gathering.delete(type);
+      const all = gathered.batch;
+      const answer = await traced(async () => lastValueFrom(this.transformToObservable(await handler(all)), { defaultValue: undefined }));
+      return { failed: answer instanceof Map ? (answer as BatchFailures) : new Map(), size: all.length };
+    });
+    return gathered.answer;
   }
 
   private async failed(originalTopic: string, payload: Received, attempt: number, err: unknown): Promise<void> {
