@@ -63,6 +63,31 @@ function processorFor(name: TraceExporterName, env: Env): SpanProcessor {
 }
 
 /** Probes and scrapes are not work: tracing them would bury the traces that matter. */
+/**
+ * A store command's shape for `db.query.text`: every value is '?' (no personal data), and an array
+ * shows its first element and how many follow. The instrumentation's own serializer walks the
+ * whole command: a bulk write of 200 orders, and the relay's outbox pulls, cost more to describe
+ * than the span they describe.
+ */
+export function statementShape(command: unknown): string {
+  return JSON.stringify(shapeOf(command, 0));
+}
+
+const SHAPE_DEPTH = 8;
+
+function shapeOf(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return '?';
+  if (depth >= SHAPE_DEPTH) return '…';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [];
+    const first = shapeOf(value[0], depth + 1);
+    return value.length === 1 ? [first] : [first, `… ${value.length - 1} more`];
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = shapeOf(v, depth + 1);
+  return out;
+}
+
 export const isProbe = (url: string | undefined): boolean => /^\/(health|metrics)(\/|\?|$)/.test(url ?? '');
 
 export interface StartTelemetryOptions {
@@ -97,8 +122,8 @@ export function startTelemetry({ env = process.env, spanProcessors }: StartTelem
         requireParentforOutgoingSpans: true,
       }),
       // Only inside a request or a handled event: the outbox relay's idle polls would otherwise be
-      // a root trace each. Statements are recorded with values replaced by '?' (no personal data).
-      new MongoDBInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // a root trace each. Statements are recorded as their shape (`statementShape`).
+      new MongoDBInstrumentation({ requireParentSpan: true, dbStatementSerializer: statementShape }),
     ],
   });
   sdk.start();

@@ -17,7 +17,7 @@ import { register } from 'prom-client';
 import { shutdownTelemetry, telemetryExporters } from './lifecycle';
 import { counter, DomainMetrics, gauge, gaugeCollection } from './metrics';
 import { kafkaAttributes, startProducerSpan, withConsumerSpan } from './messaging-spans';
-import { chooseTraceExporters, isProbe, startTelemetry } from './sdk';
+import { chooseTraceExporters, isProbe, startTelemetry, statementShape } from './sdk';
 import {
   continueTrace,
   currentTraceIds,
@@ -26,6 +26,29 @@ import {
   traced,
   Traced,
 } from './tracing';
+
+describe('statementShape: what a store span says of its command', () => {
+  it('replaces every value, nested or in an array, with ?', () => {
+    const at = new Date('2026-10-20T09:30:00.000Z');
+    expect(statementShape({ q: { _id: 'ORD-1', buyerId: 'BUYER-DEMO', placedAt: { $gte: at }, revision: 3 } })).toBe(
+      '{"q":{"_id":"?","buyerId":"?","placedAt":{"$gte":"?"},"revision":"?"}}',
+    );
+  });
+
+  it("shows an array's first element and how many follow, however long it is", () => {
+    const updates = Array.from({ length: 200 }, (_, i) => ({ q: { _id: `ORD-${i}` }, u: { $set: { status: 'routed' } } }));
+    expect(statementShape({ update: 'orders', updates, ordered: false })).toBe(
+      '{"update":"?","updates":[{"q":{"_id":"?"},"u":{"$set":{"status":"?"}}},"… 199 more"],"ordered":"?"}',
+    );
+    expect(statementShape({ ids: [] })).toBe('{"ids":[]}');
+  });
+
+  it('stops at a depth, and names no value a toJSON would give (a Date, an ObjectId, a Buffer)', () => {
+    const deep = { a: { b: { c: { d: { e: { f: { g: { h: { i: 'secret' } } } } } } } } };
+    expect(statementShape(deep)).not.toContain('secret');
+    expect(statementShape({ id: { toJSON: () => 'ORD-1' }, bytes: Buffer.from('secret') })).toBe('{"id":"?","bytes":"?"}');
+  });
+});
 
 describe('chooseTraceExporters', () => {
   it('exports nothing when nothing is configured, so tests and laptops stay quiet', () => {
