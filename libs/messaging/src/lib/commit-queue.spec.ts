@@ -14,6 +14,16 @@ const at = (partition: number, offset: number) => ({ topic: 't', partition, offs
 const settled = () => new Promise((r) => setImmediate(r));
 
 describe('CommitQueue', () => {
+  it('sends the commits asked for in one turn together', async () => {
+    const c = consumer();
+    const q = new CommitQueue(c);
+    const all = [q.commit(at(0, 5)), q.commit(at(3, 2)), q.commit(at(5, 8))];
+    await settled();
+    expect(c.calls.map((x) => x.offsets)).toEqual([[at(0, 5), at(3, 2), at(5, 8)]]);
+    c.calls[0].finish();
+    await expect(Promise.all(all)).resolves.toHaveLength(3);
+  });
+
   it('sends the first commit at once and those asked meanwhile together, one offset per partition', async () => {
     const c = consumer();
     const q = new CommitQueue(c);

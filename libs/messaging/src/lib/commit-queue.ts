@@ -7,10 +7,12 @@ interface Waiting {
 }
 
 /**
- * A consumer's offset commits, sent to the group coordinator one request at a time: the first at
- * once, and those asked for while it is on its way together in the next. kafkajs hands each
- * partition's batch to its own worker, and each committed on its own: a broker write per batch of
- * every partition of every group. Each caller still resolves only once its own offset is committed.
+ * A consumer's offset commits, sent to the group coordinator one request at a time: those asked for
+ * in the same turn of the event loop together (the partitions of a fetch, whose runs one handler
+ * call took, finish together), and those asked for while one is on its way together in the next.
+ * kafkajs hands each partition's batch to its own worker, and each committed on its own: a broker
+ * write per batch of every partition of every group. Each caller still resolves only once its own
+ * offset is committed.
  */
 export class CommitQueue {
   private waiting: Waiting[] = [];
@@ -21,12 +23,13 @@ export class CommitQueue {
   commit(offset: TopicPartitionOffsetAndMetadata): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ offset, resolve, reject });
-      if (!this.sending) void this.send();
+      if (this.sending) return;
+      this.sending = true;
+      setImmediate(() => void this.send());
     });
   }
 
   private async send(): Promise<void> {
-    this.sending = true;
     while (this.waiting.length > 0) {
       const batch = this.waiting;
       this.waiting = [];
