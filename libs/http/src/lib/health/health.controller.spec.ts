@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { HealthController } from './health.controller';
 
 /** Terminus' own check service and indicators; MongoDB and Kafka stubbed, counting what a probe costs. */
-function controller(readyCacheMs: number, mongoUp = true) {
+function controller(readyCacheMs: number, mongoUp = true, connect: () => Promise<void> = async () => undefined) {
   const calls = { mongo: 0, kafka: 0 };
   const indicators = new HealthIndicatorService();
   const mongo = {
@@ -18,7 +18,7 @@ function controller(readyCacheMs: number, mongoUp = true) {
   } as unknown as MongooseHealthIndicator;
   const kafka = {
     admin: () => ({
-      connect: async () => undefined,
+      connect,
       disconnect: async () => undefined,
       describeCluster: async () => {
         calls.kafka += 1;
@@ -55,5 +55,20 @@ describe('GET /health/ready', () => {
     const answers = await Promise.allSettled(Array.from({ length: 10 }, () => health.ready()));
     expect(answers.every((a) => a.status === 'rejected' && (a.reason as { getStatus(): number }).getStatus() === 503)).toBe(true);
     expect(calls.mongo).toBe(1);
+  });
+
+  it('says down within 2 s when the broker does not take the connection (kafkajs retries a connect for a minute)', async () => {
+    jest.useFakeTimers();
+    try {
+      const { health } = controller(0, true, () => new Promise<void>(() => undefined));
+      const answer = health.ready().then(
+        () => 'up',
+        (err: { getResponse(): { details: { kafka: { status: string; message: string } } } }) => err.getResponse().details.kafka,
+      );
+      await jest.advanceTimersByTimeAsync(2_000);
+      await expect(answer).resolves.toEqual({ status: 'down', message: 'timed out' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

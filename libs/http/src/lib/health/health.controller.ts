@@ -75,16 +75,20 @@ export class HealthController implements OnApplicationShutdown {
     }
   }
 
+  /** The broker answers for its cluster within 2 s, connecting included (kafkajs retries a connect for a minute or more). */
   private async kafkaCheck() {
     const indicator = this.indicators.check('kafka');
+    let timer: NodeJS.Timeout | undefined;
     try {
-      if (!this.admin) {
-        this.admin = this.kafka.admin();
-        await this.admin.connect();
-      }
       const cluster = await Promise.race([
-        this.admin.describeCluster(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000)),
+        (async () => {
+          if (!this.admin) {
+            this.admin = this.kafka.admin();
+            await this.admin.connect();
+          }
+          return this.admin.describeCluster();
+        })(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 2000))),
       ]);
       return indicator.up({ brokers: cluster.brokers.length });
     } catch (err) {
@@ -92,6 +96,8 @@ export class HealthController implements OnApplicationShutdown {
       this.admin = undefined;
       void admin?.disconnect().catch(() => undefined);
       return indicator.down({ message: (err as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
