@@ -62,7 +62,6 @@ function processorFor(name: TraceExporterName, env: Env): SpanProcessor {
   });
 }
 
-/** Probes and scrapes are not work: tracing them would bury the traces that matter. */
 /**
  * A store command's shape for `db.query.text`: every value is '?' (no personal data), and an array
  * shows its first element and how many follow. The instrumentation's own serializer walks the
@@ -88,6 +87,7 @@ function shapeOf(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** Probes and scrapes are not work: tracing them would bury the traces that matter. */
 export const isProbe = (url: string | undefined): boolean => /^\/(health|metrics)(\/|\?|$)/.test(url ?? '');
 
 export interface StartTelemetryOptions {
