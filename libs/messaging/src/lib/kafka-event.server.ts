@@ -107,14 +107,6 @@ export const HOLD_FIRST_MS = 500;
 const HOLD_MAX_MS = 5000;
 const HOLD_LOG_EVERY_MS = 30_000;
 
-/**
- * How long the broker holds a fetch that finds nothing new. A fetch returns as soon as a record
- * arrives (kafkajs asks for one byte at least), so this sets what an idle consumer costs. The idle
- * stack over 30 s, 250 ms → 1 s: Kafka 8.1 → 6.2 % of one core, the five services 16.5 → 14.3 %.
- * An idle consumer heartbeats between fetches, so at most this often: well within the session.
- */
-const FETCH_MAX_WAIT_MS = 1000;
-
 /** Records of one type handed to an `@OnEvents` handler at once, at most. */
 export const MAX_BATCH = 200;
 
@@ -376,6 +368,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           `${this.groupId}.retry.${i + 1}`,
           topics.map((t) => retryTopic(t, i + 1)),
           (c) => ({ eachMessage: (p) => this.redeliver(c, p) }),
+          // Its records wait out their delay anyway (1 s or more by default): a slower poll costs the broker less.
+          1000,
         ),
       ),
     ];
@@ -389,11 +383,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
+    maxWaitTimeInMs = 250,
   ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      maxWaitTimeInMs,
       sessionTimeout: this.options.sessionTimeoutMs,
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
@@ -411,7 +406,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       this.logger.warn?.(`${groupId}: kafkajs stopped the consumer after "${payload.error.message}"; starting a new one`);
       const i = this.consumers.indexOf(consumer);
       if (i >= 0) this.consumers.splice(i, 1);
-      this.replace(groupId, logicalTopics, each, CONSUMER_RESTART_MS);
+      this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, CONSUMER_RESTART_MS);
     });
     try {
       await consumer.connect();
@@ -439,12 +434,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
+    maxWaitTimeInMs: number,
     waitMs: number,
     failures = 0,
   ): void {
     setTimeout(() => {
       if (this.closing) return;
-      this.consume(groupId, logicalTopics, each).then(
+      this.consume(groupId, logicalTopics, each, maxWaitTimeInMs).then(
         () => {
           if (failures > 0) this.logger.log(`${groupId}: the new consumer started after ${failures} failed attempts`);
         },
@@ -453,7 +449,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           const line = `${groupId}: the new consumer did not start (${err instanceof Error ? err.message : String(err)}); waiting for the broker, trying again with a growing pause (30 s at most)`;
           if (failures === 0) this.logger.warn?.(line);
           else this.logger.debug?.(line);
-          this.replace(groupId, logicalTopics, each, next, failures + 1);
+          this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, next, failures + 1);
         },
       );
     }, waitMs).unref();
