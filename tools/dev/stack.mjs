@@ -43,6 +43,21 @@ export const SERVICES = [
 const PROBE_TIMEOUT_MS = 3_000;
 
 /**
+ * What /health/live says, for a service found not ready: an answer means its event loop and HTTP
+ * server work and the readiness checks are what is slow; none means the process itself does not
+ * answer (or the caller could not reach it).
+ */
+async function liveness(liveUrl) {
+  const started = Date.now();
+  try {
+    const res = await fetch(liveUrl, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return `/health/live answered ${res.status} in ${Date.now() - started} ms`;
+  } catch (err) {
+    return `/health/live: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/**
  * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 arms
  * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` is still -1
  * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
@@ -161,7 +176,7 @@ export async function startServices({ env = {}, portOffset = 0, logDir, log = co
             last = err instanceof Error ? err.message : String(err);
           }
           if (Date.now() > deadline)
-            throw new Error(`${s.name} not ready after ${timeoutMs} ms (last probe: ${last}); see ${path.join(dir, `${s.name}.log`)}`);
+            throw new Error(`${s.name} not ready after ${timeoutMs} ms (last probe: ${last}; ${await liveness(url(s, '/health/live'))}); see ${path.join(dir, `${s.name}.log`)}`);
           await new Promise((r) => setTimeout(r, 250));
         }
       }
