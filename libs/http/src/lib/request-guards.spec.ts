@@ -1,7 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import * as jwt from 'jsonwebtoken';
 import { createHmac } from 'node:crypto';
@@ -311,6 +311,21 @@ describe('request guards', () => {
       }
       // Another address is not held back by this one.
       expect((await get(app, '/private', 'Bearer garbage', '198.51.100.8')).status).toBe(401);
+    });
+
+    it("counts a caller's hits in a sliding window: each leaves it when its own ttl is over", async () => {
+      // The library's in-memory storage, as patched (patches/README.md): expired hits are dropped from
+      // the front of the window. Hits at 0 and 500 ms of a 1 s window; at 1.2 s only the second counts.
+      const storage = new ThrottlerStorageService();
+      const hit = () => storage.increment('caller', 1_000, LIMIT, 1_000, 'default');
+      const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      expect((await hit()).totalHits).toBe(1);
+      await wait(500);
+      expect((await hit()).totalHits).toBe(2);
+      await wait(700);
+      expect((await hit()).totalHits).toBe(2);
+      expect((await hit()).totalHits).toBe(3);
+      storage.onApplicationShutdown();
     });
 
     it('refuses an address over its limit without verifying tokenless or malformed requests', async () => {

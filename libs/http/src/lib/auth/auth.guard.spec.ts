@@ -68,4 +68,42 @@ describe('AuthGuard', () => {
     refused.mockRejectedValueOnce(new ProblemException({ type: 'urn:x', title: 'Too many requests', status: 429 }));
     expect(await statusOf(guard, `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, 'another-secret-entirely', { expiresIn: '1h' })}`)).toBe(429);
   });
+
+  describe('verified tokens', () => {
+    const verifier = new TokenVerifier({ secret: SECRET });
+    const verify = jest.spyOn(verifier, 'verify');
+    const cached = new AuthGuard(verifier, new Reflector(), { countRefused: refused } as unknown as AddressRateLimitGuard);
+    beforeEach(() => verify.mockClear());
+
+    it("are not verified again on the caller's next requests, and each request gets the same principal", async () => {
+      const token = sign({ sub: 'line-7', role: 'grading_line', warehouses: ['WH-1'] }, { expiresIn: '1h' });
+      const first = contextWith(token);
+      const second = contextWith(token);
+      await cached.canActivate(first.ctx);
+      await cached.canActivate(second.ctx);
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(second.request.principal).toEqual({ sub: 'line-7', role: 'grading_line', warehouses: ['WH-1'], coop: undefined, buyer: undefined, county: undefined });
+      expect(Object.isFrozen(second.request.principal)).toBe(true);
+      // Another token of the same subject is a token of its own.
+      expect(await statusOf(cached, sign({ sub: 'line-7', role: 'grading_line' }, { expiresIn: '2h' }))).toBe(200);
+      expect(verify).toHaveBeenCalledTimes(2);
+    });
+
+    it('are refused once expired, though verified before', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 2; // 1 to 2 s from now
+      const token = sign({ sub: 'u2', role: 'ops', exp });
+      expect(await statusOf(cached, token)).toBe(200);
+      expect(await statusOf(cached, token)).toBe(200);
+      await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+      expect(await statusOf(cached, token)).toBe(401);
+      expect(verify).toHaveBeenCalledTimes(2);
+    });
+
+    it('are kept only when valid: a refused token is checked again each time', async () => {
+      const forged = `Bearer ${jwt.sign({ sub: 'u1', role: 'ops' }, 'another-secret-entirely', { expiresIn: '1h' })}`;
+      expect(await statusOf(cached, forged)).toBe(401);
+      expect(await statusOf(cached, forged)).toBe(401);
+      expect(verify).toHaveBeenCalledTimes(2);
+    });
+  });
 });

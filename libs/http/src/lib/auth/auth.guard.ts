@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { ROLES, type Principal, type Role } from '@firstmile/contracts';
 import { problemFor, ProblemException } from '../problems/problem';
 import { AddressRateLimitGuard } from '../rate-limit.guard';
@@ -23,6 +24,16 @@ class Claims implements Principal {
 const unauthenticated = (detail: string) => new ProblemException(problemFor(401, detail));
 
 /**
+ * A verified token's principal is kept this long at most (and never past the token's `exp`), so a
+ * caller's next requests skip the signature check and the claims' validation. As long as the key set
+ * itself may be trusted without fetching it again (TokenVerifierOptions.jwksMaxAgeMs), so caching adds
+ * no time during which a withdrawn key is still honoured.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** Tokens kept at most: the least recently used go first. Only verified tokens are kept. */
+export const VERIFIED_TOKENS_MAX = 10_000;
+
+/**
  * Global guard: every route needs a valid bearer token unless marked @Public(), and a role listed in
  * @Roles() when it has one. The algorithms are pinned (see TokenVerifier), so `alg: none` or a swapped
  * algorithm fails.
@@ -35,6 +46,8 @@ const unauthenticated = (detail: string) => new ProblemException(problemFor(401,
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
   private lastKeyWarning = 0;
+  /** Principals of tokens verified lately, by the token itself (see VERIFIED_TOKEN_TTL_MS). */
+  private readonly verified = new LRUCache<string, Principal>({ max: VERIFIED_TOKENS_MAX });
 
   constructor(
     private readonly tokens: TokenVerifier,
@@ -59,6 +72,8 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticate(token: string, ctx: ExecutionContext): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) return known;
     let payload: unknown;
     try {
       payload = await this.tokens.verify(token);
@@ -80,7 +95,11 @@ export class AuthGuard implements CanActivate {
       await this.addressLimit.countRefused(ctx);
       throw unauthenticated('token claims are not valid');
     }
-    const { sub, role, coop, warehouses, buyer, county } = claims;
-    return { sub, role, coop, warehouses, buyer, county };
+    const { sub, role, coop, warehouses, buyer, county, exp } = claims;
+    // Frozen: every request of this token shares it.
+    const principal = Object.freeze({ sub, role, coop, warehouses, buyer, county });
+    const ttl = Math.floor(Math.min(VERIFIED_TOKEN_TTL_MS, exp * 1000 - Date.now()));
+    if (ttl >= 1) this.verified.set(token, principal, { ttl });
+    return principal;
   }
 }
