@@ -546,7 +546,25 @@ function ferretdbSourceHash() {
     JSON.stringify(GO_BUILD_ARGS),
     ...FERRETDB_SOURCES.map((f) => fs.readFileSync(path.join(FERRETDB_SRC, f))),
     ...ferretdbPatchFiles().map((f) => fs.readFileSync(f)),
+    ...[...dependencyPatches()].flatMap(([mod, files]) => [mod, ...files.map((f) => fs.readFileSync(f))]),
   );
+}
+
+/**
+ * Patched dependencies of FerretDB, module path → its patch files: infra/ferretdb/patches/<module
+ * path>/*.patch, each applied to a copy of that module at the version infra/ferretdb/go.mod requires,
+ * which the build then uses instead (see each file's header).
+ * @returns {Map<string, string[]>}
+ */
+function dependencyPatches() {
+  /** @type {Map<string, string[]>} */
+  const byModule = new Map();
+  for (const f of fs.readdirSync(FERRETDB_PATCHES, { recursive: true }).map(String).sort()) {
+    if (!f.endsWith('.patch') || path.dirname(f) === '.') continue;
+    const mod = path.dirname(f).split(path.sep).join('/');
+    byModule.set(mod, [...(byModule.get(mod) ?? []), path.join(FERRETDB_PATCHES, f)]);
+  }
+  return byModule;
 }
 
 /**
@@ -559,9 +577,14 @@ async function preparePatchedFerretdb({ cacheDir, env, log }) {
   const srcRoot = path.join(cacheDir, 'src');
   const patched = path.join(srcRoot, `ferretdb-${FERRETDB_VERSION}-patched`);
   await patchedFerretdbSource(patched, { env, log });
+  const replaces = [`replace ${FERRETDB_MODULE} => ${patched}`];
+  for (const mod of dependencyPatches().keys()) {
+    const dir = await patchedDependencySource(mod, srcRoot, { env, log });
+    replaces.push(`replace ${mod} => ${dir}`);
+  }
   const modfile = path.join(srcRoot, 'ferretdb.go.mod');
   const goMod = await fsp.readFile(path.join(FERRETDB_SRC, 'go.mod'), 'utf8');
-  await fsp.writeFile(modfile, `${goMod.trimEnd()}\n\nreplace ${FERRETDB_MODULE} => ${patched}\n`);
+  await fsp.writeFile(modfile, `${goMod.trimEnd()}\n\n${replaces.join('\n')}\n`);
   await fsp.copyFile(path.join(FERRETDB_SRC, 'go.sum'), modfile.replace(/\.mod$/, '.sum'));
   return modfile;
 }
@@ -574,18 +597,46 @@ async function preparePatchedFerretdb({ cacheDir, env, log }) {
  * @param {{ env?: NodeJS.ProcessEnv, log?: Log }} [opts]
  */
 export async function patchedFerretdbSource(dir, { env = process.env, log = () => undefined } = {}) {
-  const { stdout } = await runToCompletion(
-    'go',
-    ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
-    { cwd: FERRETDB_SRC, env },
-  );
+  await patchedModuleSource(`${FERRETDB_MODULE}@${FERRETDB_VERSION}`, ferretdbPatchFiles(), dir, { env, log });
+}
+
+/**
+ * Writes to `<parent>/<module path with + for />-<version>-patched` the dependency `mod` of FerretDB at
+ * the version infra/ferretdb/go.mod requires, with its patches (dependencyPatches) applied; returns
+ * the directory. Also where a patch's own Go test runs (ferretdb-patches.int-spec.ts).
+ * @param {string} mod
+ * @param {string} parent
+ * @param {{ env?: NodeJS.ProcessEnv, log?: Log }} [opts]
+ */
+export async function patchedDependencySource(mod, parent, { env = process.env, log = () => undefined } = {}) {
+  const version = readGoModVersion(mod);
+  const patches = dependencyPatches().get(mod);
+  if (!version || !patches) throw new Error(`no patch of ${mod}, or infra/ferretdb/go.mod does not require it`);
+  const dir = path.join(parent, `${mod.replaceAll('/', '+')}-${version}-patched`);
+  await patchedModuleSource(`${mod}@${version}`, patches, dir, { env, log });
+  return dir;
+}
+
+/**
+ * Copies `module@version` from the Go module cache (downloaded through the proxy if needed) to
+ * `dir` (replaced) and applies `patches` to it in turn.
+ * @param {string} moduleAtVersion
+ * @param {string[]} patches
+ * @param {string} dir
+ * @param {{ env?: NodeJS.ProcessEnv, log?: Log }} [opts]
+ */
+async function patchedModuleSource(moduleAtVersion, patches, dir, { env = process.env, log = () => undefined } = {}) {
+  const { stdout } = await runToCompletion('go', ['mod', 'download', '-json', moduleAtVersion], {
+    cwd: FERRETDB_SRC,
+    env,
+  });
   const moduleDir = JSON.parse(stdout).Dir;
   const parent = path.dirname(dir);
   await fsp.rm(dir, { recursive: true, force: true });
   await fsp.mkdir(parent, { recursive: true });
   await fsp.cp(moduleDir, dir, { recursive: true });
   await runToCompletion('chmod', ['-R', 'u+w', dir], { cwd: parent });
-  for (const patch of ferretdbPatchFiles()) {
+  for (const patch of patches) {
     // The ceiling keeps git from treating the copy as part of this repository.
     await runToCompletion('git', ['apply', patch], {
       cwd: dir,

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,5 +76,42 @@ describe('FerretDB patches: the module’s own Go tests of what they change', ()
         expect(passed.some((l) => l.split(/\s+/)[1] === `github.com/FerretDB/FerretDB/${pkg}`)).toBe(true);
     },
     600_000,
+  );
+});
+
+describe('patches of FerretDB’s dependencies: their own Go tests', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'firstmile-ferretdb-deps-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  withGo(
+    'modernc.org/libc: memcmp answers as musl’s does',
+    async () => {
+      const embeddedUrl = pathToFileURL(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')).href;
+      const { stdout: libc } = await promisify(execFile)(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `const { patchedDependencySource } = await import(${JSON.stringify(embeddedUrl)}); console.log(await patchedDependencySource('modernc.org/libc', ${JSON.stringify(dir)}));`,
+      ]);
+      const moduleDir = libc.trim();
+      // Only the patch's own test: the module's others need golang.org/x/tools v0.19, which newer Go
+      // toolchains do not compile.
+      for (const f of readdirSync(moduleDir))
+        if (f.endsWith('_test.go') && f !== 'memcmp_fast_test.go') rmSync(path.join(moduleDir, f));
+      const { stdout } = await promisify(execFile)(
+        'go',
+        ['test', ...FLAGS, '-count=1', '-v', '-run', 'Memcmp|Xmemcmp', '.'],
+        {
+          cwd: moduleDir,
+          env: { ...process.env, CGO_ENABLED: '0' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+      expect(stdout).toMatch(/^--- PASS: TestMemcmpFastIsMuslsMemcmp/m);
+      expect(stdout).toMatch(/^--- PASS: TestXmemcmpUsesIt/m);
+    },
+    300_000,
   );
 });
