@@ -25,9 +25,9 @@ const unauthenticated = (detail: string) => new ProblemException(problemFor(401,
 
 /**
  * A verified token's principal is kept this long at most (and never past the token's `exp`), so a
- * caller's next requests skip the signature check and the claims' validation. As long as the key set
- * itself may be trusted without fetching it again (TokenVerifierOptions.jwksMaxAgeMs), so caching adds
- * no time during which a withdrawn key is still honoured.
+ * caller's next requests skip the signature check and the claims' validation. Well inside the time
+ * the key set itself is trusted without a fetch (TokenVerifierOptions.jwksMaxAgeMs, 10 min), so
+ * keeping adds no time during which a withdrawn key is still honoured.
  */
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
 /** Tokens kept at most: the least recently used go first. Only verified tokens are kept. */
