@@ -38,8 +38,9 @@ export class Store {
     service: keyof typeof DATABASES,
     collection: string,
     filter: Record<string, unknown> = {},
+    projection?: Record<string, 0 | 1>,
   ): Promise<T[]> {
-    return (await this.db(service).collection(collection).find(filter).sort({ _id: 1 }).toArray()) as T[];
+    return (await this.db(service).collection(collection).find(filter, { projection }).sort({ _id: 1 }).toArray()) as T[];
   }
 
   /**
