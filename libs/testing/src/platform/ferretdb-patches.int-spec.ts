@@ -31,19 +31,27 @@ function hasGo(): boolean {
 // Where containers run the tests, the store is MongoDB and Go may be absent: nothing of FerretDB's is used then.
 const withGo = hasGo() ? it : it.skip;
 
+/**
+ * Calls an export of tools/infra/embedded.mjs with JSON arguments; resolves with what it returns.
+ * It is an ES module, which jest's CommonJS runtime cannot load: a node of its own does.
+ */
+async function embedded(name: string, ...args: unknown[]): Promise<unknown> {
+  const url = pathToFileURL(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')).href;
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify((await m[${JSON.stringify(name)}](...${JSON.stringify(args)})) ?? null));`,
+  ]);
+  return JSON.parse(stdout.trim().split('\n').pop() ?? 'null');
+}
+
 describe('FerretDB patches: the module’s own Go tests of what they change', () => {
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'firstmile-ferretdb-src-'));
     if (!hasGo()) return;
-    // tools/infra/embedded.mjs is an ES module, which jest's CommonJS runtime cannot load: a node of its own does.
-    const embeddedUrl = pathToFileURL(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')).href;
-    await promisify(execFile)(process.execPath, [
-      '--input-type=module',
-      '-e',
-      `const { patchedFerretdbSource } = await import(${JSON.stringify(embeddedUrl)}); await patchedFerretdbSource(${JSON.stringify(path.join(dir, 'ferretdb'))});`,
-    ]);
+    await embedded('patchedFerretdbSource', path.join(dir, 'ferretdb'));
     // FerretDB's release build generates it (`task gen-version`); the version package panics without it.
     writeFileSync(path.join(dir, 'ferretdb', 'build', 'version', 'version.txt'), 'v1.24.2\n');
     // The module's test helpers find its root by a `.git` above the working directory.
@@ -89,13 +97,7 @@ describe('patches of FerretDB’s dependencies: their own Go tests', () => {
   withGo(
     'modernc.org/libc: memcmp answers as musl’s does',
     async () => {
-      const embeddedUrl = pathToFileURL(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')).href;
-      const { stdout: libc } = await promisify(execFile)(process.execPath, [
-        '--input-type=module',
-        '-e',
-        `const { patchedDependencySource } = await import(${JSON.stringify(embeddedUrl)}); console.log(await patchedDependencySource('modernc.org/libc', ${JSON.stringify(dir)}));`,
-      ]);
-      const moduleDir = libc.trim();
+      const moduleDir = (await embedded('patchedDependencySource', 'modernc.org/libc', dir)) as string;
       // Only the patch's own test: the module's others need golang.org/x/tools v0.19, which newer Go
       // toolchains do not compile.
       for (const f of readdirSync(moduleDir))
