@@ -77,6 +77,7 @@ describe('FerretDB patches: the module’s own Go tests of what they change', ()
       // The patched packages themselves, not only something: each must have run its tests.
       for (const pkg of [
         'internal/handler/sjson',
+        'internal/handler/common',
         'internal/handler',
         'internal/backends/sqlite',
         'internal/backends/sqlite/metadata',
