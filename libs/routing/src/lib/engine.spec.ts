@@ -115,6 +115,41 @@ describe('routeOrder', () => {
     expect(d.shipments).toHaveLength(1);
   });
 
+  it('takes a line from many sub-lots in FEFO order, then the nearer warehouse, then by id', () => {
+    // 40 sub-lots of 1 kg in a shuffled order, five expiry days; a line of 23 kg takes the 23 first.
+    const network = Array.from({ length: 40 }, (_, i) => {
+      const k = (i * 17) % 40;
+      return stock(k % 2 ? 'shanghai' : 'hangzhou', 1, { warehouseId: 'WH-EAST', subLotId: `SL-${String(k).padStart(2, '0')}`, bestBefore: new Date(NOW.getTime() + (30 + (k % 5)) * DAY) });
+    });
+    const expected = [...network]
+      .sort((a, b) => a.bestBefore.getTime() - b.bestBefore.getTime() || a.subLotId.localeCompare(b.subLotId))
+      .slice(0, 23)
+      .map((p) => p.subLotId)
+      .sort();
+    const d = plan(route([line(23)], network));
+    expect(d.allocations.map((a) => a.subLotId)).toEqual(expected);
+    expect(d.allocations.every((a) => a.grams === 1000)).toBe(true);
+
+    // Same expiry: the nearer warehouse's sub-lot first, whatever the ids say.
+    const near = stock('shanghai', 5, { subLotId: 'SL-Z' });
+    const far = stock('beijing', 5, { subLotId: 'SL-A' });
+    expect(plan(route([line(5)], [far, near], 'shanghai', { ...policy, maxShipments: 1 })).allocations).toEqual([
+      expect.objectContaining({ subLotId: 'SL-Z', grams: 5000 }),
+    ]);
+  });
+
+  it('judges shelf life from where each position is, not from its warehouse’s first one', () => {
+    // One warehouse id, two places: fruit good for 3 days qualifies near Guangzhou, not 1,900 km away.
+    const fresh = { produce: 'passion_fruit', grade: 'jumbo', warehouseId: 'WH-MOVING', bestBefore: new Date(NOW.getTime() + 3 * DAY) };
+    const here = stock('guangzhou', 5, fresh);
+    const there = stock('beijing', 50, fresh);
+    const ask = [line(10, { produce: 'passion_fruit', minGrade: 'medium' })];
+    expect(route(ask, [here, there], 'guangzhou')).toMatchObject({ outcome: 'backorder' });
+    // Seen first from far away with a long life, the warehouse's place does not decide for the fresh fruit here.
+    const lasting = stock('beijing', 5, { ...fresh, bestBefore: new Date(NOW.getTime() + 30 * DAY) });
+    expect(plan(route(ask, [lasting, here], 'guangzhou')).allocations.map((a) => a.grams)).toEqual([5000, 5000]);
+  });
+
   it('shares a sub-lot between lines without promising it twice', () => {
     const only = stock('shanghai', 10);
     expect(route([line(6), line(6)], [only, stock('beijing', 0, { availableGrams: 0, onHandGrams: 20_000 })])).toMatchObject({

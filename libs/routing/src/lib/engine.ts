@@ -102,7 +102,7 @@ export function matchesLine(p: Pick<StockPosition, 'produce' | 'grade' | 'brand'
 interface Candidate {
   position: StockPosition;
   /** Line indexes this position may serve from where it is. */
-  lines: number[];
+  lines: readonly number[];
   mustLastUntil: Date;
 }
 
@@ -136,16 +136,18 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
       return { outcome: 'reject', reason: `line ${i}: ${line.minGrade} is not a grade of ${line.produce} (${order[line.produce].join(', ')})`, onStock: false };
     }
   }
+  const matches = lineMatcher(lines, order);
   // "Never" is judged against everything the network holds, reserved or not: held stock may come back.
+  const held = lines.map(() => 0);
+  for (const p of stock) for (const i of matches(p)) held[i] += p.onHandGrams;
   for (const [i, line] of lines.entries()) {
-    const held = stock.filter((p) => matchesLine(p, line, order)).reduce((g, p) => g + p.onHandGrams, 0);
     const asked = lines.reduce((g, l) => (sameAsk(l, line) ? g + l.grams : g), 0);
-    if (asked > held) {
-      return { outcome: 'reject', reason: `line ${i}: ${toKg(asked)} kg asked; the whole network holds ${toKg(held)} kg that qualifies`, onStock: true };
+    if (asked > held[i]) {
+      return { outcome: 'reject', reason: `line ${i}: ${toKg(asked)} kg asked; the whole network holds ${toKg(held[i])} kg that qualifies`, onStock: true };
     }
   }
 
-  const options = warehouseOptions(request, stock, policy);
+  const options = warehouseOptions(request, stock, policy, matches);
   const unserved = lines.findIndex((_, i) => !options.some((w) => w.candidates.some((c) => c.lines.includes(i))));
   if (unserved >= 0) {
     return { outcome: 'backorder', reason: `line ${unserved}: no warehouse has qualifying stock available with enough shelf life left on arrival` };
@@ -181,27 +183,52 @@ export function routeOrder(request: RoutingRequest, stock: readonly StockPositio
 
 const sameAsk = (a: LineRequest, b: LineRequest) => a.produce === b.produce && a.minGrade === b.minGrade && a.brand === b.brand;
 
-/** Warehouses with at least one position that can serve a line, nearest first. */
-function warehouseOptions(request: RoutingRequest, stock: readonly StockPosition[], policy: RoutingPolicy): WarehouseOption[] {
-  const byWarehouse = new Map<string, WarehouseOption>();
+/**
+ * The lines a position may serve by produce, grade and brand (`matchesLine`), remembered per
+ * produce, grade and brand: a stock view holds thousands of positions and a handful of kinds.
+ */
+function lineMatcher(lines: readonly LineRequest[], order: GradeOrder): (p: Pick<StockPosition, 'produce' | 'grade' | 'brand'>) => readonly number[] {
+  const known = new Map<string, Map<string, Map<string | null, number[]>>>();
+  return (p) => {
+    let byGrade = known.get(p.produce);
+    if (!byGrade) known.set(p.produce, (byGrade = new Map()));
+    let byBrand = byGrade.get(p.grade);
+    if (!byBrand) byGrade.set(p.grade, (byBrand = new Map()));
+    let matched = byBrand.get(p.brand);
+    if (!matched) byBrand.set(p.brand, (matched = lines.flatMap((line, i) => (matchesLine(p, line, order) ? [i] : []))));
+    return matched;
+  };
+}
+
+/**
+ * Warehouses with at least one position that can serve a line, nearest first. Transit and the
+ * shelf life a position needs depend on its warehouse's place only, so they are computed once per
+ * warehouse (again for a position whose place differs from its warehouse's first one).
+ */
+function warehouseOptions(
+  request: RoutingRequest,
+  stock: readonly StockPosition[],
+  policy: RoutingPolicy,
+  matches: (p: StockPosition) => readonly number[],
+): WarehouseOption[] {
+  const byWarehouse = new Map<string, WarehouseOption & { at: GeoPoint; until: Date }>();
   for (const position of stock) {
     if (position.availableGrams <= 0) continue;
-    const until = mustLastUntil(position.warehouseLocation, request.destination, request.now, policy);
-    if (position.bestBefore.getTime() < until.getTime()) continue;
-    const lines = request.lines.flatMap((line, i) => (matchesLine(position, line, policy.gradeOrder) ? [i] : []));
+    const lines = matches(position);
     if (lines.length === 0) continue;
     let option = byWarehouse.get(position.warehouseId);
+    const at = position.warehouseLocation;
+    const until = option && option.at.lat === at.lat && option.at.lon === at.lon ? option.until : mustLastUntil(at, request.destination, request.now, policy);
+    if (position.bestBefore.getTime() < until.getTime()) continue;
     if (!option) {
-      option = {
-        warehouseId: position.warehouseId,
-        transitHours: transitHours(position.warehouseLocation, request.destination, policy),
-        candidates: [],
-      };
+      option = { warehouseId: position.warehouseId, transitHours: transitHours(at, request.destination, policy), candidates: [], at, until };
       byWarehouse.set(position.warehouseId, option);
     }
     option.candidates.push({ position, lines, mustLastUntil: until });
   }
-  return [...byWarehouse.values()].sort((a, b) => a.transitHours - b.transitHours || a.warehouseId.localeCompare(b.warehouseId));
+  return [...byWarehouse.values()]
+    .map(({ warehouseId, transitHours, candidates }) => ({ warehouseId, transitHours, candidates }))
+    .sort((a, b) => a.transitHours - b.transitHours || a.warehouseId.localeCompare(b.warehouseId));
 }
 
 /**
@@ -211,42 +238,61 @@ function warehouseOptions(request: RoutingRequest, stock: readonly StockPosition
 function allocate(lines: LineRequest[], warehouses: WarehouseOption[]): Plan | undefined {
   const transit = new Map(warehouses.map((w) => [w.warehouseId, w.transitHours]));
   const candidates = warehouses.flatMap((w) => w.candidates);
-  const capacity = (i: number) => candidates.reduce((g, c) => (c.lines.includes(i) ? g + c.position.availableGrams : g), 0);
+  const capacities = lines.map(() => 0);
+  for (const c of candidates) for (const i of c.lines) capacities[i] += c.position.availableGrams;
   // Cheap rejection before any allocation: each line alone must fit.
-  if (lines.some((l, i) => capacity(i) < l.grams)) return undefined;
+  if (lines.some((l, i) => capacities[i] < l.grams)) return undefined;
 
-  const left = new Map(candidates.map((c) => [c, c.position.availableGrams]));
-  const allocations: PlannedAllocation[] = [];
-  const order = lines.map((_, i) => i).sort((a, b) => capacity(a) - lines[a].grams - (capacity(b) - lines[b].grams) || a - b);
+  // What a candidate has left once this plan took from it (untouched: all it has).
+  const taken = new Map<Candidate, number>();
+  const left = (c: Candidate) => taken.get(c) ?? c.position.availableGrams;
+  const allocations: Array<PlannedAllocation & { bestBefore: number }> = [];
+  const order = lines.map((_, i) => i).sort((a, b) => capacities[a] - lines[a].grams - (capacities[b] - lines[b].grams) || a - b);
+  // Within a line: the sub-lot expiring first, then the nearer warehouse, then by id.
+  const first = (a: Candidate, b: Candidate) =>
+    a.position.bestBefore.getTime() - b.position.bestBefore.getTime() ||
+    (transit.get(a.position.warehouseId) ?? 0) - (transit.get(b.position.warehouseId) ?? 0) ||
+    a.position.subLotId.localeCompare(b.position.subLotId);
   for (const i of order) {
     let need = lines[i].grams;
-    const usable = candidates
-      .filter((c) => c.lines.includes(i))
-      .sort(
-        (a, b) =>
-          a.position.bestBefore.getTime() - b.position.bestBefore.getTime() ||
-          (transit.get(a.position.warehouseId) ?? 0) - (transit.get(b.position.warehouseId) ?? 0) ||
-          a.position.subLotId.localeCompare(b.position.subLotId),
-      );
-    for (const c of usable) {
+    for (const c of inOrder(
+      candidates.filter((c) => c.lines.includes(i) && left(c) > 0),
+      first,
+    )) {
       if (need === 0) break;
-      const take = Math.min(need, left.get(c) ?? 0);
-      if (take <= 0) continue;
-      left.set(c, (left.get(c) ?? 0) - take);
+      const take = Math.min(need, left(c));
+      taken.set(c, left(c) - take);
       need -= take;
-      allocations.push({ line: i, warehouseId: c.position.warehouseId, subLotId: c.position.subLotId, grams: take, mustLastUntil: c.mustLastUntil });
+      allocations.push({ line: i, warehouseId: c.position.warehouseId, subLotId: c.position.subLotId, grams: take, mustLastUntil: c.mustLastUntil, bestBefore: c.position.bestBefore.getTime() });
     }
     if (need > 0) return undefined;
   }
   allocations.sort((a, b) => a.line - b.line || a.warehouseId.localeCompare(b.warehouseId) || a.subLotId.localeCompare(b.subLotId));
   const used = warehouses.filter((w) => allocations.some((a) => a.warehouseId === w.warehouseId));
-  const bestBefore = new Map(candidates.map((c) => [`${c.position.warehouseId}|${c.position.subLotId}`, c.position.bestBefore.getTime()]));
   return {
-    allocations,
+    allocations: allocations.map(({ bestBefore: _, ...a }) => a),
     warehouses: used,
     totalTransitHours: used.reduce((h, w) => h + w.transitHours, 0),
-    expiries: allocations.map((a) => bestBefore.get(`${a.warehouseId}|${a.subLotId}`) ?? 0).sort((a, b) => a - b),
+    expiries: allocations.map((a) => a.bestBefore).sort((a, b) => a - b),
   };
+}
+
+/** Picked one by one before sorting the rest: a line is mostly filled from its first few sub-lots. */
+const PICKS_BEFORE_SORTING = 8;
+
+/**
+ * `items` in the order of `compare`, as a stable sort gives them, produced lazily: the first few by
+ * picking the least of what is left (a sort of thousands of positions for the one or two a line
+ * takes was most of routing's time), the rest, if asked for, by sorting them.
+ */
+function* inOrder<T>(items: T[], compare: (a: T, b: T) => number): Generator<T> {
+  for (let picked = 0; picked < PICKS_BEFORE_SORTING && items.length > 0; picked++) {
+    let least = 0;
+    for (let j = 1; j < items.length; j++) if (compare(items[j], items[least]) < 0) least = j;
+    yield items[least];
+    items.splice(least, 1);
+  }
+  yield* items.sort(compare);
 }
 
 const EPSILON_HOURS = 1e-9;
