@@ -133,6 +133,8 @@ export interface LoadFigures {
   ordersAccepted: number;
   ordersRefused: number;
   ordersGivenUp: number;
+  /** What each given-up task was doing, and what it last heard: `step: answer` → how many. */
+  givenUpAt: Record<string, number>;
   repeats: number;
 }
 
@@ -153,6 +155,9 @@ export class Load {
   readonly lots: AcceptedLot[] = [];
   readonly orders: AcceptedOrder[] = [];
   private readonly tasks = new Set<Promise<void>>();
+  /** Tasks at each step now (see `during`), so a slow stop says what it waits for. */
+  private readonly underWay = new Map<string, number>();
+  private readonly givenUpAt = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private stoppedAt = 0;
   private seq = 0;
@@ -174,7 +179,13 @@ export class Load {
 
   constructor(
     private readonly stack: Stack,
-    private readonly opts: { lotEveryMs: number; orderEveryMs: number; graceMs: number; runId: string },
+    private readonly opts: {
+      lotEveryMs: number;
+      orderEveryMs: number;
+      graceMs: number;
+      runId: string;
+      log?: (line: string) => void;
+    },
   ) {}
 
   private readonly giveUp = () => this.stoppedAt > 0 && Date.now() > this.stoppedAt + this.opts.graceMs;
@@ -237,7 +248,29 @@ export class Load {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.stoppedAt = Date.now();
-    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    while (this.tasks.size > 0) {
+      const all = Promise.all([...this.tasks]);
+      const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), 5000).unref());
+      if ((await Promise.race([all, tick])) !== 'tick') continue;
+      const steps = [...this.underWay].filter(([, n]) => n > 0).map(([step, n]) => `${step} ${n}`);
+      this.opts.log?.(
+        `load stopping for ${Math.round((Date.now() - this.stoppedAt) / 1000)} s: ${this.tasks.size} task(s) under way (${steps.join(', ')})`,
+      );
+    }
+  }
+
+  /** Runs one step of a task, counted in `underWay` while it runs. */
+  private async during<T>(step: string, f: () => Promise<T>): Promise<T> {
+    this.underWay.set(step, (this.underWay.get(step) ?? 0) + 1);
+    try {
+      return await f();
+    } finally {
+      this.underWay.set(step, (this.underWay.get(step) ?? 1) - 1);
+    }
+  }
+
+  private gaveUp(at: string): void {
+    this.givenUpAt.set(at, (this.givenUpAt.get(at) ?? 0) + 1);
   }
 
   figures(): LoadFigures {
@@ -253,6 +286,7 @@ export class Load {
       ordersAccepted: this.orders.length,
       ordersRefused: this.f.ordersRefused,
       ordersGivenUp: this.f.ordersGivenUp,
+      givenUpAt: Object.fromEntries(this.givenUpAt),
       repeats: ChaosClient.repeats,
     };
   }
@@ -272,18 +306,23 @@ export class Load {
     const marker = `chaos-${this.opts.runId}-lot-${n}`;
     const quantityKg = 800 + 10 * Math.floor(Math.random() * 40);
     this.f.lotsSent++;
-    const r = await this.manager.create<{ id: string }>('harvest-intake', '/v1/lots', {
-      cooperativeId: this.coop.id,
-      growerId: this.coop.growerId,
-      orchardId: this.coop.orchardId,
-      produce: 'apple',
-      variety: 'Fuji',
-      harvestedAt: new Date(Date.now() - 86_400_000).toISOString(),
-      quantityKg,
-      originWarehouseId: WAREHOUSE,
-      notes: marker,
-    });
-    if (!r) return void this.f.lotsGivenUp++;
+    const r = await this.during('lot POST', () =>
+      this.manager.create<{ id: string }>('harvest-intake', '/v1/lots', {
+        cooperativeId: this.coop.id,
+        growerId: this.coop.growerId,
+        orchardId: this.coop.orchardId,
+        produce: 'apple',
+        variety: 'Fuji',
+        harvestedAt: new Date(Date.now() - 86_400_000).toISOString(),
+        quantityKg,
+        originWarehouseId: WAREHOUSE,
+        notes: marker,
+      }),
+    );
+    if (!r) {
+      this.gaveUp('lot POST: no final answer');
+      return void this.f.lotsGivenUp++;
+    }
     if (r.status !== 201) {
       this.f.lotsRefused++;
       this.refusals.push(`lot ${marker}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -294,23 +333,36 @@ export class Load {
 
     // The grading line grades it once grading has heard of it (over Kafka).
     for (;;) {
-      const g = await this.line.get<{ status: string }>('grading', `/v1/lots/${lot.id}/grading`);
-      if (!g) return void this.f.gradingsGivenUp++;
+      const g = await this.during('grading view', () =>
+        this.line.get<{ status: string }>('grading', `/v1/lots/${lot.id}/grading`),
+      );
+      if (!g) {
+        this.gaveUp('grading view: no final answer');
+        return void this.f.gradingsGivenUp++;
+      }
       if (g.status === 200) break;
       if (g.status !== 404) {
         this.refusals.push(`grading view ${lot.id}: ${g.status} ${JSON.stringify(g.body)}`);
         return;
       }
-      if (this.giveUp()) return void this.f.gradingsGivenUp++;
-      await sleep(300);
+      if (this.giveUp()) {
+        this.gaveUp('grading view: 404 (grading has not heard of the lot)');
+        return void this.f.gradingsGivenUp++;
+      }
+      await this.during('grading view: 404, asking again', () => sleep(300));
     }
     const bands = BANDS.map((b) => ({ grade: b.grade, quantityKg: Math.round(quantityKg * b.share) }));
-    const graded = await this.line.create<{
-      subLots: Array<{ id: string; grade: string; quantityKg: number }>;
-      cullKg: number;
-      type?: string;
-    }>('grading', `/v1/lots/${lot.id}/grading`, { bands });
-    if (!graded) return void this.f.gradingsGivenUp++;
+    const graded = await this.during('grading POST', () =>
+      this.line.create<{
+        subLots: Array<{ id: string; grade: string; quantityKg: number }>;
+        cullKg: number;
+        type?: string;
+      }>('grading', `/v1/lots/${lot.id}/grading`, { bands }),
+    );
+    if (!graded) {
+      this.gaveUp('grading POST: no final answer');
+      return void this.f.gradingsGivenUp++;
+    }
     if (graded.status === 201) {
       lot.graded = { subLots: graded.body.subLots, cullKg: graded.body.cullKg, lostAnswer: false };
       return;
@@ -336,12 +388,17 @@ export class Load {
     const marker = `chaos-${this.opts.runId}-order-${n}`;
     const quantityKg = 20 + 5 * Math.floor(Math.random() * 12);
     this.f.ordersSent++;
-    const r = await this.buyer.create<{ id: string; status: string }>('order-routing', '/v1/orders', {
-      channel: 'retail',
-      destination: { city: "Xi'an", address: marker, location: { lat: 34.34, lon: 108.94 } },
-      lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg }],
-    });
-    if (!r) return void this.f.ordersGivenUp++;
+    const r = await this.during('order POST', () =>
+      this.buyer.create<{ id: string; status: string }>('order-routing', '/v1/orders', {
+        channel: 'retail',
+        destination: { city: "Xi'an", address: marker, location: { lat: 34.34, lon: 108.94 } },
+        lines: [{ produce: 'apple', minGrade: 'grade_2', quantityKg }],
+      }),
+    );
+    if (!r) {
+      this.gaveUp('order POST: no final answer');
+      return void this.f.ordersGivenUp++;
+    }
     if (r.status !== 202) {
       this.f.ordersRefused++;
       this.refusals.push(`order ${marker}: ${r.status} ${JSON.stringify(r.body)}`);
