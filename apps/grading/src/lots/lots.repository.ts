@@ -25,11 +25,15 @@ export class LotsRepository {
     @InjectModel(LotOutcome.name) private readonly outcomes: Model<LotOutcome>,
   ) {}
 
-  /** The lots of a batch of lot.logged, in one insert; a redelivered one finds its id taken and changes nothing. */
+  /**
+   * The lots of a batch of lot.logged, in one insert; a redelivered one finds its id taken and changes
+   * nothing. Lean: each lot is stored as given, so it must be as its schema stores it (the service's
+   * test checks it against `storedForm`).
+   */
   async insertLots(lots: readonly GradingLot[]): Promise<void> {
     if (lots.length === 0) return;
     try {
-      await this.lots.insertMany(lots, { ordered: false });
+      await this.lots.insertMany([...lots], { ordered: false, lean: true });
     } catch (err) {
       // Unordered: the others were written.
       if (!isDuplicateKey(err)) throw err;

@@ -84,6 +84,7 @@ export class LotsService {
     await this.lots.insertLots(
       logged.map((c) => {
         const e = c.command;
+        const trace = withinTrace(c, () => traceCarrier());
         return {
           _id: e.lotId,
           cooperative: { id: e.cooperative.id, name: e.cooperative.name, county: e.cooperative.county, province: e.cooperative.province },
@@ -96,7 +97,7 @@ export class LotsService {
           standard: this.standards.forProduce(e.produce)?.id ?? null,
           receivedAt: now,
           // The lot's trace, so grading it later (another person's request) continues the same trace.
-          trace: withinTrace(c, () => traceCarrier()),
+          ...(Object.keys(trace).length > 0 ? { trace } : {}),
         };
       }),
     );

@@ -21,10 +21,11 @@ export class LotsRepository {
 
   /**
    * The lot and its lot.logged event, in one write; false when a lot with its id exists. Resolves once the
-   * lot is durable, written together with the other creates of the same few milliseconds.
+   * lot is durable, written together with the other creates of the same few milliseconds. Inserted
+   * as given (see GroupCommit): the lot as its schema stores it.
    */
   async insert(lot: LotRecord, events: OutboundEvent[]): Promise<boolean> {
-    return this.creates.insert({ ...lot, ...initialOutbox(events) });
+    return this.creates.insert({ ...lot, ...initialOutbox(events), appliedEvents: [] });
   }
 
   findById(id: string): Promise<LotRecord | null> {

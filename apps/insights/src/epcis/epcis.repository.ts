@@ -82,11 +82,15 @@ export class EpcisRepository {
   }
 }
 
-/** Inserts what is not there yet; documents already stored (a redelivery, a replay) are left as they are. */
+/**
+ * Inserts what is not there yet; documents already stored (a redelivery, a replay) are left as they are.
+ * Lean: each document is stored as given, so it must be as its schema stores it (the repository's
+ * test checks every kind against `storedForm`).
+ */
 async function insertOnce<T extends { _id: string }>(model: Model<T>, docs: T[]): Promise<void> {
   if (docs.length === 0) return;
   try {
-    await model.insertMany(docs, { ordered: false });
+    await model.insertMany(docs, { ordered: false, lean: true });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }

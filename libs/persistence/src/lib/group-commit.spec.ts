@@ -1,5 +1,5 @@
 import { Mongoose, Schema } from 'mongoose';
-import { GroupCommit, type InsertManyModel } from './group-commit';
+import { GroupCommit, type InsertManyModel, storedForm } from './group-commit';
 
 type Doc = { _id: string };
 
@@ -8,7 +8,7 @@ function fakeModel(answer: (docs: Doc[]) => Promise<unknown> = async () => undef
   const calls: Doc[][] = [];
   const model: InsertManyModel = {
     insertMany: (docs, options) => {
-      expect(options).toEqual({ ordered: false, throwOnValidationError: true });
+      expect(options).toEqual({ ordered: false, lean: true });
       calls.push(docs as Doc[]);
       return answer(docs as Doc[]);
     },
@@ -16,17 +16,16 @@ function fakeModel(answer: (docs: Doc[]) => Promise<unknown> = async () => undef
   return { model, calls };
 }
 
-// What mongoose puts in `results` for a written document: a document of the model.
-const Hydrated = new Mongoose().model('GroupCommitSpec', new Schema({ _id: String }));
-const written = (d: Doc) => new Hydrated(d);
-
-/** The error mongoose throws for an unordered insertMany some of whose documents the store refused. */
+/**
+ * The error mongoose throws for an unordered lean insertMany some of whose documents the store
+ * refused: `results` holds the given document itself where it was written.
+ */
 function bulkError(docs: Doc[], refused: Record<number, { code: number; errmsg: string }>) {
   const writeErrors = Object.entries(refused).map(([i, err]) => ({ err: { ...err, index: Number(i) }, index: Number(i) }));
   return Object.assign(new Error('E11000 duplicate key error'), {
     name: 'MongoBulkWriteError',
     writeErrors,
-    results: docs.map((d, i) => writeErrors.find((w) => w.index === i) ?? written(d)),
+    results: docs.map((d, i) => writeErrors.find((w) => w.index === i) ?? d),
   });
 }
 
@@ -93,21 +92,6 @@ describe('GroupCommit', () => {
     expect(good).toEqual({ status: 'fulfilled', value: true });
   });
 
-  it('rejects only the caller whose document failed validation', async () => {
-    const invalid = Object.assign(new Error('Lot validation failed: quantityKg: required'), { name: 'ValidationError' });
-    const { model } = fakeModel(async (docs) => {
-      throw Object.assign(new Error('insertMany validation'), {
-        name: 'MongooseBulkWriteError',
-        validationErrors: [invalid],
-        results: docs.map((d) => (d._id === 'bad' ? invalid : written(d))),
-      });
-    });
-    const batcher = new GroupCommit(model, { lingerMs: 2, maxDocs: 100, concurrency: 1 });
-    const [ok, bad] = await Promise.allSettled([batcher.insert({ _id: 'ok' }), batcher.insert({ _id: 'bad' })]);
-    expect(ok).toEqual({ status: 'fulfilled', value: true });
-    expect(bad).toEqual({ status: 'rejected', reason: invalid });
-  });
-
   it('rejects every caller of a group whose command failed as a whole', async () => {
     const down = new Error('connection closed');
     const { model } = fakeModel(async () => {
@@ -125,5 +109,22 @@ describe('GroupCommit', () => {
 
   it('refuses options that would never write', () => {
     expect(() => new GroupCommit(fakeModel().model, { maxDocs: 0 })).toThrow(/maxDocs/);
+  });
+});
+
+describe('storedForm', () => {
+  const Model = new Mongoose().model(
+    'StoredFormSpec',
+    new Schema({ _id: String, kg: { type: Number, required: true }, at: Date, tags: { type: [String], default: [] } }, { versionKey: false }),
+  );
+
+  it('is the document as mongoose would store it: cast, with its defaults', () => {
+    const at = new Date('2026-09-20T08:00:00Z');
+    expect(storedForm(Model as never, { _id: 'a', kg: 1, at })).toStrictEqual({ _id: 'a', kg: 1, at, tags: [] });
+    expect(storedForm(Model as never, { _id: 'a', kg: '2', at: at.toISOString(), tags: [] })).toStrictEqual({ _id: 'a', kg: 2, at, tags: [] });
+  });
+
+  it('throws what mongoose would refuse', () => {
+    expect(() => storedForm(Model as never, { _id: 'a', tags: [] })).toThrow(/kg.*required/);
   });
 });

@@ -1,0 +1,44 @@
+import { ConfigService } from '@nestjs/config';
+import { Mongoose } from 'mongoose';
+import type { LotLoggedV1 } from '@firstmile/contracts';
+import { storedForm } from '@firstmile/persistence';
+import { StandardsService } from '../standards/standards.service';
+import { GradingLotSchema } from './lot.schema';
+import { LotsRepository } from './lots.repository';
+import { LotsService } from './lots.service';
+
+const logged = (lotId: string, produce: string): LotLoggedV1 => ({
+  lotId,
+  cooperative: { id: 'COOP-LX', name: 'Lixian Apple Cooperative', county: 'Lixian', province: 'Gansu' },
+  growerId: 'GR-1',
+  growerName: 'Wang Fang',
+  orchard: { id: 'OR-1', name: 'South slope', location: { lat: 34.2, lon: 105.2 } },
+  produce,
+  variety: 'Fuji',
+  harvestedAt: '2026-10-01T08:00:00.000Z',
+  quantityKg: 1250.5,
+  crates: 60,
+  originWarehouseId: 'WH-LIXIAN-ORIGIN',
+  loggedAt: '2026-10-01T09:00:00.000Z',
+});
+
+describe('LotsService.onLogged', () => {
+  // The insert is lean: each lot must already be what mongoose would store.
+  it('stores the logged lots as mongoose would, with a standard and without one', async () => {
+    const Model = new Mongoose().model('GradingLot', GradingLotSchema);
+    const inserted: object[] = [];
+    Object.assign(Model, {
+      insertMany: async (docs: object[], options: object) => {
+        expect(options).toEqual({ ordered: false, lean: true });
+        inserted.push(...docs);
+        return docs;
+      },
+    });
+    const config = new ConfigService({ GRADING_STANDARDS: '', SHELF_LIFE_DAYS: '', DEFAULT_SHELF_LIFE_DAYS: 14 });
+    const service = new LotsService(new LotsRepository(Model, {} as never, {} as never), new StandardsService(config as never), {} as never, {} as never, config as never);
+    await service.onLogged([{ command: logged('LOT-1', 'apple') }, { command: logged('LOT-2', 'dragon_fruit') }]);
+    expect(inserted).toHaveLength(2);
+    for (const doc of inserted) expect(doc).toStrictEqual(storedForm(Model as never, doc));
+    expect(inserted).toMatchObject([{ _id: 'LOT-1', standard: expect.any(String) }, { _id: 'LOT-2', standard: null }]);
+  });
+});
