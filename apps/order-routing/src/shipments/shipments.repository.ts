@@ -15,14 +15,16 @@ export class ShipmentsRepository {
 
   /**
    * Creates each shipment with its shipment.created event once, in one insert; one whose id exists
-   * (a redelivery, or another replica got there first) is left as it is.
+   * (a redelivery, or another replica got there first) is left as it is. Lean: each shipment is
+   * stored as given, so it must be as its schema stores it (the service's test checks it against
+   * `storedForm`).
    */
   async createAll(shipments: ReadonlyArray<{ shipment: ShipmentRecord; events: OutboundEvent[] }>): Promise<void> {
     if (shipments.length === 0) return;
     try {
       await this.model.insertMany(
         shipments.map((s) => ({ ...s.shipment, ...initialOutbox(s.events) })),
-        { ordered: false },
+        { ordered: false, lean: true },
       );
     } catch (err) {
       // The others were written, and the outbox plugin handed their events to the relay.

@@ -64,12 +64,18 @@ export class ShipmentsService {
         const hours = from ? transitHours(from, e.destination.location, this.settings.policy) : this.settings.policy.handlingHours;
         const eta = new Date(routedAt.getTime() + hours * HOUR_MS);
         const items = allocations.map((a) => ({ subLotId: a.subLotId, reservationId: a.reservationId, quantityKg: a.quantityKg }));
+        // Field by field: the shipment is stored as built (a lean insert), not as an event's extra fields.
+        const destination = {
+          city: e.destination.city,
+          location: { lat: e.destination.location.lat, lon: e.destination.location.lon },
+          ...(e.destination.address !== undefined ? { address: e.destination.address } : {}),
+        };
         const shipment: ShipmentRecord = {
           _id: shipmentId,
           orderId: e.orderId,
           buyerId: e.buyerId,
           warehouseId,
-          destination: e.destination,
+          destination,
           items,
           status: 'created',
           eta,
@@ -82,7 +88,7 @@ export class ShipmentsService {
           orderId: e.orderId,
           buyerId: e.buyerId,
           warehouseId,
-          destination: e.destination,
+          destination,
           items,
           eta: eta.toISOString(),
           createdAt: routedAt.toISOString(),
