@@ -12,7 +12,10 @@ const SHAPES: QueryShape[] = [
   { name: 'LotsService.list, coop manager, next page', collection: 'lots', filter: { cooperativeId: 'COOP-1', ...cursor }, sort: newest, limit: 51 },
   { name: 'LotsService.list, coop manager, filtered', collection: 'lots', filter: { cooperativeId: 'COOP-1', status: 'logged', produce: 'apple', harvestedAt: { $gte: at } }, sort: newest, limit: 51 },
   { name: 'LotsService.list, ops, everything', collection: 'lots', filter: cursor, sort: newest, limit: 51 },
-  { name: 'LotsService.list, ops, ?status&produce', collection: 'lots', filter: { status: 'logged', produce: 'apple', ...cursor }, sort: newest, limit: 51 },
+  // Both fields' own indexes would serve it too, but one reads past every lot of the other value.
+  { name: 'LotsService.list, ops, ?status&produce', collection: 'lots', filter: { status: 'logged', produce: 'apple', ...cursor }, sort: newest, limit: 51, index: 'status_1_produce_1_createdAt_-1__id_-1' },
+  { name: 'LotsService.list, ops, ?status&produce, first page', collection: 'lots', filter: { status: 'graded', produce: 'apple' }, sort: newest, limit: 51, index: 'status_1_produce_1_createdAt_-1__id_-1' },
+  { name: 'LotsService.list, ops, ?status', collection: 'lots', filter: { status: 'graded' }, sort: newest, limit: 51 },
   { name: 'LotsService.list, ops, ?produce', collection: 'lots', filter: { produce: 'apple' }, sort: newest, limit: 51 },
   { name: 'OutboxRelay scan', collection: 'lots', filter: { outboxSize: { $gt: 0 } }, limit: 100 },
   { name: 'IdempotencyInterceptor sweep (deleteMany)', collection: 'idempotency_keys', filter: { expiresAt: { $lte: at } } },

@@ -58,3 +58,6 @@ LotSchema.index({ cooperativeId: 1, createdAt: -1, _id: -1 });
 LotSchema.index({ createdAt: -1, _id: -1 });
 LotSchema.index({ status: 1, createdAt: -1, _id: -1 });
 LotSchema.index({ produce: 1, createdAt: -1, _id: -1 });
+// ?status=…&produce=…: either index above serves it, but reads past every lot of the other value
+// (graded apples behind 20,000 newer logged ones: 85 ms a page on the embedded store, 4 ms here).
+LotSchema.index({ status: 1, produce: 1, createdAt: -1, _id: -1 });

@@ -11,6 +11,11 @@ export interface QueryShape {
   filter: Document;
   sort?: Document;
   limit?: number;
+  /**
+   * The index that must serve it, by name (`status_1_produce_1_createdAt_-1__id_-1`), where more
+   * than one could: the store may pick one that reads far more than the page.
+   */
+  index?: string;
 }
 
 export interface QueryPlan {
@@ -68,7 +73,13 @@ export async function unindexedShapes(db: Db, shapes: QueryShape[]): Promise<str
   const bad: string[] = [];
   for (const s of shapes) {
     const p = await queryPlan(db, s);
-    if (!p.indexed || !p.sortedByIndex) bad.push(`${s.name}: ${p.plan}`);
+    if (!p.indexed || !p.sortedByIndex || (s.index && !usesIndex(p.plan, s.index))) bad.push(`${s.name}: ${p.plan}`);
   }
   return bad;
+}
+
+/** MongoDB names the index in its plan; FerretDB's SQLite plan names it after the table (`lots_<hash>_<name>`). */
+function usesIndex(plan: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return plan.includes(`"indexName":"${name}"`) || new RegExp(`_[0-9a-f]{8}_${escaped} `).test(plan);
 }
