@@ -4,3 +4,4 @@ export * from './lib/wait';
 export * from './lib/topic-probe';
 export * from './lib/app';
 export * from './lib/query-plans';
+export * from './lib/lean-inserts';

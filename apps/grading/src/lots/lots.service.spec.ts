@@ -1,7 +1,6 @@
 import { ConfigService } from '@nestjs/config';
-import { Mongoose } from 'mongoose';
 import type { LotLoggedV1 } from '@firstmile/contracts';
-import { storedForm } from '@firstmile/persistence';
+import { leanInsertRecorder } from '@firstmile/testing';
 import { StandardsService } from '../standards/standards.service';
 import { GradingLotSchema } from './lot.schema';
 import { LotsRepository } from './lots.repository';
@@ -25,20 +24,13 @@ const logged = (lotId: string, produce: string): LotLoggedV1 => ({
 describe('LotsService.onLogged', () => {
   // The insert is lean: each lot must already be what mongoose would store.
   it('stores the logged lots as mongoose would, with a standard and without one', async () => {
-    const Model = new Mongoose().model('GradingLot', GradingLotSchema);
-    const inserted: object[] = [];
-    Object.assign(Model, {
-      insertMany: async (docs: object[], options: object) => {
-        expect(options).toEqual({ ordered: false, lean: true });
-        inserted.push(...docs);
-        return docs;
-      },
-    });
+    const lots = leanInsertRecorder('GradingLot', GradingLotSchema);
     const config = new ConfigService({ GRADING_STANDARDS: '', SHELF_LIFE_DAYS: '', DEFAULT_SHELF_LIFE_DAYS: 14 });
-    const service = new LotsService(new LotsRepository(Model, {} as never, {} as never), new StandardsService(config as never), {} as never, {} as never, config as never);
+    const service = new LotsService(new LotsRepository(lots.Model, {} as never, {} as never), new StandardsService(config as never), {} as never, {} as never, config as never);
     await service.onLogged([{ command: logged('LOT-1', 'apple') }, { command: logged('LOT-2', 'dragon_fruit') }]);
-    expect(inserted).toHaveLength(2);
-    for (const doc of inserted) expect(doc).toStrictEqual(storedForm(Model as never, doc));
-    expect(inserted).toMatchObject([{ _id: 'LOT-1', standard: expect.any(String) }, { _id: 'LOT-2', standard: null }]);
+    expect(lots.inserted).toHaveLength(2);
+    expect(lots.notLean()).toEqual([]);
+    expect(lots.notStored()).toEqual([]);
+    expect(lots.inserted).toMatchObject([{ _id: 'LOT-1', standard: expect.any(String) }, { _id: 'LOT-2', standard: null }]);
   });
 });

@@ -1,24 +1,9 @@
 import { ConfigService } from '@nestjs/config';
-import { Mongoose } from 'mongoose';
-import { storedForm } from '@firstmile/persistence';
+import { leanInsertRecorder } from '@firstmile/testing';
 import type { CooperativesService } from '../cooperatives/cooperatives.service';
 import { LotSchema } from './lot.schema';
 import { LotsRepository } from './lots.repository';
 import { LotsService } from './lots.service';
-
-/** The lot model, its insertMany recording what a (lean) insert would store. */
-function recordingModel() {
-  const Model = new Mongoose().model('Lot', LotSchema);
-  const inserted: object[] = [];
-  Object.assign(Model, {
-    insertMany: async (docs: object[], options: object) => {
-      expect(options).toEqual({ ordered: false, lean: true });
-      inserted.push(...docs);
-      return docs;
-    },
-  });
-  return { Model, inserted };
-}
 
 const coop = {
   _id: 'COOP-LX',
@@ -49,11 +34,13 @@ describe('LotsRepository.insert', () => {
     ['without the optional fields or a key', dto, undefined],
     ['with crates, notes and an Idempotency-Key', { ...dto, crates: 60, notes: 'north rows' }, { seed: 'seed-1', bodyHash: 'hash-1' }],
   ])('stores a logged lot %s as mongoose would', async (_, body, claim) => {
-    const { Model, inserted } = recordingModel();
-    const service = new LotsService(new LotsRepository(Model), { get: async () => coop } as unknown as CooperativesService, config as never);
+    const lots = leanInsertRecorder('Lot', LotSchema);
+    const service = new LotsService(new LotsRepository(lots.Model), { get: async () => coop } as unknown as CooperativesService, config as never);
     await service.log(manager, body, claim, new Date('2026-10-02T00:00:00Z'));
+    const { inserted } = lots;
     expect(inserted).toHaveLength(1);
-    expect(inserted[0]).toStrictEqual(storedForm(Model as never, inserted[0]));
+    expect(lots.notLean()).toEqual([]);
+    expect(lots.notStored()).toEqual([]);
     expect(inserted[0]).toMatchObject({ outboxSize: 1, appliedEvents: [], status: 'logged', ...(claim ? { requestHash: 'hash-1' } : {}) });
   });
 });

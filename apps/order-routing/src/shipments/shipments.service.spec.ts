@@ -1,7 +1,6 @@
 import { ConfigService } from '@nestjs/config';
-import { Mongoose } from 'mongoose';
 import { OrderRoutedV1, parseEvent } from '@firstmile/contracts';
-import { storedForm } from '@firstmile/persistence';
+import { leanInsertRecorder } from '@firstmile/testing';
 import { RoutingSettings } from '../routing.settings';
 import type { StockViewService } from '../stock-view/stock-view.service';
 import { ShipmentSchema } from './shipment.schema';
@@ -25,24 +24,17 @@ const routed = {
 describe('ShipmentsService.createAll', () => {
   // The insert is lean: each shipment must already be what mongoose would store.
   it('stores the shipments of a routed order as mongoose would', async () => {
-    const Model = new Mongoose().model('Shipment', ShipmentSchema);
-    const inserted: object[] = [];
-    Object.assign(Model, {
-      insertMany: async (docs: object[], options: object) => {
-        expect(options).toEqual({ ordered: false, lean: true });
-        inserted.push(...docs);
-        return docs;
-      },
-    });
+    const shipments = leanInsertRecorder('Shipment', ShipmentSchema);
     const parsed = parseEvent(OrderRoutedV1.type, routed);
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const stock = { warehouseLocation: async () => ({ lat: 30.27, lon: 120.15 }) } as unknown as StockViewService;
     const settings = new RoutingSettings(
       new ConfigService({ ROUTING_GRADE_ORDER: 'apple:premium>grade_1>grade_2', ROUTING_ROAD_SPEED_KMH: 60, ROUTING_HANDLING_HOURS: 12, ROUTING_SHELF_LIFE_MARGIN_DAYS: 2, ROUTING_MAX_SHIPMENTS: 3, ROUTING_MAX_ATTEMPTS: 3, ROUTING_HOLD_TTL_MS: 60_000 }) as never,
     );
-    await new ShipmentsService(new ShipmentsRepository(Model), stock, settings).createAll([{ command: parsed.value }]);
-    expect(inserted).toHaveLength(2);
-    for (const doc of inserted) expect(doc).toStrictEqual(storedForm(Model as never, doc));
-    expect(inserted).toMatchObject([{ _id: 'SHP-1', items: [{ subLotId: 'SUB-1-P' }, { subLotId: 'SUB-2-P' }] }, { _id: 'SHP-2' }]);
+    await new ShipmentsService(new ShipmentsRepository(shipments.Model), stock, settings).createAll([{ command: parsed.value }]);
+    expect(shipments.inserted).toHaveLength(2);
+    expect(shipments.notLean()).toEqual([]);
+    expect(shipments.notStored()).toEqual([]);
+    expect(shipments.inserted).toMatchObject([{ _id: 'SHP-1', items: [{ subLotId: 'SUB-1-P' }, { subLotId: 'SUB-2-P' }] }, { _id: 'SHP-2' }]);
   });
 });

@@ -1,22 +1,7 @@
-import { Mongoose } from 'mongoose';
-import { storedForm } from '@firstmile/persistence';
+import { leanInsertRecorder } from '@firstmile/testing';
 import { OrderSchema } from '../order.schema';
 import { OrdersRepository } from '../orders.repository';
 import { PlaceOrder } from './place-order';
-
-/** The order model, its insertMany recording what a (lean) insert would store. */
-function recordingModel() {
-  const Model = new Mongoose().model('Order', OrderSchema);
-  const inserted: object[] = [];
-  Object.assign(Model, {
-    insertMany: async (docs: object[], options: object) => {
-      expect(options).toEqual({ ordered: false, lean: true });
-      inserted.push(...docs);
-      return docs;
-    },
-  });
-  return { Model, inserted };
-}
 
 const buyer = { sub: 'buyer-1', role: 'buyer' as const, buyer: 'BUYER-XA' };
 const dto = {
@@ -40,10 +25,12 @@ describe('PlaceOrder', () => {
       { seed: 'seed-1', bodyHash: 'hash-1' },
     ],
   ])('stores an order placed %s as mongoose would', async (_, body, claim) => {
-    const { Model, inserted } = recordingModel();
-    await new PlaceOrder(new OrdersRepository(Model)).place(buyer, body as never, claim, new Date('2026-10-02T00:00:00Z'));
+    const orders = leanInsertRecorder('Order', OrderSchema);
+    await new PlaceOrder(new OrdersRepository(orders.Model)).place(buyer, body as never, claim, new Date('2026-10-02T00:00:00Z'));
+    const { inserted } = orders;
     expect(inserted).toHaveLength(1);
-    expect(inserted[0]).toStrictEqual(storedForm(Model as never, inserted[0]));
+    expect(orders.notLean()).toEqual([]);
+    expect(orders.notStored()).toEqual([]);
     expect(inserted[0]).toMatchObject({ status: 'received', outboxSize: 1, ...(claim ? { requestHash: 'hash-1' } : {}) });
   });
 });
