@@ -58,10 +58,11 @@ async function liveness(liveUrl) {
 }
 
 /**
- * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 arms
- * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` is still -1
- * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms, which is what kafkajs meant, and
- * prints a TimeoutNegativeWarning on stderr at every start — noise outside the JSON log.
+ * Node's flags for a service, as in the Docker image (infra/docker/Dockerfile). kafkajs 2.2.4 armed
+ * its request queue's timer with `throttledUntil - Date.now()` while `throttledUntil` was still -1
+ * (tulios/kafkajs#1751): Node clamps the negative delay to 1 ms and prints a TimeoutNegativeWarning
+ * on stderr, noise outside the JSON log. patches/kafkajs+2.2.4.patch arms no timer then (it was a
+ * 1 ms loop for good); the flag stays for any other negative delay a dependency computes.
  */
 export const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
 
