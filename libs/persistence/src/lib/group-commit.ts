@@ -56,8 +56,8 @@ const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
  * The documents go to the store as given (a lean insertMany): complete, every field of its schema's
  * type and every default filled in, as the repository builds them from an already validated request.
  * Building a mongoose document of each only to find it already right cost ~0.1 ms of CPU per document,
- * about a tenth of what logging a lot costs harvest-intake. `storedForm` (a test of each repository)
- * says what mongoose would have stored.
+ * about a tenth of what logging a lot costs harvest-intake. Each repository's test compares what it
+ * builds with `storedForm`: what mongoose would have stored.
  *
  * Nothing here is shared between processes: each replica gathers its own requests, and what makes
  * a create idempotent stays the store's unique `_id`. Save middleware does not run for these
