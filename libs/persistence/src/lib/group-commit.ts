@@ -1,4 +1,4 @@
-import { type Model, mongo } from 'mongoose';
+import { mongo } from 'mongoose';
 
 /**
  * What `GroupCommit` needs of a mongoose model: its `insertMany`, unordered and `lean`. Lean:
@@ -57,7 +57,7 @@ const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
  * type and every default filled in, as the repository builds them from an already validated request.
  * Building a mongoose document of each only to find it already right cost ~0.1 ms of CPU per document,
  * about a tenth of what logging a lot costs harvest-intake. Each repository's test compares what it
- * builds with `storedForm`: what mongoose would have stored.
+ * builds with `storedForm` (libs/testing): what mongoose would have stored.
  *
  * Nothing here is shared between processes: each replica gathers its own requests, and what makes
  * a create idempotent stays the store's unique `_id`. Save middleware does not run for these
@@ -148,16 +148,4 @@ function perDocument(err: unknown, docs: object[]): unknown[] {
     const raw = (r as { err?: { code?: number; errmsg?: string } } | null)?.err ?? (r as { code?: number; errmsg?: string } | null);
     return new mongo.MongoServerError({ message: raw?.errmsg ?? 'write error', errmsg: raw?.errmsg, code: raw?.code });
   });
-}
-
-/**
- * What mongoose would store for `doc` in `model`'s collection, as a plain object: a document of the
- * model, cast, with its defaults, validated (throws the ValidationError). A lean insert stores the
- * document as given, so each repository's test compares what it inserts with this.
- */
-export function storedForm(model: Model<never>, doc: object): Record<string, unknown> {
-  const built = new model(doc) as unknown as { validateSync(): Error | undefined; toBSON(): Record<string, unknown> };
-  const invalid = built.validateSync();
-  if (invalid) throw invalid;
-  return built.toBSON();
 }

@@ -1,6 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Mongoose, type Schema } from 'mongoose';
-import { storedForm } from '@firstmile/persistence';
+import { type Model, Mongoose, type Schema } from 'mongoose';
+
+/**
+ * What mongoose would store for `doc` in `model`'s collection, as a plain object: a document of the
+ * model, cast, with its defaults, validated (throws the ValidationError). A lean insert stores the
+ * document as given, so each repository's test compares what it inserts with this.
+ */
+export function storedForm(model: Model<never>, doc: object): Record<string, unknown> {
+  const built = new model(doc) as unknown as { validateSync(): Error | undefined; toBSON(): Record<string, unknown> };
+  const invalid = built.validateSync();
+  if (invalid) throw invalid;
+  return built.toBSON();
+}
 
 type NotStored = { given: object; stored?: object; refused?: string };
 
