@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, FilterQuery, Model } from 'mongoose';
+import { duplicateIndexes, isDuplicateKey } from '@firstmile/persistence';
 import { LedgerAllocation, LedgerCancellation, LedgerLot, LedgerShipment, LedgerSubLot } from './ledger.schema';
 
 /** Statements per bulk write and ids per `$in`: FerretDB 1.24 stalls on much larger commands. */
@@ -39,6 +40,22 @@ export class LedgerRepository {
   /** Several lots' fields at once (one `$set` upsert each, one bulk write). */
   async setLots(docs: Array<Pick<LedgerLot, '_id'> & Partial<LedgerLot>>): Promise<void> {
     await this.upsertAll(this.lots as unknown as Model<Pick<LedgerLot, '_id'>>, docs);
+  }
+
+  /**
+   * Lots as lot.logged first states them: one unordered insert, each document as it is to be stored
+   * (lean). A lot already there (its grading or void was read first, or this is a redelivery) gets
+   * the same fields with `$set`, as `setLots` would have written them all. On FerretDB an upsert
+   * that inserts is a query and a transaction of its own; the insert is one for the whole batch.
+   */
+  async insertLots(docs: LedgerLot[]): Promise<void> {
+    if (docs.length === 0) return;
+    try {
+      await this.lots.insertMany(docs, { ordered: false, lean: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.setLots(duplicateIndexes(err).map((i) => docs[i]));
+    }
   }
 
   async putSubLots(docs: LedgerSubLot[]): Promise<void> {

@@ -34,12 +34,12 @@ export class LedgerService {
 
   // ---- from the events ----
 
-  /** One upsert per lot, all in one bulk write; a lot logged twice in the batch is written once. */
+  /** One insert for the batch (an upsert for a lot already there); a lot logged twice in the batch is written once. */
   onLotsLogged(events: readonly LotLoggedV1[]): Promise<void> {
-    return this.repo.setLots([...new Map(events.map((e) => [e.lotId, this.loggedLot(e)])).values()]);
+    return this.repo.insertLots([...new Map(events.map((e) => [e.lotId, this.loggedLot(e)])).values()]);
   }
 
-  private loggedLot(e: LotLoggedV1): Pick<LedgerLot, '_id'> & Partial<LedgerLot> {
+  private loggedLot(e: LotLoggedV1): LedgerLot {
     return {
       _id: e.lotId,
       cooperativeId: e.cooperative.id,
