@@ -117,4 +117,20 @@ describe('patches of FerretDB’s dependencies: their own Go tests', () => {
     },
     300_000,
   );
+
+  withGo(
+    'modernc.org/sqlite: a connection keeps its prepared statements, and they answer as fresh ones',
+    async () => {
+      const moduleDir = (await embedded('patchedDependencySource', 'modernc.org/sqlite', dir)) as string;
+      // Only the patch's own test: the module's others take many minutes (and fetch profiling tools).
+      for (const f of readdirSync(moduleDir)) if (f.endsWith('_test.go') && f !== 'stmt_cache_test.go') rmSync(path.join(moduleDir, f));
+      const { stdout } = await promisify(execFile)('go', ['test', ...FLAGS, '-count=1', '-v', '-run', 'TestStatementCache', '.'], {
+        cwd: moduleDir,
+        env: { ...process.env, CGO_ENABLED: '0' },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      expect(stdout).toMatch(/^--- PASS: TestStatementCache/m);
+    },
+    300_000,
+  );
 });
