@@ -42,6 +42,21 @@ describe('LedgerService.onLotsLogged', () => {
     expect(upserted[0].updateOne.update.$set).not.toHaveProperty('_id');
   });
 
+  it('sets the fields on every lot of the batch when the refusal does not say which were there', async () => {
+    const [a, b] = [lotChain(), lotChain()].map((chain) => chain.events.logged);
+    const bulkWrites: unknown[][] = [];
+    const lots = {
+      insertMany: async () => {
+        throw Object.assign(new Error('E11000 duplicate key error'), { code: 11000 });
+      },
+      bulkWrite: async (ops: unknown[]) => void bulkWrites.push(ops),
+    };
+
+    await serviceOver(lots).onLotsLogged([a, b]);
+
+    expect((bulkWrites.flat() as Array<{ updateOne: { filter: { _id: string } } }>).map((op) => op.updateOne.filter._id)).toEqual([a.lotId, b.lotId]);
+  });
+
   it('fails the batch on any other refusal, writing nothing more', async () => {
     const bulkWrite = jest.fn();
     const lots = {

@@ -54,7 +54,10 @@ export class LedgerRepository {
       await this.lots.insertMany(docs, { ordered: false, lean: true });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      await this.setLots(duplicateIndexes(err).map((i) => docs[i]));
+      // Which ones, when the error says (a bulk write's errors do); otherwise all of them, which
+      // the upsert writes the same.
+      const refused = duplicateIndexes(err);
+      await this.setLots(refused.length > 0 ? refused.map((i) => docs[i]) : docs);
     }
   }
 
