@@ -66,10 +66,11 @@ const KAFKA_JVM_OPTS = [
   '-Xms256m',
   '-Xmx512m',
   // The client compiler only (C1), as Zipkin runs. The broker's own work here is socket I/O,
-  // copies and CRC32C, which C1 compiles as well as C2 (its network and request threads: 6.3 % of
-  // one core under the bench's lots load with C1, 6.5 % with C2); C2 compiling them took 19 % of a
-  // core during a fresh broker's first minute and still 8 % three minutes in (docs/benchmarks.md,
-  // step 17). A later -XX:TieredStopAtLevel=4 in FIRSTMILE_KAFKA_JVM_OPTS brings C2 back.
+  // copies and CRC32C, which C1 compiles as well as C2 (its network and request threads under the
+  // bench's lots load: 6.3 % of one core at 1,194 lots/s with C1, 6.5 % at 923/s with C2); C2
+  // compiling them took 19 % of a core during a fresh broker's first minute and still 8 % three
+  // minutes in (docs/benchmarks.md, step 17). A later -XX:TieredStopAtLevel=4 in
+  // FIRSTMILE_KAFKA_JVM_OPTS brings C2 back.
   '-XX:TieredStopAtLevel=1',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
