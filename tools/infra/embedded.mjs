@@ -65,13 +65,12 @@ const GO_BUILD_ARGS = [
 const KAFKA_JVM_OPTS = [
   '-Xms256m',
   '-Xmx512m',
-  // The client compiler only (C1), as Zipkin runs. The broker's own work here is socket I/O,
-  // copies and CRC32C, which C1 compiles as well as C2 (its network and request threads under the
-  // bench's lots load: 6.3 % of one core at 1,194 lots/s with C1, 6.5 % at 923/s with C2); C2
-  // compiling them took 19 % of a core during a fresh broker's first minute and still 8 % three
-  // minutes in (docs/benchmarks.md, step 17). A later -XX:TieredStopAtLevel=4 in
-  // FIRSTMILE_KAFKA_JVM_OPTS brings C2 back.
-  '-XX:TieredStopAtLevel=1',
+  // Compile the broker's hot code ten times sooner: mostly while the services start and join,
+  // before a load arrives. With the default thresholds C2 compiled during the load: 19 % of a core
+  // in a fresh broker's first minute, and an order load right after start had a p99 of 407-445 ms
+  // at 150/s (330-364 with this, 322-355 with C1 only, whose code then added 20-30 ms to the p99
+  // once warm; docs/benchmarks.md, step 17). FIRSTMILE_KAFKA_JVM_OPTS comes later and overrides it.
+  '-XX:CompileThresholdScaling=0.1',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   '-XX:InitiatingHeapOccupancyPercent=35',
