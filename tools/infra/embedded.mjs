@@ -65,11 +65,12 @@ const GO_BUILD_ARGS = [
 const KAFKA_JVM_OPTS = [
   '-Xms256m',
   '-Xmx512m',
-  // Compile the broker's hot code ten times sooner: more of it while the services start and join,
-  // less under the first load. With the default thresholds C2 compiled during the load: 19 % of a core
-  // in a fresh broker's first minute, and an order load right after start had a p99 of 407-445 ms
-  // at 150/s (330-364 with this, 322-355 with C1 only, whose code then added 20-30 ms to the p99
-  // once warm; docs/benchmarks.md, step 17). FIRSTMILE_KAFKA_JVM_OPTS comes later and overrides it.
+  // Compile the broker's hot code ten times sooner: more of it while the services start and
+  // join, less under the first load. With the default thresholds C2 compiled during the load: 19 %
+  // of a core in a fresh broker's first minute, and an order load right after start had a p99 of
+  // 407-445 ms at 150/s (330-364 with this, 322-355 with C1 only, whose code then added 20-30 ms
+  // to the p99 once warm; docs/benchmarks.md, step 17). FIRSTMILE_KAFKA_JVM_OPTS comes later and
+  // overrides it.
   '-XX:CompileThresholdScaling=0.1',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
