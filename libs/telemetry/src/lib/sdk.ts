@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
+import { envDetector, hostDetector, type ResourceDetector, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -13,6 +14,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { installTelemetryHandle } from './lifecycle';
+import { chooseSampler } from './sampler';
 
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 const KNOWN: readonly TraceExporterName[] = ['otlp', 'zipkin', 'console'];
@@ -87,6 +89,18 @@ function shapeOf(value: unknown, depth: number): unknown {
   return out;
 }
 
+/**
+ * What describes the process on every span, unless `OTEL_NODE_RESOURCE_DETECTORS` chooses
+ * (`all` brings back the SDK's default): `OTEL_RESOURCE_ATTRIBUTES`, the host, and the service
+ * instance (one per process, so replicas tell apart). Not the process and os detectors: their
+ * fifteen attributes (the command line, the executable's path, the kernel's version) say nothing a
+ * trace is read for, and Zipkin's format repeats the resource on every span — it doubled each span's
+ * size and the trace store's memory per span.
+ */
+export function chooseResourceDetectors(env: Env): ResourceDetector[] | undefined {
+  return env['OTEL_NODE_RESOURCE_DETECTORS'] ? undefined : [envDetector, hostDetector, serviceInstanceIdDetector];
+}
+
 /** Probes and scrapes are not work: tracing them would bury the traces that matter. */
 export const isProbe = (url: string | undefined): boolean => /^\/(health|metrics)(\/|\?|$)/.test(url ?? '');
 
@@ -98,7 +112,8 @@ export interface StartTelemetryOptions {
 
 /**
  * Starts the OpenTelemetry SDK: W3C trace context, HTTP server/client spans and MongoDB command
- * spans, exporters from `OTEL_*`. Must run before http and mongodb are first required (register.ts
+ * spans, exporters from `OTEL_*`, at most `FIRSTMILE_TRACES_PER_SECOND` new traces a second
+ * (`chooseSampler`). Must run before http and mongodb are first required (register.ts
  * is preloaded with `node --require`). Metrics stay with Prometheus (/metrics); logs with pino.
  */
 export function startTelemetry({ env = process.env, spanProcessors }: StartTelemetryOptions = {}): NodeSDK {
@@ -109,7 +124,11 @@ export function startTelemetry({ env = process.env, spanProcessors }: StartTelem
     );
   }
   const processors = spanProcessors ?? chosen.exporters.map((n) => processorFor(n, env));
+  const sampler = chooseSampler(env);
+  const resourceDetectors = chooseResourceDetectors(env);
   const sdk = new NodeSDK({
+    ...(sampler ? { sampler } : {}),
+    ...(resourceDetectors ? { resourceDetectors } : {}),
     // With no exporter the provider still makes real trace ids: they correlate logs, Kafka
     // headers and `traceresponse` even where no trace backend listens.
     spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],

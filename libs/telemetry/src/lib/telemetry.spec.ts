@@ -17,7 +17,7 @@ import { register } from 'prom-client';
 import { shutdownTelemetry, telemetryExporters } from './lifecycle';
 import { counter, DomainMetrics, gauge, gaugeCollection } from './metrics';
 import { kafkaAttributes, startProducerSpan, withConsumerSpan } from './messaging-spans';
-import { chooseTraceExporters, isProbe, startTelemetry, statementShape } from './sdk';
+import { chooseResourceDetectors, chooseTraceExporters, isProbe, startTelemetry, statementShape } from './sdk';
 import {
   continueTrace,
   currentTraceIds,
@@ -110,6 +110,18 @@ describe('tracing helpers on the real SDK with an in-memory exporter', () => {
   it('is reachable through its handle', () => {
     expect(sdk).toBeDefined();
     expect(telemetryExporters()).toEqual(['custom']);
+  });
+
+  it('describes the process by its host and instance, not its command line', async () => {
+    await traced('described', () => undefined);
+    await flush();
+    const { resource } = named('described');
+    await resource.waitForAsyncAttributes?.();
+    expect(resource.attributes).toEqual(
+      expect.objectContaining({ 'service.instance.id': expect.any(String), 'host.name': expect.any(String) }),
+    );
+    expect(Object.keys(resource.attributes).filter((k) => k.startsWith('process.') || k.startsWith('os.'))).toEqual([]);
+    expect(chooseResourceDetectors({ OTEL_NODE_RESOURCE_DETECTORS: 'all' })).toBeUndefined();
   });
 
   it('traced() nests, ends on settle, and records a failure', async () => {
