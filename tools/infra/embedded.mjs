@@ -65,12 +65,14 @@ const GO_BUILD_ARGS = [
 const KAFKA_JVM_OPTS = [
   '-Xms256m',
   '-Xmx512m',
-  // Compile the broker's hot code ten times sooner: more of it while the services start and
-  // join, less under the first load. With the default thresholds C2 compiled during the load: 19 %
-  // of a core in a fresh broker's first minute, and an order load right after start had a p99 of
-  // 407-445 ms at 150/s (330-364 with this, 322-355 with C1 only, whose code then added 20-30 ms
-  // to the p99 once warm; docs/benchmarks.md, step 17). FIRSTMILE_KAFKA_JVM_OPTS comes later and
-  // overrides it.
+  // The client compiler only, compiling ten times sooner. A fresh broker with C2 spends its first
+  // minute of load compiling: logging lots right after start cost Kafka 0.41-0.43 ms of CPU per
+  // lot (C2), 0.27-0.33 after a synthetic warm-up, 0.10 with C1 (1,010 against 1,142-1,159 lots/s),
+  // and an order load's p99 at 150/s was 407-445 ms with C2's default thresholds, 322-355 with
+  // C1. Warm, C2's code is faster per request by a few milliseconds (half-rate p99 320 against 331
+  // ms in the same hour; docs/benchmarks.md, steps 17 and 18). FIRSTMILE_KAFKA_JVM_OPTS comes later
+  // and overrides these.
+  '-XX:TieredStopAtLevel=1',
   '-XX:CompileThresholdScaling=0.1',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
