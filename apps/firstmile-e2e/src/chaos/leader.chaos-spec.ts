@@ -51,6 +51,16 @@ describe('a 3-broker cluster loses no acknowledged write when a partition leader
     });
     admin = kafka.admin();
     await admin.connect();
+    // A node says it started before every node has registered with the quorum: until then a
+    // broker's metadata may name no controller, and an idempotent producer's connect asks for one
+    // ("Broker -1 not found in the cached metadata").
+    await waitFor(
+      async () => {
+        const c = await admin.describeCluster();
+        return c.brokers.length === 3 && c.controller !== null ? c : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'three brokers registered and a controller named' },
+    );
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   }, 180_000);
