@@ -93,9 +93,9 @@ function shapeOf(value: unknown, depth: number): unknown {
  * What describes the process on every span, unless `OTEL_NODE_RESOURCE_DETECTORS` chooses
  * (`all` brings back the SDK's default): `OTEL_RESOURCE_ATTRIBUTES`, the host, and the service
  * instance (one per process, so replicas tell apart). Not the process and os detectors: their
- * fifteen attributes (the command line, the executable's path, the kernel's version) say nothing a
- * trace is read for, and Zipkin's format repeats the resource on every span — it doubled each span's
- * size and the trace store's memory per span.
+ * eleven attributes (the command line, the executable's path, the kernel's version) say nothing a
+ * trace is read for, and Zipkin's format repeats the resource on every span, where they took about
+ * half of each span's size and of the trace store's memory per span.
  */
 export function chooseResourceDetectors(env: Env): ResourceDetector[] | undefined {
   return env['OTEL_NODE_RESOURCE_DETECTORS'] ? undefined : [envDetector, hostDetector, serviceInstanceIdDetector];
