@@ -17,7 +17,8 @@
  * subset of baselines, grading, lots, orders, growth to run only those, e.g. `BENCH_PHASES=lots,orders`
  * to iterate on the write path in ~2 minutes; figures of the phases left out are listed as not reached),
  * BENCH_HALF_RATE (half the burst's routed rate: the orders/s of the latency load; fix it to compare
- * the latency of runs whose bursts differ).
+ * the latency of runs whose bursts differ), BENCH_ZIPKIN (1: Zipkin started and the services exporting
+ * their traces to it, as `npm start` does; 0: no exporter), BENCH_ZIPKIN_PORT (39411).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,6 +45,15 @@ interface EmbeddedModule {
   startEmbedded(opts: Record<string, unknown>): Promise<Infra>;
   KAFKA_VERSION: string;
   FERRETDB_VERSION: string;
+}
+interface Zipkin {
+  spansEndpoint: string;
+  pid: number;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+interface ZipkinModule {
+  startZipkin(opts: { port: number; logFile: string; log: (line: string) => void }): Promise<Zipkin>;
 }
 interface Stack extends StackHandle {
   ready(timeoutMs?: number): Promise<void>;
@@ -115,6 +125,9 @@ async function main(): Promise<number> {
   const req = createRequire(__filename);
   const embedded = req(path.join(REPO_ROOT, 'tools/infra/embedded.mjs')) as EmbeddedModule;
   const stackMod = req(path.join(REPO_ROOT, 'tools/dev/stack.mjs')) as StackModule;
+  const zipkinMod = req(path.join(REPO_ROOT, 'tools/infra/zipkin.mjs')) as ZipkinModule;
+  // As `npm start` runs the stack: Zipkin beside it, every service exporting its traces there.
+  const withZipkin = process.env['BENCH_ZIPKIN'] !== '0';
 
   const ports = {
     kafka: envInt('BENCH_KAFKA_PORT', 39092),
@@ -137,7 +150,15 @@ async function main(): Promise<number> {
         .map((l) => l.toFixed(2))
         .join(' '),
     },
-    { httpSeconds, connections, quick: String(args.quick), ...ports, portOffset, phases: [...run].join(',') },
+    {
+      httpSeconds,
+      connections,
+      quick: String(args.quick),
+      ...ports,
+      portOffset,
+      phases: [...run].join(','),
+      zipkin: String(withZipkin),
+    },
   );
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'firstmile-bench-'));
@@ -145,6 +166,7 @@ async function main(): Promise<number> {
   fs.rmSync(logDir, { recursive: true, force: true });
   let infra: Infra | undefined;
   let stack: Stack | undefined;
+  let zipkin: Zipkin | undefined;
   let gradingPid: number | undefined;
   let phase = 'infra';
   let phaseCpu = cpuSnapshot();
@@ -193,6 +215,7 @@ async function main(): Promise<number> {
         }
       }
       await stack?.stop().catch((e: unknown) => out(`[bench] stopping the services: ${errorText(e)}`));
+      await zipkin?.stop().catch((e: unknown) => out(`[bench] stopping Zipkin: ${errorText(e)}`));
       await infra?.stop().catch((e: unknown) => out(`[bench] stopping Kafka/FerretDB: ${errorText(e)}`));
       // Keep the infrastructure's own logs beside the services' before the data dir goes.
       for (const [from, to] of [
@@ -251,6 +274,14 @@ async function main(): Promise<number> {
       connections,
       quick: args.quick,
     };
+    if (withZipkin) {
+      fs.mkdirSync(logDir, { recursive: true });
+      zipkin = await zipkinMod.startZipkin({
+        port: envInt('BENCH_ZIPKIN_PORT', 39411),
+        logFile: path.join(logDir, 'zipkin.log'),
+        log: (line: string) => out(line),
+      });
+    }
     await sleep(3000); // let the broker finish its start-up work before its memory is read
     const infraPids = infra.pids;
     const idleInfra = { kafka: rssMiB(infraPids.kafka), ferretdb: rssMiB(infraPids.ferretdb) };
@@ -284,6 +315,7 @@ async function main(): Promise<number> {
         LOG_LEVEL: 'warn',
         // One bench client is one token subject; the per-caller limit is not what is measured.
         RATE_LIMIT_PER_MINUTE: '100000000',
+        ...(zipkin ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.spansEndpoint } : {}),
       },
       portOffset,
       logDir,
@@ -315,9 +347,11 @@ async function main(): Promise<number> {
         section: 'Start-up',
         label: 'warm `npm start` equivalent: Kafka+FerretDB, swc build, five services and the console ready',
         unit: 's',
-        value: (infra.readyMs + buildMs + readyMs) / 1000,
+        value: (infra.readyMs + (zipkin?.readyMs ?? 0) + buildMs + readyMs) / 1000,
         detail:
-          `infra ${(infra.readyMs / 1000).toFixed(1)} s (cached artifacts, fresh data dir) + build ${(buildMs / 1000).toFixed(1)} s + services ${(readyMs / 1000).toFixed(1)} s` +
+          `infra ${(infra.readyMs / 1000).toFixed(1)} s (cached artifacts, fresh data dir)` +
+          (zipkin ? ` + Zipkin ${(zipkin.readyMs / 1000).toFixed(1)} s` : '') +
+          ` + build ${(buildMs / 1000).toFixed(1)} s + services ${(readyMs / 1000).toFixed(1)} s` +
           (restarts.length
             ? `; includes restarting ${restarts.join(', ')} after a crash at start-up on the fresh broker`
             : ''),
@@ -346,6 +380,7 @@ async function main(): Promise<number> {
       FerretDB: infraPids.ferretdb,
       ...Object.fromEntries(SERVICES.map((s) => [s, stack?.pid(s)])),
       console: stack?.pid('console'),
+      ...(zipkin ? { 'Zipkin (JVM)': zipkin.pid } : {}),
     });
     named = () => ({ ...allPids(), 'bench (load generator)': process.pid });
     phaseTicks = processTicks(named());
