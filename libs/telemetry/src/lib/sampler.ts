@@ -40,7 +40,7 @@ export class RateLimitingSampler implements Sampler {
 }
 
 /** New traces a second each process starts when neither variable below says otherwise. */
-export const DEFAULT_TRACES_PER_SECOND = 100;
+export const DEFAULT_TRACES_PER_SECOND = 10;
 
 type Env = Record<string, string | undefined>;
 
@@ -48,7 +48,10 @@ type Env = Record<string, string | undefined>;
  * The sampler, unless `OTEL_TRACES_SAMPLER` names one of the standard ones (then the SDK builds it
  * from the environment: undefined here). Otherwise: follow the parent's decision (a request's
  * `traceparent`, an event's headers, a lot's stored trace), and start at most
- * `FIRSTMILE_TRACES_PER_SECOND` new traces a second (default 100; 0 means every one).
+ * `FIRSTMILE_TRACES_PER_SECOND` new traces a second (default 10; 0 means every one). Ten a second is
+ * more than a person clicking through the console or curl makes. Under `npm run bench`, exporting
+ * to Zipkin as `npm start` does, 100 a second gave 1,084 lots/s and a half-rate p99 of 380 ms, ten
+ * 1,111/s and 345 ms (one run each; docs/benchmarks.md, step 18).
  */
 export function chooseSampler(env: Env): Sampler | undefined {
   if (env['OTEL_TRACES_SAMPLER']) return undefined;
