@@ -50,7 +50,12 @@ const JVM_OPTS = [
   '-XX:+ExitOnOutOfMemoryError',
   '-Djava.awt.headless=true',
 ];
-/** Spans kept in memory (`ZIPKIN_MEM_MAX_SPANS`): ~150 MiB of the 384 MiB heap (see startZipkin). */
+/**
+ * Spans kept in memory (`ZIPKIN_MEM_MAX_SPANS`); past it Zipkin drops the oldest traces. A span of
+ * ours takes ~3.7 KiB in its in-memory store (~6.7 KiB with the SDK's default resource), so this is
+ * ~150 MiB of the 384 MiB heap; Zipkin's default of 500,000, or 200,000, ends in an OutOfMemoryError
+ * under load.
+ */
 const MEM_MAX_SPANS = 40_000;
 const DEFAULT_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
@@ -259,9 +264,6 @@ export async function startZipkin({
         env: {
           ...process.env,
           STORAGE_TYPE: 'mem',
-          // What the heap holds: a span of ours takes ~3.7 KiB in the in-memory store (~6.7 KiB with
-          // the SDK's default resource), so Zipkin's default of 500,000, or 200,000, ends in an
-          // OutOfMemoryError under load. Past the limit it drops the oldest traces.
           MEM_MAX_SPANS: process.env.ZIPKIN_MEM_MAX_SPANS || String(MEM_MAX_SPANS),
           COLLECTOR_SCRIBE_ENABLED: 'false',
         },

@@ -42,7 +42,7 @@ export class RateLimitingSampler implements Sampler {
 /** New traces a second each process starts when neither variable below says otherwise. */
 export const DEFAULT_TRACES_PER_SECOND = 10;
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * The sampler, unless `OTEL_TRACES_SAMPLER` names one of the standard ones (then the SDK builds it

@@ -14,12 +14,11 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { installTelemetryHandle } from './lifecycle';
-import { chooseSampler } from './sampler';
+import { chooseSampler, type Env } from './sampler';
 
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 const KNOWN: readonly TraceExporterName[] = ['otlp', 'zipkin', 'console'];
 
-type Env = Record<string, string | undefined>;
 
 /**
  * Which exporters the standard variables ask for. Unlike the SDK's own default (OTLP to
