@@ -101,6 +101,29 @@ describe('KafkaEventServer: a consumer kafkajs gives up on', () => {
   });
 });
 
+describe('KafkaEventServer: what its fetches wait for', () => {
+  it('waits for KAFKA_FETCH_MIN_BYTES on the main topics, and for any record on the retry topics', async () => {
+    const configs: Array<{ groupId: string; minBytes?: number; maxWaitTimeInMs?: number }> = [];
+    const kafka = {
+      consumer: (config: { groupId: string }) => {
+        configs.push(config);
+        return new FakeConsumer(config.groupId);
+      },
+    } as unknown as Kafka;
+    const options = { service: 'insights', topicPrefix: '', concurrency: 1, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 15_000, retryDelaysMs: [1000], fetchMinBytes: 262_144 } as MessagingOptions;
+    const topics = { physical: (t: string) => t, ensure: async () => undefined } as unknown as TopicAdmin;
+    const server = new KafkaEventServer(kafka, options, {} as EventPublisher, topics);
+    server.addHandler(batchPattern('firstmile.harvest.lot.logged.v1'), (async () => new Map()) as never, true);
+    await new Promise<void>((resolve, reject) => server.listen((err) => (err ? reject(err) : resolve())));
+    await server.joined;
+    await server.close();
+    expect(configs.map(({ groupId, minBytes, maxWaitTimeInMs }) => ({ groupId, minBytes, maxWaitTimeInMs }))).toEqual([
+      { groupId: 'insights.harvest.lots', minBytes: 262_144, maxWaitTimeInMs: 250 },
+      { groupId: 'insights.retry.1', minBytes: 1, maxWaitTimeInMs: 1000 },
+    ]);
+  });
+});
+
 describe('isTransient: the store did not answer', () => {
   const withCode = (message: string, code: string, name = 'Error') => Object.assign(new Error(message), { code, name });
 

@@ -110,6 +110,18 @@ const HOLD_LOG_EVERY_MS = 30_000;
 /** Records of one type handed to an `@OnEvents` handler at once, at most. */
 export const MAX_BATCH = 200;
 
+/**
+ * Longest a fetch of a main topic waits at the broker: for a first record, or for `fetchMinBytes`
+ * of them when more are asked for (KAFKA_FETCH_MIN_BYTES).
+ */
+const MAIN_MAX_WAIT_MS = 250;
+
+/** What each fetch of a consumer waits for at the broker: kafkajs' `maxWaitTimeInMs` and `minBytes`. */
+interface Fetch {
+  maxWaitTimeInMs: number;
+  minBytes: number;
+}
+
 /** One `@OnEvents` handler call that runs of several partitions share (see `callTogether`). */
 interface Gathered {
   batch: Array<Delivery<unknown>>;
@@ -361,7 +373,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     const joins = [
       // Main topics are read a fetched batch at a time: runs of one type go to an `@OnEvents` handler
       // at once, and the batch's offsets are committed once, after every record of it is handled.
-      ...topics.map((t) => this.consume(`${this.groupId}.${t}`, [t], (c) => ({ eachBatch: (p) => this.deliverBatch(c, p) }))),
+      // A fetch of them waits for `fetchMinBytes` (at most MAIN_MAX_WAIT_MS): see KAFKA_FETCH_MIN_BYTES.
+      ...topics.map((t) =>
+        this.consume(`${this.groupId}.${t}`, [t], (c) => ({ eachBatch: (p) => this.deliverBatch(c, p) }), {
+          maxWaitTimeInMs: MAIN_MAX_WAIT_MS,
+          minBytes: this.options.fetchMinBytes,
+        }),
+      ),
       // And one per retry level: its records all wait the same delay, so none waits behind a longer one.
       ...delays.map((_, i) =>
         this.consume(
@@ -369,7 +387,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           topics.map((t) => retryTopic(t, i + 1)),
           (c) => ({ eachMessage: (p) => this.redeliver(c, p) }),
           // Its records wait out their delay anyway (1 s or more by default): a slower poll costs the broker less.
-          1000,
+          { maxWaitTimeInMs: 1000, minBytes: 1 },
         ),
       ),
     ];
@@ -383,12 +401,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
-    maxWaitTimeInMs = 250,
+    fetch: Fetch = { maxWaitTimeInMs: MAIN_MAX_WAIT_MS, minBytes: 1 },
   ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs,
+      ...fetch,
       sessionTimeout: this.options.sessionTimeoutMs,
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
@@ -406,7 +424,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       this.logger.warn?.(`${groupId}: kafkajs stopped the consumer after "${payload.error.message}"; starting a new one`);
       const i = this.consumers.indexOf(consumer);
       if (i >= 0) this.consumers.splice(i, 1);
-      this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, CONSUMER_RESTART_MS);
+      this.replace(groupId, logicalTopics, each, fetch, CONSUMER_RESTART_MS);
     });
     try {
       await consumer.connect();
@@ -434,13 +452,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
-    maxWaitTimeInMs: number,
+    fetch: Fetch,
     waitMs: number,
     failures = 0,
   ): void {
     setTimeout(() => {
       if (this.closing) return;
-      this.consume(groupId, logicalTopics, each, maxWaitTimeInMs).then(
+      this.consume(groupId, logicalTopics, each, fetch).then(
         () => {
           if (failures > 0) this.logger.log(`${groupId}: the new consumer started after ${failures} failed attempts`);
         },
@@ -449,7 +467,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           const line = `${groupId}: the new consumer did not start (${err instanceof Error ? err.message : String(err)}); waiting for the broker, trying again with a growing pause (30 s at most)`;
           if (failures === 0) this.logger.warn?.(line);
           else this.logger.debug?.(line);
-          this.replace(groupId, logicalTopics, each, maxWaitTimeInMs, next, failures + 1);
+          this.replace(groupId, logicalTopics, each, fetch, next, failures + 1);
         },
       );
     }, waitMs).unref();

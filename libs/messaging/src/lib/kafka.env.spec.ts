@@ -20,3 +20,10 @@ describe('KafkaEnv: the SASL login', () => {
     expect(errorsOf({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p4ssw0rd!' })).toEqual(['KAFKA_SASL_MECHANISM']);
   });
 });
+
+describe('KafkaEnv: the fetch size', () => {
+  it('hands each record over as soon as it is there unless a service asks for more', () => {
+    expect(plainToInstance(KafkaEnv, {}, { exposeDefaultValues: true }).KAFKA_FETCH_MIN_BYTES).toBe(1);
+    expect(errorsOf({ KAFKA_FETCH_MIN_BYTES: '0' })).toEqual(['KAFKA_FETCH_MIN_BYTES']);
+  });
+});

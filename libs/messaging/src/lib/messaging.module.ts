@@ -102,6 +102,7 @@ export class MessagingModule {
             partitions: config.get('KAFKA_PARTITIONS', { infer: true }),
             retryDelaysMs: config.get('KAFKA_RETRY_DELAYS_MS', { infer: true }).split(',').map(Number),
             concurrency: config.get('KAFKA_CONCURRENCY', { infer: true }),
+            fetchMinBytes: config.get('KAFKA_FETCH_MIN_BYTES', { infer: true }),
             sessionTimeoutMs: config.get('KAFKA_SESSION_TIMEOUT_MS', { infer: true }),
             rebalanceTimeoutMs: config.get('KAFKA_REBALANCE_TIMEOUT_MS', { infer: true }),
             ...saslOf(config),

@@ -8,6 +8,8 @@ export interface MessagingOptions {
   partitions: number;
   retryDelaysMs: number[];
   concurrency: number;
+  /** Bytes a fetch of a main topic waits for, up to 250 ms (KAFKA_FETCH_MIN_BYTES). */
+  fetchMinBytes: number;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   sasl?: SASLOptions;
