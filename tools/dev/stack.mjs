@@ -64,7 +64,7 @@ async function liveness(liveUrl) {
  * on stderr, noise outside the JSON log. patches/kafkajs+2.2.4.patch arms no timer then (it was a
  * 1 ms loop for good); the flag stays for any other negative delay a dependency computes.
  */
-export const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
+export const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
 
 /** Compiles apps and libs to dist/ with swc (about a second). */
 export function build({ log = console.log } = {}) {
