@@ -1,20 +1,23 @@
 #!/usr/bin/env node
-// Renders and validates the Kubernetes manifests (infra/k8s), offline once the two tools are built.
+// Renders and validates the Kubernetes manifests (infra/k8s), offline once the three tools are built.
 //
 //   node tools/k8s/k8s.mjs render     kustomize build of every overlay into infra/k8s/rendered/<overlay>.yaml
-//   node tools/k8s/k8s.mjs validate   (npm run test:k8s) the committed render is what the sources give, and every
-//                                     object is valid against the vendored schemas (kubeconform, strict)
-//   node tools/k8s/k8s.mjs tools      build kustomize and kubeconform only
+//   node tools/k8s/k8s.mjs validate   (npm run test:k8s) the committed render is what the sources give, every
+//                                     object is valid against the vendored schemas (kubeconform, strict), and the
+//                                     alert rules pass promtool's check and their unit tests
+//   node tools/k8s/k8s.mjs tools      build kustomize, kubeconform and promtool only
 //
-// kustomize and kubeconform are Go programs built from the Go module proxy at pinned versions into
+// kustomize, kubeconform and promtool are Go programs built from the Go module proxy at pinned versions into
 // <repo>/.cache/k8s/bin (git-ignored) the first time, with Go's own module and build caches; after that nothing
 // is fetched. The schemas are in the repo (infra/k8s/schemas, see its SOURCES.md): validation never downloads.
 // Node built-ins and `yaml`; needs `go` (the same Go that builds FerretDB for the embedded store).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const K8S = path.join(ROOT, 'infra', 'k8s');
@@ -27,7 +30,11 @@ const BIN = path.join(process.env.FIRSTMILE_CACHE_DIR ?? path.join(ROOT, '.cache
 export const TOOLS = {
   kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.8.1' },
   kubeconform: { module: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.8.0' },
+  // Prometheus v3.16.0's promtool (the Go module's versions are v0.<major><minor>.<patch>).
+  promtool: { module: 'github.com/prometheus/prometheus/cmd/promtool', version: 'v0.316.0' },
 };
+/** `promtool test rules` cases for the alerts (rule_files: rules.yaml, written beside a copy at test time). */
+const ALERT_TESTS = path.join(K8S, 'base', 'observability', 'alerts.test.yaml');
 /** Schema directories, as kubeconform's -schema-location templates (infra/k8s/schemas/SOURCES.md). */
 const SCHEMA_LOCATIONS = [
   path.join(SCHEMAS, 'kubernetes-v1.35.0-standalone-strict', '{{ .ResourceKind }}{{ .KindSuffix }}.json'),
@@ -150,6 +157,30 @@ async function validate() {
     process.stdout.write(err.out ?? '');
     throw new Error('kubeconform found invalid objects (above)');
   }
+  for (const [o, text] of Object.entries(rendered)) await testAlerts(o, text);
+}
+
+/** Prometheus itself checks the overlay's alert rules and runs their unit tests (ALERT_TESTS). */
+async function testAlerts(overlay, text) {
+  const groups = parseAllDocuments(text)
+    .map((d) => d.toJS())
+    .filter((o) => o?.kind === 'PrometheusRule')
+    .flatMap((r) => r.spec.groups);
+  const promtool = await tool('promtool');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'firstmile-alerts-'));
+  try {
+    const rules = path.join(dir, 'rules.yaml');
+    fs.writeFileSync(rules, stringify({ groups }));
+    fs.copyFileSync(ALERT_TESTS, path.join(dir, 'alerts.test.yaml'));
+    await run(promtool, ['check', 'rules', rules], { capture: true });
+    await run(promtool, ['test', 'rules', path.join(dir, 'alerts.test.yaml')], { capture: true });
+  } catch (err) {
+    process.stdout.write(`${err.out ?? ''}${err.message}\n`);
+    throw new Error(`promtool: the alert rules of ${overlay} fail their check or their tests (above)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  log(`${groups.flatMap((g) => g.rules).length} alert rules of ${overlay} pass promtool's check and ${path.relative(ROOT, ALERT_TESTS)}`);
 }
 
 const commands = { render, validate, tools: async () => Promise.all(Object.keys(TOOLS).map(tool)) };
