@@ -10,8 +10,8 @@ const PRODUCE_MAP = /^([a-z_]+:[A-Za-z0-9._/-]+(,[a-z_]+:[A-Za-z0-9._/-]+)*)?$/;
 
 export class GradingEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, MongoEnv) {
   @EnvInt({ min: 1, max: 65535 }) PORT = 3102;
-  /** Its events feed read models: fetched a quarter of a second at a time under load (see KafkaEnv). */
-  @EnvInt({ min: 1, max: 52_428_800 }) override KAFKA_FETCH_MIN_BYTES = READ_MODEL_FETCH_MIN_BYTES;
+  /** Its events feed read models: fetched a quarter of a second at a time under load (KafkaEnv's bounds). */
+  override KAFKA_FETCH_MIN_BYTES = READ_MODEL_FETCH_MIN_BYTES;
   /** Seed the reference brand programs (places.json) at start-up; upserts by id, so restarts are harmless. */
   @EnvBool() SEED_REFERENCE_DATA = true;
   /** Which standard grades which produce, `produce:standardId,…`; overrides the built-in defaults per produce. */

@@ -8,8 +8,8 @@ import { MongoEnv } from '@firstmile/persistence';
 
 export class InsightsEnv extends IntersectionType(HttpEnv, AuthEnv, KafkaEnv, MongoEnv) {
   @EnvInt({ min: 1, max: 65535 }) PORT = 3105;
-  /** Its events feed read models: fetched a quarter of a second at a time under load (see KafkaEnv). */
-  @EnvInt({ min: 1, max: 52_428_800 }) override KAFKA_FETCH_MIN_BYTES = READ_MODEL_FETCH_MIN_BYTES;
+  /** Its events feed read models: fetched a quarter of a second at a time under load (KafkaEnv's bounds). */
+  override KAFKA_FETCH_MIN_BYTES = READ_MODEL_FETCH_MIN_BYTES;
   /**
    * Where GS1 Digital Link URIs resolve: the public pages (console). The same default as the labels'
    * PUBLIC_BASE_URL, so an EPC in an EPCIS event, a label's QR code and the provenance page agree.

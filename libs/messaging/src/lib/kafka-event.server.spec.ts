@@ -53,7 +53,8 @@ describe('KafkaEventServer: a consumer kafkajs gives up on', () => {
 
   afterEach(() => jest.useRealTimers());
 
-  const start = () => server['consume']('grading.harvest.lots', ['harvest.lots'], () => ({ eachMessage: async () => undefined }));
+  const start = () =>
+    server['consume']('grading.harvest.lots', ['harvest.lots'], () => ({ eachMessage: async () => undefined }), { maxWaitTimeInMs: 250, minBytes: 1 });
   const crash = (c: FakeConsumer, restart: boolean) => c.fire(c.events.CRASH, { error: new Error('The coordinator is not aware of this member'), groupId: c.groupId, restart });
 
   it('is replaced by a new consumer of the same group and topics', async () => {

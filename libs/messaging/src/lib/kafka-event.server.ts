@@ -401,7 +401,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     groupId: string,
     logicalTopics: string[],
     each: (consumer: Consumer) => Pick<ConsumerRunConfig, 'eachMessage' | 'eachBatch'>,
-    fetch: Fetch = { maxWaitTimeInMs: MAIN_MAX_WAIT_MS, minBytes: 1 },
+    fetch: Fetch,
   ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId,

@@ -19,7 +19,6 @@ import { chooseSampler, type Env } from './sampler';
 export type TraceExporterName = 'otlp' | 'zipkin' | 'console';
 const KNOWN: readonly TraceExporterName[] = ['otlp', 'zipkin', 'console'];
 
-
 /**
  * Which exporters the standard variables ask for. Unlike the SDK's own default (OTLP to
  * localhost), nothing configured means no export: a test or a laptop without a collector stays
